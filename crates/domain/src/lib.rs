@@ -1,0 +1,28 @@
+//! The domain of Rihla: the records it keeps, what a client may send for each,
+//! and the rules a value must satisfy before it is stored.
+//!
+//! Owns request/response types, enums, validation and list parameters. Knows
+//! nothing of HTTP or SQL (no actix, no sea-orm), so both the API and the
+//! persistence layer depend on it and it depends on neither.
+
+pub mod codes;
+pub mod enums;
+pub mod organisation;
+pub mod paging;
+pub mod patch;
+pub mod project;
+pub mod user;
+pub mod validation;
+
+pub use enums::{OrganisationKind, ParticipationRole, ProjectStatus, Role};
+pub use organisation::{Organisation, OrganisationInput, OrganisationListParams, OrganisationSortKey};
+pub use paging::{Page, Sort};
+pub use project::{
+    Budget, Outcome, ParticipatingOrganisation, Project, ProjectInput, ProjectListParams,
+    ProjectSortKey,
+};
+pub use user::{
+    PasswordReset, PasswordResetResult, RefreshRequest, TokenRequest, TokenResponse, User,
+    UserCreate, UserListParams, UserPatch,
+};
+pub use validation::{Check, FieldError};

@@ -1,0 +1,77 @@
+//! List envelopes and the parsing of `sort` / `limit` parameters shared by every
+//! list endpoint. The cursor itself is opaque here: persistence encodes it.
+
+use std::str::FromStr;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa::openapi::schema::{Object, ObjectBuilder, Type};
+
+use crate::validation::FieldError;
+
+pub const DEFAULT_LIMIT: u64 = 20;
+pub const MAX_LIMIT: u64 = 100;
+
+/// One page of a list. `next_cursor` is null on the last page; `total` is present
+/// only when the request asked for it with `count=true` (it costs a second query).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    #[schema(example = "eyJrIjoiMjAyMS0wNC0wMSIsImlkIjoiMDE5MzY3ZTAtMDAwMC03MDAwLTgwMDAtMDAwMDAwMDAwMDAxIn0")]
+    pub next_cursor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = 42)]
+    pub total: Option<u64>,
+}
+
+/// A parsed `sort` parameter: `start_date` ascending, `-start_date` descending.
+/// Ties are always broken by `id` in the same direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort<K> {
+    pub key: K,
+    pub descending: bool,
+}
+
+impl<K: FromStr + Copy> Sort<K> {
+    pub fn parse(raw: Option<&str>, default: Sort<K>, allowed: &str) -> Result<Self, FieldError> {
+        let Some(raw) = raw else { return Ok(default) };
+        let (descending, name) = match raw.strip_prefix('-') {
+            Some(rest) => (true, rest),
+            None => (false, raw),
+        };
+        K::from_str(name)
+            .map(|key| Sort { key, descending })
+            .map_err(|_| {
+                FieldError::new(
+                    "sort",
+                    "unknown_sort",
+                    format!("sort must be one of {allowed}, optionally prefixed with '-'"),
+                )
+            })
+    }
+}
+
+pub fn parse_limit(raw: Option<u64>) -> Result<u64, FieldError> {
+    match raw {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(_) => Err(FieldError::new(
+            "limit",
+            "range",
+            format!("limit must be between 1 and {MAX_LIMIT}"),
+        )),
+    }
+}
+
+/// The OpenAPI schema of a `sort` parameter: every allowed key, plain or with '-'.
+pub fn sort_schema(keys: &[&str], default: &str) -> Object {
+    let values: Vec<String> = keys
+        .iter()
+        .flat_map(|k| [k.to_string(), format!("-{k}")])
+        .collect();
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(values))
+        .default(Some(serde_json::Value::String(default.to_owned())))
+        .build()
+}

@@ -1,0 +1,289 @@
+//! Projects: donor-funded programmes with their participating organisations,
+//! logframe outcomes, budget and period.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::enums::{ParticipationRole, ProjectStatus};
+use crate::validation::{self, Check, FieldError};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Budget {
+    /// A non-negative decimal as a string, so no client rounds it.
+    #[validate(custom(function = "validation::decimal_amount"))]
+    #[schema(example = "1250000.00", pattern = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,4})?$")]
+    pub amount: String,
+    /// ISO 4217.
+    #[validate(custom(function = "validation::currency_code"))]
+    #[schema(example = "EUR", pattern = "^[A-Z]{3}$")]
+    pub currency: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParticipatingOrganisation {
+    /// Must name an existing organisation.
+    pub organisation_id: Uuid,
+    pub role: ParticipationRole,
+}
+
+/// An expected outcome of the project's logframe.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Outcome {
+    /// Unique within the project; activities refer to it.
+    #[validate(length(min = 1, max = 50), custom(function = "validation::not_blank"))]
+    #[schema(example = "OC3", min_length = 1, max_length = 50)]
+    pub code: String,
+    #[validate(length(min = 1, max = 500), custom(function = "validation::not_blank"))]
+    #[schema(
+        example = "Libya's reintegration into regional and international migration dialogues is supported",
+        min_length = 1,
+        max_length = 500
+    )]
+    pub title: String,
+    #[validate(length(max = 5000))]
+    #[schema(max_length = 5000)]
+    pub description: Option<String>,
+}
+
+fn default_status() -> ProjectStatus {
+    ProjectStatus::Planned
+}
+
+/// What a client sends to create (POST) or fully replace (PUT) a project. Fields
+/// left out of a PUT take their defaults (empty lists, null, status `planned`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "code": "LIBMITAF",
+    "title": "Libya's Migration Technical Assistance Facility",
+    "summary": "Contributes to strengthening the Libyan national mechanisms for addressing migration in a comprehensive manner.",
+    "objective": null,
+    "status": "completed",
+    "start_date": "2021-04-01",
+    "end_date": "2023-11-30",
+    "country_codes": ["LY"],
+    "duty_stations": ["Tripoli"],
+    "themes": ["capacity_development", "cross_cutting_topics", "governance"],
+    "budget": null,
+    "participating_organisations": [],
+    "outcomes": [{"code": "OC3", "title": "Support Libya's reintegration into regional and international dialogues", "description": null}],
+    "iati_identifier": null
+}))]
+pub struct ProjectInput {
+    /// Short unique code, e.g. LIBMITAF.
+    #[validate(length(min = 1, max = 40), custom(function = "validation::identifier"))]
+    #[schema(min_length = 1, max_length = 40, pattern = "^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
+    pub code: String,
+    #[validate(length(min = 1, max = 500), custom(function = "validation::not_blank"))]
+    #[schema(min_length = 1, max_length = 500)]
+    pub title: String,
+    #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
+    pub summary: Option<String>,
+    #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
+    pub objective: Option<String>,
+    #[serde(default = "default_status")]
+    #[schema(default = "planned")]
+    pub status: ProjectStatus,
+    pub start_date: Option<NaiveDate>,
+    /// Not before `start_date`.
+    pub end_date: Option<NaiveDate>,
+    /// ISO 3166-1 alpha-2, no duplicates.
+    #[serde(default)]
+    #[validate(length(max = 50), custom(function = "validation::country_codes"))]
+    #[schema(max_items = 50)]
+    pub country_codes: Vec<String>,
+    #[serde(default)]
+    #[validate(length(max = 50), custom(function = "validation::text_list"))]
+    #[schema(max_items = 50)]
+    pub duty_stations: Vec<String>,
+    /// Free tags such as capacity_development or governance.
+    #[serde(default)]
+    #[validate(length(max = 50), custom(function = "validation::text_list"))]
+    #[schema(max_items = 50)]
+    pub themes: Vec<String>,
+    #[validate(nested)]
+    pub budget: Option<Budget>,
+    /// Each organisation must exist; an (organisation, role) pair appears once.
+    #[serde(default)]
+    #[validate(length(max = 100))]
+    #[schema(max_items = 100)]
+    pub participating_organisations: Vec<ParticipatingOrganisation>,
+    /// Outcome codes are unique within the project.
+    #[serde(default)]
+    #[validate(length(max = 50), nested)]
+    #[schema(max_items = 50)]
+    pub outcomes: Vec<Outcome>,
+    /// Unique across projects when given.
+    #[validate(length(min = 1, max = 150), custom(function = "validation::identifier"))]
+    #[schema(min_length = 1, max_length = 150)]
+    pub iati_identifier: Option<String>,
+}
+
+impl Check for ProjectInput {
+    fn check(&self) -> Vec<FieldError> {
+        let mut errors = match self.validate() {
+            Ok(()) => Vec::new(),
+            Err(e) => validation::flatten(&e),
+        };
+        if let (Some(start), Some(end)) = (self.start_date, self.end_date)
+            && end < start
+        {
+            errors.push(FieldError::new(
+                "end_date",
+                "before_start",
+                "end_date must not be before start_date",
+            ));
+        }
+        for (i, p) in self.participating_organisations.iter().enumerate() {
+            if self.participating_organisations[..i].contains(p) {
+                errors.push(FieldError::new(
+                    format!("participating_organisations[{i}]"),
+                    "duplicate",
+                    "the same organisation is already listed with this role",
+                ));
+            }
+        }
+        for (i, o) in self.outcomes.iter().enumerate() {
+            if self.outcomes[..i].iter().any(|p| p.code == o.code) {
+                errors.push(FieldError::new(
+                    format!("outcomes[{i}].code"),
+                    "duplicate",
+                    format!("outcome code {:?} is used twice", o.code),
+                ));
+            }
+        }
+        errors
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "019367e0-0000-7000-8000-000000000010",
+    "code": "LIBMITAF",
+    "title": "Libya's Migration Technical Assistance Facility",
+    "summary": "Contributes to strengthening the Libyan national mechanisms for addressing migration in a comprehensive manner.",
+    "objective": null,
+    "status": "completed",
+    "start_date": "2021-04-01",
+    "end_date": "2023-11-30",
+    "country_codes": ["LY"],
+    "duty_stations": ["Tripoli"],
+    "themes": ["capacity_development", "cross_cutting_topics", "governance"],
+    "budget": null,
+    "participating_organisations": [{"organisation_id": "019367e0-0000-7000-8000-000000000002", "role": "funding"}],
+    "outcomes": [{"code": "OC3", "title": "Support Libya's reintegration into regional and international dialogues", "description": null}],
+    "iati_identifier": null,
+    "created_at": "2026-11-22T08:00:00Z",
+    "updated_at": "2026-11-22T08:00:00Z",
+    "created_by": "019367e0-0000-7000-8000-0000000000aa",
+    "updated_by": "019367e0-0000-7000-8000-0000000000aa",
+    "version": 1
+}))]
+pub struct Project {
+    pub id: Uuid,
+    pub code: String,
+    pub title: String,
+    pub summary: Option<String>,
+    pub objective: Option<String>,
+    pub status: ProjectStatus,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub country_codes: Vec<String>,
+    pub duty_stations: Vec<String>,
+    pub themes: Vec<String>,
+    pub budget: Option<Budget>,
+    pub participating_organisations: Vec<ParticipatingOrganisation>,
+    pub outcomes: Vec<Outcome>,
+    pub iati_identifier: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub created_by: Option<Uuid>,
+    pub updated_by: Option<Uuid>,
+    /// +1 on every write; the ETag is derived from it.
+    pub version: i32,
+}
+
+impl From<&Project> for ProjectInput {
+    fn from(p: &Project) -> Self {
+        ProjectInput {
+            code: p.code.clone(),
+            title: p.title.clone(),
+            summary: p.summary.clone(),
+            objective: p.objective.clone(),
+            status: p.status,
+            start_date: p.start_date,
+            end_date: p.end_date,
+            country_codes: p.country_codes.clone(),
+            duty_stations: p.duty_stations.clone(),
+            themes: p.themes.clone(),
+            budget: p.budget.clone(),
+            participating_organisations: p.participating_organisations.clone(),
+            outcomes: p.outcomes.clone(),
+            iati_identifier: p.iati_identifier.clone(),
+        }
+    }
+}
+
+pub const PROJECT_SORT_KEYS: &str = "code, title, start_date, end_date, created_at, updated_at";
+
+crate::enums::string_enum!(
+    /// Keys `GET /projects` sorts by.
+    ProjectSortKey {
+        Code => "code",
+        Title => "title",
+        StartDate => "start_date",
+        EndDate => "end_date",
+        CreatedAt => "created_at",
+        UpdatedAt => "updated_at",
+    }
+);
+
+fn project_sort_schema() -> utoipa::openapi::schema::Object {
+    crate::paging::sort_schema(
+        &["code", "title", "start_date", "end_date", "created_at", "updated_at"],
+        "-created_at",
+    )
+}
+
+/// Filters, sort and paging of `GET /projects`.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ProjectListParams {
+    pub status: Option<ProjectStatus>,
+    /// Projects working in this country (ISO 3166-1 alpha-2).
+    #[param(example = "LY")]
+    pub country_code: Option<String>,
+    /// Projects this organisation participates in.
+    pub organisation_id: Option<Uuid>,
+    /// With `organisation_id`: only in this role (e.g. `funding`).
+    pub role: Option<ParticipationRole>,
+    /// Projects carrying this theme tag.
+    #[param(example = "governance")]
+    pub theme: Option<String>,
+    /// Start date on or after this day.
+    pub start_from: Option<NaiveDate>,
+    /// Start date on or before this day.
+    pub start_to: Option<NaiveDate>,
+    /// Case-insensitive substring of code, title or summary.
+    #[param(example = "consular")]
+    pub q: Option<String>,
+    /// A sort key, '-' for descending; ties are broken by id. Undated projects
+    /// come last under a date sort.
+    #[param(schema_with = project_sort_schema)]
+    pub sort: Option<String>,
+    /// Page size, 1..100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Also return `total`, the number of matching records.
+    pub count: Option<bool>,
+}

@@ -1,0 +1,221 @@
+//! Turning validation failures into one flat list of `{field, code, message}`,
+//! and the custom rules the derive attributes refer to.
+
+use std::borrow::Cow;
+
+use serde::Serialize;
+use utoipa::ToSchema;
+use validator::{ValidationError, ValidationErrors, ValidationErrorsKind};
+
+use crate::codes;
+
+/// One failing field. `field` is a path into the request body, e.g.
+/// `participating_organisations[1].organisation_id`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    #[schema(example = "end_date")]
+    pub field: String,
+    #[schema(example = "before_start")]
+    pub code: String,
+    #[schema(example = "end_date must not be before start_date")]
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        FieldError {
+            field: field.into(),
+            code: code.into(),
+            message: message.into(),
+        }
+    }
+}
+
+/// Every input type implements this: the derive-level rules plus the cross-field
+/// ones, all reported together so a client can fix everything in one round.
+pub trait Check {
+    fn check(&self) -> Vec<FieldError>;
+}
+
+/// Flattens validator's nested error tree into sorted field paths.
+pub fn flatten(errors: &ValidationErrors) -> Vec<FieldError> {
+    let mut out = Vec::new();
+    walk(errors, "", &mut out);
+    out.sort_by(|a, b| a.field.cmp(&b.field).then(a.code.cmp(&b.code)));
+    out
+}
+
+fn walk(errors: &ValidationErrors, prefix: &str, out: &mut Vec<FieldError>) {
+    for (field, kind) in errors.errors() {
+        let path = if prefix.is_empty() {
+            field.to_string()
+        } else {
+            format!("{prefix}.{field}")
+        };
+        match kind {
+            ValidationErrorsKind::Field(list) => {
+                for e in list {
+                    out.push(FieldError::new(
+                        path.clone(),
+                        e.code.to_string(),
+                        message_for(&path, e),
+                    ));
+                }
+            }
+            ValidationErrorsKind::Struct(inner) => walk(inner, &path, out),
+            ValidationErrorsKind::List(items) => {
+                for (i, inner) in items {
+                    walk(inner, &format!("{path}[{i}]"), out);
+                }
+            }
+        }
+    }
+}
+
+fn message_for(path: &str, e: &ValidationError) -> String {
+    if let Some(m) = &e.message {
+        return format!("{path}: {m}");
+    }
+    let param = |k: &str| e.params.get(k).map(|v| v.to_string());
+    match e.code.as_ref() {
+        "length" => match (param("min"), param("max")) {
+            (Some(min), Some(max)) => format!("{path} must be {min} to {max} characters long"),
+            (Some(min), None) => format!("{path} must be at least {min} long"),
+            (None, Some(max)) => format!("{path} must be at most {max} long"),
+            _ => format!("{path} has the wrong length"),
+        },
+        "range" => format!("{path} is out of range"),
+        "email" => format!("{path} must be an email address"),
+        other => format!("{path} is invalid ({other})"),
+    }
+}
+
+fn err(code: &'static str, message: &'static str) -> ValidationError {
+    ValidationError::new(code).with_message(Cow::Borrowed(message))
+}
+
+pub fn country_code(v: &str) -> Result<(), ValidationError> {
+    if codes::is_country_code(v) {
+        Ok(())
+    } else {
+        Err(err(
+            "country_code",
+            "must be an upper-case ISO 3166-1 alpha-2 code such as LY",
+        ))
+    }
+}
+
+pub fn country_codes(v: &[String]) -> Result<(), ValidationError> {
+    for c in v {
+        country_code(c)?;
+    }
+    if has_duplicates(v) {
+        return Err(err("duplicate", "must not list the same value twice"));
+    }
+    Ok(())
+}
+
+pub fn currency_code(v: &str) -> Result<(), ValidationError> {
+    if codes::is_currency_code(v) {
+        Ok(())
+    } else {
+        Err(err(
+            "currency",
+            "must be an upper-case ISO 4217 code such as EUR",
+        ))
+    }
+}
+
+/// A non-negative decimal carried as a string: up to 15 integer digits and 4
+/// decimals, no sign, no exponent, no leading zeros ("0.50" is fine, "00.5" is not).
+pub fn decimal_amount(v: &str) -> Result<(), ValidationError> {
+    let (int, frac) = match v.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (v, None),
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let ok = digits(int)
+        && int.len() <= 15
+        && (int == "0" || !int.starts_with('0'))
+        && frac.is_none_or(|f| digits(f) && f.len() <= 4);
+    if ok {
+        Ok(())
+    } else {
+        Err(err(
+            "decimal",
+            "must be a non-negative decimal string such as \"1250000.00\"",
+        ))
+    }
+}
+
+/// Text that is not only white space (length limits are separate attributes).
+pub fn not_blank(v: &str) -> Result<(), ValidationError> {
+    if v.trim().is_empty() {
+        Err(err("blank", "must not be blank"))
+    } else {
+        Ok(())
+    }
+}
+
+/// Each string in a list: not blank, at most 200 characters, no duplicates.
+pub fn text_list(v: &[String]) -> Result<(), ValidationError> {
+    if v.iter().any(|s| s.trim().is_empty()) {
+        return Err(err("blank", "must not contain blank entries"));
+    }
+    if v.iter().any(|s| s.chars().count() > 200) {
+        return Err(err("length", "entries must be at most 200 characters"));
+    }
+    if has_duplicates(v) {
+        return Err(err("duplicate", "must not list the same value twice"));
+    }
+    Ok(())
+}
+
+/// Identifiers such as project codes: letters, digits, '-', '_', '.', '/'; no spaces.
+pub fn identifier(v: &str) -> Result<(), ValidationError> {
+    let ok = v
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'))
+        && v.chars().next().is_some_and(|c| c.is_ascii_alphanumeric());
+    if ok {
+        Ok(())
+    } else {
+        Err(err(
+            "identifier",
+            "must start with a letter or digit and use only letters, digits, '-', '_', '.', '/'",
+        ))
+    }
+}
+
+pub fn has_duplicates<T: PartialEq>(v: &[T]) -> bool {
+    v.iter()
+        .enumerate()
+        .any(|(i, a)| v[..i].iter().any(|b| a == b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decimal_amount_accepts_canonical_strings_only() {
+        for ok in ["0", "0.5", "1250000.00", "999999999999999.9999"] {
+            assert!(decimal_amount(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "-1", "1e5", "01", "1.", ".5", "1.23456", "1,5", " 1", "1234567890123456"] {
+            assert!(decimal_amount(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn identifiers_reject_spaces_and_leading_punctuation() {
+        assert!(identifier("LIBMITAF").is_ok());
+        assert!(identifier("XM-DAC-47066-LIB.1").is_ok());
+        assert!(identifier("-X").is_err());
+        assert!(identifier("A B").is_err());
+    }
+}

@@ -1,0 +1,11 @@
+//! One module per table, mirroring the migrations. Relations are left out on
+//! purpose: repositories load a page's children with one batched query per
+//! child table instead of per row.
+pub mod idempotency_keys;
+pub mod organisations;
+pub mod project_outcomes;
+pub mod project_participants;
+pub mod project_tags;
+pub mod projects;
+pub mod refresh_tokens;
+pub mod users;

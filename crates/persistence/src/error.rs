@@ -1,0 +1,97 @@
+//! The one error type of the persistence layer.
+
+use rihla_domain::FieldError;
+use sea_orm::{DbErr, SqlErr};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    #[error("record not found")]
+    NotFound,
+    /// The write would break a uniqueness or "still referenced" rule.
+    #[error("{message}")]
+    Conflict {
+        message: String,
+        errors: Vec<FieldError>,
+    },
+    /// The input names records that do not exist (a dangling reference).
+    #[error("invalid references")]
+    Invalid(Vec<FieldError>),
+    /// A list parameter (sort, limit, cursor) the store cannot use.
+    #[error("bad list parameters")]
+    BadParams(Vec<FieldError>),
+    /// The caller's expected version is not the stored one.
+    #[error("version {current} is current")]
+    VersionMismatch { current: i32 },
+    /// The database did not answer in time or the pool is exhausted.
+    #[error("database unavailable: {0}")]
+    Unavailable(DbErr),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    #[error(transparent)]
+    Db(DbErr),
+}
+
+/// Names of unique indexes and the request field each protects. SQLite reports
+/// "table.column", PostgreSQL the index name; both are matched.
+const UNIQUE_FIELDS: &[(&str, &str, &str)] = &[
+    ("ux_users_email", "users.email", "email"),
+    ("ux_organisations_name", "organisations.name", "name"),
+    ("ux_projects_code", "projects.code", "code"),
+    (
+        "ux_projects_iati_identifier",
+        "projects.iati_identifier",
+        "iati_identifier",
+    ),
+];
+
+impl From<DbErr> for RepoError {
+    fn from(e: DbErr) -> Self {
+        match e.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(msg)) => {
+                let field = UNIQUE_FIELDS
+                    .iter()
+                    .find(|(index, column, _)| msg.contains(index) || msg.contains(column))
+                    .map(|(_, _, field)| *field);
+                match field {
+                    Some(field) => RepoError::Conflict {
+                        message: format!("another record already has this {field}"),
+                        errors: vec![FieldError::new(
+                            field,
+                            "taken",
+                            format!("{field} is already in use"),
+                        )],
+                    },
+                    None => RepoError::Conflict {
+                        message: "the write conflicts with an existing record".into(),
+                        errors: vec![],
+                    },
+                }
+            }
+            Some(SqlErr::ForeignKeyConstraintViolation(_)) => RepoError::Conflict {
+                message: "the write would leave a reference to a missing record, or remove a record that is still referenced".into(),
+                errors: vec![],
+            },
+            _ => match e {
+                DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => RepoError::Unavailable(e),
+                other if is_busy(&other) => RepoError::Unavailable(other),
+                other => RepoError::Db(other),
+            },
+        }
+    }
+}
+
+fn is_busy(e: &DbErr) -> bool {
+    let text = e.to_string();
+    text.contains("database is locked") || text.contains("pool timed out")
+}
+
+pub(crate) fn taken(field: &str) -> RepoError {
+    RepoError::Conflict {
+        message: format!("another record already has this {field}"),
+        errors: vec![FieldError::new(
+            field,
+            "taken",
+            format!("{field} is already in use"),
+        )],
+    }
+}
