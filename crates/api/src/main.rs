@@ -1,1 +1,139 @@
-fn main() {}
+//! The `rihla` binary: serve (default), migrate, openapi, user create.
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use rihla_api::auth::password;
+use rihla_api::{Config, bootstrap, telemetry};
+use rihla_domain::{Check, Role, UserCreate};
+use rihla_persistence::repo::users;
+
+#[derive(Parser)]
+#[command(name = "rihla", version, about = "Rihla: the migration-governance programme API")]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Manage users.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a user. The password is read from a prompt, or from stdin when
+    /// piped; never from the command line, where other users could see it.
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = parse_role)]
+        role: Role,
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    s.parse().map_err(|_| "role must be viewer, editor or admin".to_owned())
+}
+
+fn read_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Repeat password: ")?;
+        anyhow::ensure!(first == again, "the passwords differ");
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
+}
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    telemetry::init(cli.config.log_format);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(&cli.config).await,
+        Command::Migrate => bootstrap::open_db(&cli.config).await.map(|_| {
+            println!("migrations applied");
+        }),
+        Command::Openapi => serde_json::to_string_pretty(&rihla_api::openapi::spec())
+            .map(|s| println!("{s}"))
+            .map_err(Into::into),
+        Command::User {
+            command: UserCommand::Create { email, role, display_name },
+        } => create_user(&cli.config, email, role, display_name).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("rihla: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(config: &Config) -> anyhow::Result<()> {
+    let running = rihla_api::start(config).await?;
+    tracing::info!(addr = %running.addr, "listening; Swagger UI at /swagger-ui/");
+    // actix-web handles SIGTERM/SIGINT: it stops accepting, lets in-flight
+    // requests finish within the grace period, then returns.
+    running.server.await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn create_user(
+    config: &Config,
+    email: String,
+    role: Role,
+    display_name: Option<String>,
+) -> anyhow::Result<()> {
+    let password = read_password()?;
+    let input = UserCreate {
+        display_name: display_name.unwrap_or_else(|| email.clone()),
+        email,
+        role,
+        password,
+        active: true,
+    };
+    let errors = input.check();
+    if !errors.is_empty() {
+        let lines: Vec<String> = errors.into_iter().map(|e| e.message).collect();
+        anyhow::bail!("{}", lines.join("; "));
+    }
+    let db = bootstrap::open_db(config).await?;
+    let hash = password::hash(input.password.clone())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let user = users::create(
+        &db,
+        None,
+        users::NewUser {
+            email: &input.email,
+            display_name: &input.display_name,
+            role: input.role,
+            active: true,
+            password_hash: hash,
+        },
+    )
+    .await?;
+    println!("created {} ({}) with id {}", user.email, user.role, user.id);
+    Ok(())
+}

@@ -25,4 +25,4 @@ pub use user::{
     PasswordReset, PasswordResetResult, RefreshRequest, TokenRequest, TokenResponse, User,
     UserCreate, UserListParams, UserPatch,
 };
-pub use validation::{Check, FieldError};
+pub use validation::{Check, FieldError, Reference};

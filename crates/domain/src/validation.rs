@@ -219,3 +219,14 @@ mod tests {
         assert!(identifier("A B").is_err());
     }
 }
+
+/// A record that still points at the one a client tried to delete.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Reference {
+    #[schema(example = "projects")]
+    pub resource: String,
+    pub id: uuid::Uuid,
+    /// A human label: a project's code, an organisation's name.
+    #[schema(example = "LIBMITAF")]
+    pub label: String,
+}

@@ -6,18 +6,12 @@ use std::time::Duration;
 use chrono::{DateTime, SubsecRound, Utc};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbErr,
     SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 pub type Db = DatabaseConnection;
 pub type Tx = DatabaseTransaction;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
 
 #[derive(Debug, Clone)]
 pub struct DbSettings {
@@ -47,13 +41,6 @@ pub async fn connect(settings: &DbSettings) -> Result<Db, DbErr> {
                 .create_if_missing(true)
         });
     Database::connect(opts).await
-}
-
-pub fn backend(db: &impl ConnectionTrait) -> Backend {
-    match db.get_database_backend() {
-        sea_orm::DbBackend::Postgres => Backend::Postgres,
-        _ => Backend::Sqlite,
-    }
 }
 
 /// A transaction for a read-modify-write. On SQLite it takes the write lock up

@@ -1,6 +1,6 @@
 //! The one error type of the persistence layer.
 
-use rihla_domain::FieldError;
+use rihla_domain::{FieldError, Reference};
 use sea_orm::{DbErr, SqlErr};
 
 #[derive(Debug, thiserror::Error)]
@@ -12,6 +12,7 @@ pub enum RepoError {
     Conflict {
         message: String,
         errors: Vec<FieldError>,
+        references: Vec<Reference>,
     },
     /// The input names records that do not exist (a dangling reference).
     #[error("invalid references")]
@@ -60,16 +61,19 @@ impl From<DbErr> for RepoError {
                             "taken",
                             format!("{field} is already in use"),
                         )],
+                        references: vec![],
                     },
                     None => RepoError::Conflict {
                         message: "the write conflicts with an existing record".into(),
                         errors: vec![],
+                        references: vec![],
                     },
                 }
             }
             Some(SqlErr::ForeignKeyConstraintViolation(_)) => RepoError::Conflict {
                 message: "the write would leave a reference to a missing record, or remove a record that is still referenced".into(),
                 errors: vec![],
+                references: vec![],
             },
             _ => match e {
                 DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => RepoError::Unavailable(e),
@@ -93,5 +97,30 @@ pub(crate) fn taken(field: &str) -> RepoError {
             "taken",
             format!("{field} is already in use"),
         )],
+        references: vec![],
+    }
+}
+
+/// 409 for a delete that other records still point at.
+pub(crate) fn still_referenced(what: &str, references: Vec<Reference>) -> RepoError {
+    let labels: Vec<String> = references
+        .iter()
+        .map(|r| format!("{} {}", r.resource.trim_end_matches('s'), r.label))
+        .collect();
+    RepoError::Conflict {
+        message: format!(
+            "{what} is still referenced by {}; remove those references first",
+            labels.join(", ")
+        ),
+        errors: vec![],
+        references,
+    }
+}
+
+/// 412 unless the caller's expected version (from If-Match) is the stored one.
+pub(crate) fn check_version(expected: Option<i32>, current: i32) -> Result<(), RepoError> {
+    match expected {
+        Some(v) if v != current => Err(RepoError::VersionMismatch { current }),
+        _ => Ok(()),
     }
 }

@@ -13,7 +13,7 @@ mod db;
 mod error;
 mod paging;
 
-pub use db::{Backend, Db, DbSettings, Tx, begin_write, connect, now, ping};
+pub use db::{Db, DbSettings, Tx, begin_write, connect, now, ping};
 pub use error::RepoError;
 pub use sea_orm::{ConnectionTrait, TransactionSession};
 

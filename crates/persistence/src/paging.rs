@@ -152,3 +152,94 @@ pub(crate) fn like_pattern(q: &str) -> String {
     p.push('%');
     p
 }
+
+/// What a list request asks of the store, already parsed.
+pub(crate) struct PageRequest<'a, C> {
+    pub sort: SortColumn<C>,
+    /// The `sort` parameter as given ("-start_date"), bound into the cursor.
+    pub sort_name: String,
+    pub descending: bool,
+    pub cursor: Option<&'a str>,
+    pub limit: u64,
+    pub count: bool,
+}
+
+/// Runs a keyset-paged SELECT: `limit + 1` rows tell whether a next page exists
+/// without a COUNT. `key_of` gives a row's sort value as the cursor stores it.
+pub(crate) async fn fetch_page<E, C>(
+    db: &impl sea_orm::ConnectionTrait,
+    select: Select<E>,
+    id_column: C,
+    req: PageRequest<'_, C>,
+    key_of: impl Fn(&E::Model) -> (Option<String>, Uuid),
+) -> Result<(Vec<E::Model>, Option<String>, Option<u64>), RepoError>
+where
+    E: EntityTrait<Column = C>,
+    E::Model: Sync,
+    C: ColumnTrait + Copy,
+{
+    use sea_orm::{PaginatorTrait, QuerySelect};
+
+    let total = if req.count {
+        Some(select.clone().count(db).await?)
+    } else {
+        None
+    };
+    let after = req
+        .cursor
+        .map(|c| decode_cursor(c, &req.sort_name, req.sort.kind))
+        .transpose()?;
+    let mut rows = apply(select, &req.sort, id_column, req.descending, after)
+        .limit(req.limit + 1)
+        .all(db)
+        .await?;
+    let next = if rows.len() as u64 > req.limit {
+        rows.truncate(req.limit as usize);
+        rows.last().map(|last| {
+            let (value, id) = key_of(last);
+            encode_cursor(&req.sort_name, value, id)
+        })
+    } else {
+        None
+    };
+    Ok((rows, next, total))
+}
+
+/// Parses `sort` and `limit` into a `PageRequest`, reporting both as 400s.
+pub(crate) fn page_request<'a, K, C>(
+    sort: Option<&str>,
+    default: rihla_domain::Sort<K>,
+    allowed: &str,
+    limit: Option<u64>,
+    cursor: Option<&'a str>,
+    count: Option<bool>,
+    column_of: impl Fn(K) -> SortColumn<C>,
+) -> Result<(K, PageRequest<'a, C>), RepoError>
+where
+    K: std::str::FromStr + Copy + std::fmt::Display,
+{
+    let mut errors = Vec::new();
+    let sort = rihla_domain::Sort::parse(sort, default, allowed)
+        .map_err(|e| errors.push(e))
+        .ok();
+    let limit = rihla_domain::paging::parse_limit(limit)
+        .map_err(|e| errors.push(e))
+        .ok();
+    match (sort, limit) {
+        (Some(sort), Some(limit)) => {
+            let sort_name = format!("{}{}", if sort.descending { "-" } else { "" }, sort.key);
+            Ok((
+                sort.key,
+                PageRequest {
+                    sort: column_of(sort.key),
+                    sort_name,
+                    descending: sort.descending,
+                    cursor,
+                    limit,
+                    count: count.unwrap_or(false),
+                },
+            ))
+        }
+        _ => Err(RepoError::BadParams(errors)),
+    }
+}

@@ -1,0 +1,93 @@
+//! The one wiring point: `build_app` assembles routes, middleware, Swagger UI
+//! and shared state for `rihla serve`, the tests, and (through `openapi::spec`,
+//! which registers the same routes) the committed contract. `start` turns a
+//! `Config` into a running server.
+
+use std::net::TcpListener;
+use std::time::Duration;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::config::Config;
+use crate::http::{self, BodyLimit, RouteTable};
+use crate::openapi::ApiDoc;
+use crate::state::AppState;
+use crate::{bootstrap, routes};
+
+/// Everything `build_app` needs besides the routes, cheap to clone per worker.
+#[derive(Clone)]
+pub struct Shared {
+    pub state: web::Data<AppState>,
+    pub routes: web::Data<RouteTable>,
+    pub spec: utoipa::openapi::OpenApi,
+    pub body_limit: usize,
+}
+
+pub fn build_app(
+    shared: Shared,
+) -> App<
+    impl ServiceFactory<
+        ServiceRequest,
+        Config = (),
+        Response = ServiceResponse<impl MessageBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
+    use utoipa::OpenApi;
+    let app = App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .app_data(shared.state)
+        .app_data(shared.routes)
+        .app_data(BodyLimit(shared.body_limit))
+        .app_data(web::QueryConfig::default().error_handler(http::query_error))
+        .app_data(web::PathConfig::default().error_handler(http::path_error))
+        .configure(routes::configure)
+        .into_app();
+    app.service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", shared.spec))
+        .default_service(web::to(http::fallback))
+        .wrap(from_fn(crate::auth::authenticate))
+        .wrap(tracing_actix_web::TracingLogger::<crate::telemetry::RootSpan>::new())
+        .wrap(from_fn(http::request_context))
+}
+
+/// A server bound and running in the background.
+pub struct Running {
+    pub addr: std::net::SocketAddr,
+    pub server: Server,
+    pub state: web::Data<AppState>,
+}
+
+/// Opens the database, migrates it, ensures an admin exists, and starts serving
+/// on `config.bind` (port 0 picks a free port; `addr` tells which).
+pub async fn start(config: &Config) -> anyhow::Result<Running> {
+    let state = web::Data::new(bootstrap::prepare(config).await?);
+    let spec = crate::openapi::spec();
+    let shared = Shared {
+        state: state.clone(),
+        routes: web::Data::new(RouteTable::from_spec(&spec)),
+        spec,
+        body_limit: config.body_limit_bytes,
+    };
+    let listener = TcpListener::bind(config.bind)?;
+    let addr = listener.local_addr()?;
+    let mut server = HttpServer::new(move || build_app(shared.clone()))
+        .listen(listener)?
+        .shutdown_timeout(config.shutdown_grace_secs)
+        .client_request_timeout(Duration::from_secs(10));
+    if config.workers > 0 {
+        server = server.workers(config.workers);
+    }
+    let server = server.run();
+    Ok(Running {
+        addr,
+        server,
+        state,
+    })
+}

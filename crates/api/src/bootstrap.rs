@@ -1,0 +1,170 @@
+//! Start-up: where the data lives, which secret signs tokens, migrations, and
+//! the first admin. Refuses to start rather than run misconfigured.
+
+use std::fs;
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, bail};
+use migration::{Migrator, MigratorTrait};
+use rihla_domain::Role;
+use rihla_persistence::repo::users;
+use rihla_persistence::{Db, DbSettings, RepoError};
+use secrecy::ExposeSecret;
+
+use crate::auth::password;
+use crate::auth::tokens::JwtKeys;
+use crate::config::Config;
+use crate::state::AppState;
+
+pub const MIN_SECRET_BYTES: usize = 32;
+const SECRET_FILE: &str = "jwt-secret";
+
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+/// The database URL: APP_DATABASE_URL, or SQLite in the data folder.
+pub fn database_url(config: &Config) -> anyhow::Result<String> {
+    if let Some(url) = &config.database_url {
+        return Ok(url.expose_secret().to_owned());
+    }
+    fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("cannot create data folder {}", config.data_dir.display()))?;
+    let path = config.data_dir.join("rihla.db");
+    Ok(format!("sqlite://{}?mode=rwc", path.display()))
+}
+
+/// Connects and applies every pending migration.
+pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
+    let url = database_url(config)?;
+    let db = rihla_persistence::connect(&DbSettings {
+        url,
+        max_connections: config.db_max_connections.max(1),
+        acquire_timeout: config.db_acquire_timeout(),
+    })
+    .await
+    .context("cannot connect to the database")?;
+    Migrator::up(&db, None)
+        .await
+        .context("cannot apply database migrations")?;
+    Ok(db)
+}
+
+/// APP_JWT_SECRET, or (SQLite only) a secret generated once and kept in the data
+/// folder with mode 0600. With PostgreSQL several instances must share one
+/// secret, so a missing one is an error rather than a per-instance key.
+fn jwt_secret(config: &Config, postgres: bool) -> anyhow::Result<Vec<u8>> {
+    if let Some(secret) = &config.jwt_secret {
+        let bytes = secret.expose_secret().as_bytes().to_vec();
+        if bytes.len() < MIN_SECRET_BYTES {
+            bail!("APP_JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes long");
+        }
+        return Ok(bytes);
+    }
+    if postgres {
+        bail!(
+            "APP_JWT_SECRET must be set (at least {MIN_SECRET_BYTES} bytes) when APP_DATABASE_URL points at PostgreSQL, so that every instance signs tokens with the same key"
+        );
+    }
+    fs::create_dir_all(&config.data_dir)?;
+    let path = config.data_dir.join(SECRET_FILE);
+    if path.exists() {
+        let secret = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        if secret.len() < MIN_SECRET_BYTES {
+            bail!("{} is shorter than {MIN_SECRET_BYTES} bytes; delete it to regenerate", path.display());
+        }
+        return Ok(secret);
+    }
+    let secret = base64_secret();
+    write_private(&path, secret.as_bytes())?;
+    tracing::info!(path = %path.display(), "generated a JWT secret");
+    Ok(secret.into_bytes())
+}
+
+fn base64_secret() -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(rand::random::<[u8; 48]>())
+}
+
+fn write_private(path: &Path, content: &[u8]) -> anyhow::Result<()> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(content)?;
+    file.sync_all()?;
+    Ok(())
+}
+
+/// On an empty database, creates the admin of APP_ADMIN_EMAIL. Without
+/// APP_ADMIN_PASSWORD the password is generated and printed this once.
+async fn ensure_admin(db: &Db, config: &Config) -> anyhow::Result<()> {
+    if users::count(db).await? > 0 {
+        return Ok(());
+    }
+    let (password, generated) = match &config.admin_password {
+        Some(p) if !p.expose_secret().is_empty() => (p.expose_secret().to_owned(), false),
+        _ => (password::generate(), true),
+    };
+    let hash = password::hash(password.clone())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let created = users::create(
+        db,
+        None,
+        users::NewUser {
+            email: &config.admin_email,
+            display_name: "Administrator",
+            role: Role::Admin,
+            active: true,
+            password_hash: hash,
+        },
+    )
+    .await;
+    match created {
+        Ok(user) => {
+            tracing::info!(email = %user.email, "created the first admin");
+            if generated {
+                // Printed, not logged: it must not end up in a log store.
+                println!(
+                    "\n  Rihla created the admin {}\n  password: {password}\n  (shown once; set APP_ADMIN_PASSWORD to choose it)\n",
+                    user.email
+                );
+            }
+            Ok(())
+        }
+        // Another instance sharing the database created it first.
+        Err(RepoError::Conflict { .. }) => Ok(()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Everything `serve` needs before it binds.
+pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
+    let url = database_url(config)?;
+    let secret = jwt_secret(config, is_postgres(&url))?;
+    let db = open_db(config).await?;
+    ensure_admin(&db, config).await?;
+    let dummy_hash = password::hash(password::generate())
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(AppState {
+        db,
+        jwt: JwtKeys::new(
+            &secret,
+            &config.jwt_issuer,
+            &config.jwt_audience,
+            config.access_token_ttl_secs,
+        ),
+        dummy_hash,
+        refresh_ttl: chrono::Duration::days(config.refresh_token_ttl_days),
+        idempotency_ttl: chrono::Duration::hours(config.idempotency_ttl_hours),
+    })
+}

@@ -1,0 +1,103 @@
+//! Typed configuration: every setting is an `APP_*` environment variable (also a
+//! flag of `rihla serve`), listed with its default in `.env.example`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use secrecy::SecretString;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// One JSON object per line, for log shippers.
+    Json,
+    /// Human-readable lines for a terminal.
+    Pretty,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "APP_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+
+    /// Folder for the embedded SQLite database and the generated JWT secret.
+    #[arg(long, env = "APP_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// `postgres://user@host/db` for PostgreSQL; unset means SQLite in APP_DATA_DIR.
+    #[arg(long, env = "APP_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<SecretString>,
+
+    /// Pool size. Requests wait at most APP_DB_ACQUIRE_TIMEOUT_MS for a connection, then get 503.
+    #[arg(long, env = "APP_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    pub db_max_connections: u32,
+
+    #[arg(long, env = "APP_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 5000)]
+    pub db_acquire_timeout_ms: u64,
+
+    /// HMAC key for access tokens, at least 32 bytes. Required with PostgreSQL
+    /// (instances must share it); with SQLite it is generated once into the data folder.
+    #[arg(long, env = "APP_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<SecretString>,
+
+    #[arg(long, env = "APP_JWT_ISSUER", default_value = "rihla")]
+    pub jwt_issuer: String,
+
+    #[arg(long, env = "APP_JWT_AUDIENCE", default_value = "rihla-api")]
+    pub jwt_audience: String,
+
+    /// Lifetime of an access token, in seconds.
+    #[arg(long, env = "APP_ACCESS_TOKEN_TTL_SECS", default_value_t = 900)]
+    pub access_token_ttl_secs: u64,
+
+    /// Lifetime of a refresh token, in days.
+    #[arg(long, env = "APP_REFRESH_TOKEN_TTL_DAYS", default_value_t = 30)]
+    pub refresh_token_ttl_days: i64,
+
+    /// The admin created on an empty database.
+    #[arg(long, env = "APP_ADMIN_EMAIL", default_value = "admin@rihla.local")]
+    pub admin_email: String,
+
+    /// Password of that admin; if unset, one is generated and printed once.
+    #[arg(long, env = "APP_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<SecretString>,
+
+    /// Largest request body accepted, in bytes (413 above it).
+    #[arg(long, env = "APP_BODY_LIMIT_BYTES", default_value_t = 1_048_576)]
+    pub body_limit_bytes: usize,
+
+    /// How long an Idempotency-Key's stored response is replayed, in hours (at least 24).
+    #[arg(long, env = "APP_IDEMPOTENCY_TTL_HOURS", default_value_t = 24, value_parser = clap::value_parser!(i64).range(24..))]
+    pub idempotency_ttl_hours: i64,
+
+    /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
+    #[arg(long, env = "APP_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
+    pub shutdown_grace_secs: u64,
+
+    /// HTTP worker threads; 0 means one per core.
+    #[arg(long, env = "APP_WORKERS", default_value_t = 0)]
+    pub workers: usize,
+
+    #[arg(long, env = "APP_LOG_FORMAT", value_enum, default_value = "json")]
+    pub log_format: LogFormat,
+}
+
+impl Config {
+    /// The defaults, as if no variable were set: what tests start from.
+    pub fn defaults() -> Self {
+        use clap::{FromArgMatches, Command};
+        let cmd = Config::augment_args(Command::new("rihla").no_binary_name(true));
+        // Parsing no arguments cannot fail: every field has a default or is optional.
+        let matches = cmd.get_matches_from(Vec::<String>::new());
+        match Config::from_arg_matches(&matches) {
+            Ok(c) => c,
+            Err(e) => e.exit(),
+        }
+    }
+
+    pub fn db_acquire_timeout(&self) -> Duration {
+        Duration::from_millis(self.db_acquire_timeout_ms)
+    }
+}

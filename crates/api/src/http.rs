@@ -1,0 +1,435 @@
+//! HTTP mechanics shared by every route: the JSON body extractor, conditional
+//! and idempotency headers, the request-id / problem+json middleware, and the
+//! 404/405 fallback.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Instant;
+
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
+use actix_web::http::{Method, StatusCode, header};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
+use futures_util::StreamExt;
+use rihla_domain::{Check, FieldError};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::error::{ApiError, PROBLEM_JSON, Problem, problem, problem_response};
+
+/// The largest body a route accepts (APP_BODY_LIMIT_BYTES).
+#[derive(Debug, Clone, Copy)]
+pub struct BodyLimit(pub usize);
+
+/// A JSON request body, parsed but not yet validated (PATCH validates after
+/// merging). Also keeps a hash of its canonical form for Idempotency-Key checks.
+pub struct Json<T> {
+    pub value: T,
+    pub canonical_hash: String,
+}
+
+/// A JSON body that passed its `Check` rules: 422 listing every failing field otherwise.
+pub struct Valid<T>(pub Json<T>);
+
+fn is_json(req: &HttpRequest) -> bool {
+    let Some(ct) = req.headers().get(header::CONTENT_TYPE) else {
+        return false;
+    };
+    let Ok(ct) = ct.to_str() else { return false };
+    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+async fn read_body(req: &HttpRequest, payload: &mut Payload) -> Result<Vec<u8>, ApiError> {
+    let limit = req
+        .app_data::<BodyLimit>()
+        .copied()
+        .unwrap_or(BodyLimit(1_048_576))
+        .0;
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::PayloadTooLarge { limit });
+    }
+    let mut body = Vec::with_capacity(declared.unwrap_or(1024).min(limit));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest {
+            detail: format!("could not read the request body: {e}"),
+            errors: vec![],
+        })?;
+        if body.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge { limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Key order and white space do not change the hash, so a retried request that a
+/// client re-serialised still matches.
+fn canonical_hash(v: &Value) -> String {
+    fn canon(v: &Value) -> Value {
+        match v {
+            Value::Object(m) => Value::Object(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), canon(v)))
+                    .collect::<BTreeMap<_, _>>()
+                    .into_iter()
+                    .collect(),
+            ),
+            Value::Array(a) => Value::Array(a.iter().map(canon).collect()),
+            other => other.clone(),
+        }
+    }
+    let bytes = serde_json::to_vec(&canon(v)).unwrap_or_default();
+    format!("{:x}", Sha256::digest(bytes))
+}
+
+/// Deserialises a JSON value into `T`, naming the field of a type error.
+pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
+        let path = e.path().to_string();
+        let field = if path == "." { String::new() } else { path };
+        let inner = e.into_inner().to_string();
+        let (code, field) = if let Some(rest) = inner.strip_prefix("unknown field `") {
+            let name = rest.split('`').next().unwrap_or_default();
+            let full = if field.is_empty() || field.ends_with(name) {
+                field.clone()
+            } else {
+                format!("{field}.{name}")
+            };
+            ("unknown_field", if full.is_empty() { name.to_owned() } else { full })
+        } else if let Some(rest) = inner.strip_prefix("missing field `") {
+            let name = rest.split('`').next().unwrap_or_default();
+            let full = if field.is_empty() {
+                name.to_owned()
+            } else {
+                format!("{field}.{name}")
+            };
+            ("required", full)
+        } else {
+            ("invalid_type", field)
+        };
+        let field = if field.is_empty() { "body".to_owned() } else { field };
+        ApiError::validation(vec![FieldError::new(
+            field.clone(),
+            code,
+            format!("{field}: {inner}"),
+        )])
+    })
+}
+
+impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        let mut payload = payload.take();
+        Box::pin(async move {
+            if !is_json(&req) {
+                return Err(ApiError::UnsupportedMediaType(
+                    "send the body as application/json".into(),
+                ));
+            }
+            let bytes = read_body(&req, &mut payload).await?;
+            let value: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest {
+                detail: format!("malformed JSON: {e}"),
+                errors: vec![],
+            })?;
+            let canonical_hash = canonical_hash(&value);
+            Ok(Json {
+                value: from_value(value)?,
+                canonical_hash,
+            })
+        })
+    }
+}
+
+impl<T: DeserializeOwned + Check + 'static> FromRequest for Valid<T> {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let fut = Json::<T>::from_request(req, payload);
+        Box::pin(async move {
+            let body = fut.await?;
+            check(&body.value)?;
+            Ok(Valid(body))
+        })
+    }
+}
+
+pub fn check<T: Check>(value: &T) -> Result<(), ApiError> {
+    let errors = value.check();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(ApiError::validation(errors))
+    }
+}
+
+/// The strong ETag of a record version.
+pub fn etag(version: i32) -> String {
+    format!("\"{version}\"")
+}
+
+/// `If-Match`: `None` when absent or `*` (no precondition), else the version the
+/// client expects. A value that is no ETag of ours can never match, so it is
+/// mapped to a version no record has (the write then fails with 412).
+#[derive(Debug, Clone, Copy)]
+pub struct IfMatch(pub Option<i32>);
+
+impl FromRequest for IfMatch {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let Some(raw) = req.headers().get(header::IF_MATCH) else {
+            return std::future::ready(Ok(IfMatch(None)));
+        };
+        let raw = raw.to_str().unwrap_or("").trim();
+        if raw == "*" {
+            return std::future::ready(Ok(IfMatch(None)));
+        }
+        let version = raw
+            .split(',')
+            .map(str::trim)
+            .find_map(|t| t.strip_prefix('"')?.strip_suffix('"')?.parse::<i32>().ok())
+            .unwrap_or(-1);
+        std::future::ready(Ok(IfMatch(Some(version))))
+    }
+}
+
+/// `Idempotency-Key`: 1-255 visible ASCII characters.
+#[derive(Debug, Clone)]
+pub struct IdempotencyKey(pub Option<String>);
+
+impl FromRequest for IdempotencyKey {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let result = match req.headers().get("idempotency-key") {
+            None => Ok(IdempotencyKey(None)),
+            Some(v) => match v.to_str() {
+                Ok(s) if (1..=255).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_graphic()) => {
+                    Ok(IdempotencyKey(Some(s.to_owned())))
+                }
+                _ => Err(ApiError::BadRequest {
+                    detail: "Idempotency-Key must be 1 to 255 visible ASCII characters".into(),
+                    errors: vec![FieldError::new(
+                        "Idempotency-Key",
+                        "invalid",
+                        "Idempotency-Key must be 1 to 255 visible ASCII characters",
+                    )],
+                }),
+            },
+        };
+        std::future::ready(result)
+    }
+}
+
+/// The request id of the current request (X-Request-Id honoured or generated).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+fn request_id_of(req: &ServiceRequest) -> String {
+    req.headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .filter(|s| {
+            (1..=128).contains(&s.len())
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+        })
+        .map(str::to_owned)
+        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+}
+
+/// Outermost middleware: assigns the request id, echoes it in `X-Request-Id`,
+/// logs one line per request, and turns every error response into problem+json
+/// carrying `request_id` and `instance`.
+pub async fn request_context(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let started = Instant::now();
+    let request_id = request_id_of(&req);
+    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+
+    // An Err here comes from a middleware, not a handler; actix renders it with
+    // its ResponseError impl (ours is already problem+json). The request must
+    // not be cloned before routing, so there is no request to rebuild it with.
+    let res = next.call(req).await?.map_into_boxed_body();
+    let status = res.status();
+    let mut res = if status.is_client_error() || status.is_server_error() {
+        as_problem(res, &path, &request_id).await
+    } else {
+        res
+    };
+    if let Ok(v) = header::HeaderValue::from_str(&request_id) {
+        res.headers_mut().insert(header::HeaderName::from_static("x-request-id"), v);
+    }
+    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    if status.is_server_error() {
+        tracing::error!(%method, %path, status = status.as_u16(), latency_ms, request_id, "request failed");
+    } else {
+        tracing::info!(%method, %path, status = status.as_u16(), latency_ms, request_id, "request");
+    }
+    Ok(res)
+}
+
+async fn as_problem(
+    res: ServiceResponse<BoxBody>,
+    path: &str,
+    request_id: &str,
+) -> ServiceResponse<BoxBody> {
+    let status = res.status();
+    let is_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(PROBLEM_JSON));
+    let (req, response) = res.into_parts();
+    let headers = response.headers().clone();
+    let body = actix_web::body::to_bytes_limited(response.into_body(), 256 * 1024)
+        .await
+        .ok()
+        .and_then(Result::ok);
+    let mut value: Value = match (is_problem, body) {
+        (true, Some(bytes)) => serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        _ => Value::Null,
+    };
+    if !value.is_object() {
+        let detail = match status {
+            StatusCode::NOT_FOUND => "no route matches this path".to_owned(),
+            StatusCode::PAYLOAD_TOO_LARGE => "request body is too large".to_owned(),
+            other => other
+                .canonical_reason()
+                .unwrap_or("request failed")
+                .to_owned(),
+        };
+        let slug = status
+            .canonical_reason()
+            .unwrap_or("error")
+            .to_ascii_lowercase()
+            .replace(' ', "-");
+        value = serde_json::to_value(problem(status, &slug, detail)).unwrap_or(Value::Null);
+    }
+    if let Value::Object(m) = &mut value {
+        m.insert("instance".into(), Value::String(path.to_owned()));
+        m.insert("request_id".into(), Value::String(request_id.to_owned()));
+    }
+    let mut out = HttpResponse::build(status);
+    for (name, v) in headers.iter() {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            out.append_header((name.clone(), v.clone()));
+        }
+    }
+    let out = out
+        .insert_header((header::CONTENT_TYPE, PROBLEM_JSON))
+        .body(serde_json::to_vec(&value).unwrap_or_default());
+    ServiceResponse::new(req, out)
+}
+
+/// Every (path template, methods) the API serves, taken from the OpenAPI spec so
+/// the 405 answer can never disagree with the routes.
+#[derive(Debug, Clone, Default)]
+pub struct RouteTable(pub Vec<(Vec<String>, Vec<Method>)>);
+
+impl RouteTable {
+    pub fn from_spec(spec: &utoipa::openapi::OpenApi) -> Self {
+        let value = serde_json::to_value(&spec.paths.paths).unwrap_or(Value::Null);
+        let mut routes = Vec::new();
+        if let Some(paths) = value.as_object() {
+            for (template, item) in paths {
+                let methods = item
+                    .as_object()
+                    .map(|ops| {
+                        ops.keys()
+                            .filter_map(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok())
+                            .collect::<Vec<_>>()
+                    })
+                    .unwrap_or_default();
+                let segments = template.split('/').map(str::to_owned).collect();
+                routes.push((segments, methods));
+            }
+        }
+        RouteTable(routes)
+    }
+
+    fn methods_for(&self, path: &str) -> Option<Vec<Method>> {
+        let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
+        let mut found: Option<Vec<Method>> = None;
+        for (segments, methods) in &self.0 {
+            let matches = segments.len() == parts.len()
+                && segments
+                    .iter()
+                    .zip(&parts)
+                    .all(|(s, p)| s == p || (s.starts_with('{') && !p.is_empty()));
+            if matches {
+                found.get_or_insert_with(Vec::new).extend(methods.iter().cloned());
+            }
+        }
+        found
+    }
+}
+
+/// The app's default service: 405 with `Allow` when the path exists under
+/// another method, 404 otherwise.
+pub async fn fallback(req: HttpRequest) -> HttpResponse {
+    let table = req.app_data::<web::Data<RouteTable>>();
+    if let Some(methods) = table.and_then(|t| t.methods_for(req.path()))
+        && !methods.is_empty()
+    {
+        let allow = methods
+            .iter()
+            .map(Method::as_str)
+            .collect::<Vec<_>>()
+            .join(", ");
+        let body: Problem = problem(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method-not-allowed",
+            format!("{} is not allowed here; use one of {allow}", req.method()),
+        );
+        let mut res = problem_response(StatusCode::METHOD_NOT_ALLOWED, &body);
+        if let Ok(v) = header::HeaderValue::from_str(&allow) {
+            res.headers_mut().insert(header::ALLOW, v);
+        }
+        return res;
+    }
+    let body = problem(
+        StatusCode::NOT_FOUND,
+        "not-found",
+        format!("no route matches {}", req.path()),
+    );
+    problem_response(StatusCode::NOT_FOUND, &body)
+}
+
+/// 400 for an unparseable query string (bad enum value, non-numeric limit...).
+pub fn query_error(err: actix_web::error::QueryPayloadError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::BadRequest {
+        detail: format!("invalid query parameter: {err}"),
+        errors: vec![],
+    }
+    .into()
+}
+
+/// 400 for a path parameter of the wrong shape (an id that is not a UUID).
+pub fn path_error(err: actix_web::error::PathError, _: &HttpRequest) -> actix_web::Error {
+    ApiError::BadRequest {
+        detail: format!("invalid path parameter: {err}"),
+        errors: vec![],
+    }
+    .into()
+}

@@ -1,0 +1,21 @@
+//! Route registration: every handler is added with `.service()` so that
+//! utoipa-actix-web puts it in the OpenAPI spec (a `.route()` would silently
+//! drop out of it).
+
+pub mod auth;
+pub mod health;
+pub mod organisations;
+pub mod projects;
+pub mod users;
+
+use utoipa_actix_web::{scope, service_config::ServiceConfig};
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    cfg.configure(health::configure).service(
+        scope("/api/v1")
+            .configure(auth::configure)
+            .configure(users::configure)
+            .configure(organisations::configure)
+            .configure(projects::configure),
+    );
+}

@@ -1,0 +1,167 @@
+//! /api/v1/users: admin-only user management.
+
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
+use rihla_domain::{
+    Page, PasswordReset, PasswordResetResult, User, UserCreate, UserListParams, UserPatch,
+};
+use rihla_persistence::repo::{refresh_tokens, users as repo};
+use uuid::Uuid;
+
+use crate::auth::{Admin, password};
+use crate::error::ApiError;
+use crate::http::{IdempotencyKey, IfMatch, Valid};
+use crate::state::AppState;
+use crate::write;
+
+/// List users
+#[utoipa::path(
+    tag = "users",
+    params(UserListParams),
+    responses((status = 200, description = "One page of users, oldest first", body = Page<User>))
+)]
+#[get("/users")]
+async fn list_users(
+    _: Admin,
+    state: web::Data<AppState>,
+    params: web::Query<UserListParams>,
+) -> Result<web::Json<Page<User>>, ApiError> {
+    Ok(web::Json(repo::list(&state.db, &params).await?))
+}
+
+/// Create a user
+///
+/// The email is unique regardless of case. Honours `Idempotency-Key`.
+#[utoipa::path(
+    tag = "users",
+    request_body = UserCreate,
+    responses((status = 201, description = "Created", body = User))
+)]
+#[post("/users")]
+async fn create_user(
+    caller: Admin,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    key: IdempotencyKey,
+    body: Valid<UserCreate>,
+) -> Result<HttpResponse, ApiError> {
+    let Valid(body) = body;
+    let hash = password::hash(body.value.password.clone()).await?;
+    write::create(&state, &caller, &req, key, &body.canonical_hash, async |tx| {
+        let new = repo::NewUser {
+            email: &body.value.email,
+            display_name: &body.value.display_name,
+            role: body.value.role,
+            active: body.value.active,
+            password_hash: hash,
+        };
+        Ok(repo::create(tx, Some(&caller.actor()), new).await?)
+    })
+    .await
+}
+
+/// Get a user
+#[utoipa::path(
+    tag = "users",
+    params(("id" = Uuid, Path, description = "User id")),
+    responses((status = 200, description = "The user", body = User))
+)]
+#[get("/users/{id}")]
+async fn get_user(
+    _: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(write::ok(&repo::get(&state.db, *id).await?))
+}
+
+/// Update a user's role, active flag or display name
+///
+/// Deactivating a user ends their sessions at once. The last active admin can
+/// be neither demoted nor deactivated (409).
+#[utoipa::path(
+    tag = "users",
+    params(("id" = Uuid, Path, description = "User id")),
+    request_body(content = UserPatch, content_type = "application/merge-patch+json"),
+    responses((status = 200, description = "The updated user", body = User))
+)]
+#[patch("/users/{id}")]
+async fn patch_user(
+    caller: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+    body: Valid<UserPatch>,
+) -> Result<HttpResponse, ApiError> {
+    let tx = write::begin(&state).await?;
+    let user = repo::update(&tx, &caller.actor(), *id, &body.0.value, if_match.0).await?;
+    if !user.active {
+        refresh_tokens::revoke_user(&tx, user.id).await?;
+    }
+    write::commit(tx).await?;
+    Ok(write::ok(&user))
+}
+
+/// Reset a user's password
+///
+/// Sets the given password, or generates one and returns it once. Every
+/// session (refresh token) of the user is revoked.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = Uuid, Path, description = "User id")),
+    request_body = PasswordReset,
+    responses((status = 200, description = "Password replaced", body = PasswordResetResult))
+)]
+#[post("/users/{id}/reset-password")]
+async fn reset_password(
+    caller: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    body: Valid<PasswordReset>,
+) -> Result<web::Json<PasswordResetResult>, ApiError> {
+    let (new_password, generated) = match body.0.value.password {
+        Some(p) => (p, None),
+        None => {
+            let p = password::generate();
+            (p.clone(), Some(p))
+        }
+    };
+    let hash = password::hash(new_password).await?;
+    let tx = write::begin(&state).await?;
+    repo::set_password(&tx, Some(&caller.actor()), *id, hash).await?;
+    let revoked = refresh_tokens::revoke_user(&tx, *id).await?;
+    write::commit(tx).await?;
+    Ok(web::Json(PasswordResetResult {
+        generated_password: generated,
+        revoked_sessions: revoked,
+    }))
+}
+
+/// Delete a user
+///
+/// The last active admin cannot be deleted (409).
+#[utoipa::path(
+    tag = "users",
+    params(("id" = Uuid, Path, description = "User id")),
+    responses((status = 204, description = "Deleted"))
+)]
+#[delete("/users/{id}")]
+async fn delete_user(
+    _: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let tx = write::begin(&state).await?;
+    repo::delete(&tx, *id, if_match.0).await?;
+    write::commit(tx).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_users)
+        .service(create_user)
+        .service(get_user)
+        .service(patch_user)
+        .service(reset_password)
+        .service(delete_user);
+}

@@ -1,0 +1,16 @@
+//! What every handler shares: the pool, the token keys, and a few settings.
+
+use rihla_persistence::Db;
+
+use crate::auth::tokens::JwtKeys;
+
+#[derive(Debug)]
+pub struct AppState {
+    pub db: Db,
+    pub jwt: JwtKeys,
+    /// An Argon2id hash of a random password, verified against when an email is
+    /// unknown so that login takes the same time either way.
+    pub dummy_hash: String,
+    pub refresh_ttl: chrono::Duration,
+    pub idempotency_ttl: chrono::Duration,
+}

@@ -1,0 +1,177 @@
+//! The write paths every resource shares, so each handler stays one call:
+//! idempotent create (201 + Location + ETag), merge-patch, and record responses.
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse};
+use rihla_domain::{Check, patch};
+use rihla_persistence::repo::idempotency::{self, StoredResponse};
+use rihla_persistence::{RepoError, Tx, begin_write, now};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::http::{IdempotencyKey, IfMatch, check, etag, from_value};
+use crate::state::AppState;
+
+/// A record as the API returns it: its id and version drive Location and ETag.
+pub trait Record: Serialize {
+    fn id(&self) -> Uuid;
+    fn version(&self) -> i32;
+}
+
+macro_rules! record {
+    ($($t:ty),+) => {$(
+        impl Record for $t {
+            fn id(&self) -> Uuid { self.id }
+            fn version(&self) -> i32 { self.version }
+        }
+    )+};
+}
+record!(
+    rihla_domain::Organisation,
+    rihla_domain::Project,
+    rihla_domain::User
+);
+
+/// 200 with the record and its ETag.
+pub fn ok<R: Record>(record: &R) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(record.version())))
+        .json(record)
+}
+
+fn replay(stored: StoredResponse, path: &str, hash: &str) -> Result<HttpResponse, ApiError> {
+    if stored.method != "POST" || stored.path != path || stored.request_hash != hash {
+        return Err(ApiError::Unprocessable {
+            detail: "this Idempotency-Key was already used with a different request".into(),
+            errors: vec![rihla_domain::FieldError::new(
+                "Idempotency-Key",
+                "reused",
+                "send a new key for a new request",
+            )],
+        });
+    }
+    let status = StatusCode::from_u16(stored.status_code).map_err(ApiError::internal)?;
+    let mut res = HttpResponse::build(status);
+    res.content_type("application/json")
+        .insert_header(("idempotent-replayed", "true"));
+    if let Some(l) = stored.location {
+        res.insert_header((header::LOCATION, l));
+    }
+    if let Some(e) = stored.etag {
+        res.insert_header((header::ETAG, e));
+    }
+    Ok(res.body(stored.body))
+}
+
+/// Runs `op` in a write transaction and answers 201. With an Idempotency-Key,
+/// the key is claimed in the same transaction before `op` runs: a retry of the
+/// same request replays the stored 201, another request under the key is 422,
+/// and a concurrent duplicate waits for the first and then replays it.
+pub async fn create<R: Record>(
+    state: &AppState,
+    caller: &Caller,
+    req: &HttpRequest,
+    key: IdempotencyKey,
+    request_hash: &str,
+    op: impl AsyncFnOnce(&Tx) -> Result<R, ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    let path = req.path().to_owned();
+    let tx = begin_write(&state.db).await.map_err(RepoError::from)?;
+    if let Some(key) = &key.0 {
+        let not_before = now() - state.idempotency_ttl;
+        if let Some(stored) = idempotency::find(&tx, caller.user_id, key, not_before).await? {
+            return replay(stored, &path, request_hash);
+        }
+        let claim = StoredResponse {
+            method: "POST".into(),
+            path: path.clone(),
+            request_hash: request_hash.to_owned(),
+            status_code: 0,
+            body: String::new(),
+            location: None,
+            etag: None,
+        };
+        match idempotency::claim(&tx, caller.user_id, key, &claim).await {
+            Ok(()) => {}
+            Err(RepoError::Conflict { .. }) => {
+                // A concurrent request with this key committed first.
+                drop(tx);
+                return match idempotency::find(&state.db, caller.user_id, key, not_before).await? {
+                    Some(stored) => replay(stored, &path, request_hash),
+                    None => Err(ApiError::Conflict {
+                        detail: "a request with this Idempotency-Key is in progress; retry".into(),
+                        errors: vec![],
+                        references: vec![],
+                    }),
+                };
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let record = op(&tx).await?;
+    let location = format!("{}/{}", path.trim_end_matches('/'), record.id());
+    let tag = etag(record.version());
+    let body = serde_json::to_string(&record).map_err(ApiError::internal)?;
+    if let Some(key) = &key.0 {
+        idempotency::complete(
+            &tx,
+            caller.user_id,
+            key,
+            201,
+            body.clone(),
+            Some(location.clone()),
+            Some(tag.clone()),
+        )
+        .await?;
+    }
+    tx.commit().await.map_err(RepoError::from)?;
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::ETAG, tag))
+        .content_type("application/json")
+        .body(body))
+}
+
+/// Applies a JSON merge patch to a record's input form and validates the result
+/// exactly as a PUT of it would be.
+pub fn merge_patch<I>(current: I, body: &Value) -> Result<I, ApiError>
+where
+    I: Serialize + DeserializeOwned + Check,
+{
+    if !body.is_object() {
+        return Err(ApiError::validation(vec![rihla_domain::FieldError::new(
+            "body",
+            "not_an_object",
+            "a merge patch (RFC 7386) must be a JSON object",
+        )]));
+    }
+    let mut doc = serde_json::to_value(current).map_err(ApiError::internal)?;
+    patch::merge(&mut doc, body);
+    let input: I = from_value(doc)?;
+    check(&input)?;
+    Ok(input)
+}
+
+/// 412 before any work when If-Match names a version that is not current.
+pub fn precondition(if_match: IfMatch, current: i32) -> Result<(), ApiError> {
+    match if_match.0 {
+        Some(v) if v != current => Err(ApiError::PreconditionFailed {
+            current_version: current,
+        }),
+        _ => Ok(()),
+    }
+}
+
+pub async fn commit(tx: Tx) -> Result<(), ApiError> {
+    tx.commit().await.map_err(|e| RepoError::from(e).into())
+}
+
+pub async fn begin(state: &AppState) -> Result<Tx, ApiError> {
+    begin_write(&state.db)
+        .await
+        .map_err(|e| RepoError::from(e).into())
+}

@@ -1,0 +1,322 @@
+//! Organisations: CRUD, filters, and the reference checks that guard deletes.
+
+use std::collections::HashSet;
+
+use rihla_domain::organisation::ORGANISATION_SORT_KEYS;
+use rihla_domain::{
+    FieldError, Organisation, OrganisationInput, OrganisationListParams, OrganisationSortKey,
+    Page, Reference, Sort,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::parse_enum;
+use crate::entities::{organisations, project_participants, projects};
+use crate::error::{check_version, still_referenced, taken};
+use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
+use crate::{Actor, RepoError, now};
+
+use organisations::{Column, Entity};
+
+fn to_domain(m: organisations::Model) -> Result<Organisation, RepoError> {
+    Ok(Organisation {
+        kind: parse_enum(&m.kind, "organisations.kind")?,
+        id: m.id,
+        name: m.name,
+        acronym: m.acronym,
+        country_code: m.country_code,
+        parent_id: m.parent_id,
+        iati_org_ref: m.iati_org_ref,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        created_by: m.created_by,
+        updated_by: m.updated_by,
+        version: m.version,
+    })
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Organisation, RepoError> {
+    let row = Entity::find_by_id(id).one(db).await?;
+    to_domain(row.ok_or(RepoError::NotFound)?)
+}
+
+/// The current row, locked until the transaction ends (PostgreSQL; SQLite's
+/// BEGIN IMMEDIATE already holds the database write lock).
+async fn get_locked(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<organisations::Model, RepoError> {
+    Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)
+}
+
+fn sort_column(key: OrganisationSortKey) -> SortColumn<Column> {
+    let (column, kind) = match key {
+        OrganisationSortKey::Name => (Column::Name, KeyKind::Text),
+        OrganisationSortKey::Kind => (Column::Kind, KeyKind::Text),
+        OrganisationSortKey::CreatedAt => (Column::CreatedAt, KeyKind::Timestamp),
+        OrganisationSortKey::UpdatedAt => (Column::UpdatedAt, KeyKind::Timestamp),
+    };
+    SortColumn {
+        column,
+        kind,
+        nullable: false,
+    }
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    p: &OrganisationListParams,
+) -> Result<Page<Organisation>, RepoError> {
+    let (key, req) = paging::page_request(
+        p.sort.as_deref(),
+        Sort {
+            key: OrganisationSortKey::Name,
+            descending: false,
+        },
+        ORGANISATION_SORT_KEYS,
+        p.limit,
+        p.cursor.as_deref(),
+        p.count,
+        sort_column,
+    )?;
+    let mut select = Entity::find();
+    if let Some(kind) = p.kind {
+        select = select.filter(Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(cc) = &p.country_code {
+        select = select.filter(Column::CountryCode.eq(cc.to_uppercase()));
+    }
+    if let Some(parent) = p.parent_id {
+        select = select.filter(Column::ParentId.eq(parent));
+    }
+    if let Some(q) = p.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        let pattern = paging::like_pattern(q.trim());
+        select = select.filter(
+            sea_orm::Condition::any()
+                .add(
+                    Expr::expr(Func::lower(Expr::col(Column::Name)))
+                        .like(LikeExpr::new(pattern.clone()).escape('\\')),
+                )
+                .add(
+                    Expr::expr(Func::lower(Expr::col(Column::Acronym)))
+                        .like(LikeExpr::new(pattern).escape('\\')),
+                ),
+        );
+    }
+    let (rows, next_cursor, total) =
+        paging::fetch_page(db, select, Column::Id, req, |m| {
+            let v = match key {
+                OrganisationSortKey::Name => m.name.clone(),
+                OrganisationSortKey::Kind => m.kind.clone(),
+                OrganisationSortKey::CreatedAt => timestamp_key(&m.created_at),
+                OrganisationSortKey::UpdatedAt => timestamp_key(&m.updated_at),
+            };
+            (Some(v), m.id)
+        })
+        .await?;
+    Ok(Page {
+        items: rows.into_iter().map(to_domain).collect::<Result<_, _>>()?,
+        next_cursor,
+        total,
+    })
+}
+
+/// Which of `ids` exist, in one query.
+pub async fn existing_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashSet<Uuid>, RepoError> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let found: Vec<Uuid> = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(found.into_iter().collect())
+}
+
+async fn check_input(
+    db: &impl ConnectionTrait,
+    id: Option<Uuid>,
+    input: &OrganisationInput,
+) -> Result<(), RepoError> {
+    if let Some(parent) = input.parent_id {
+        if !existing_ids(db, &[parent]).await?.contains(&parent) {
+            return Err(RepoError::Invalid(vec![FieldError::new(
+                "parent_id",
+                "not_found",
+                format!("organisation {parent} does not exist"),
+            )]));
+        }
+        // Walk up from the new parent: meeting `id` on the way would close a
+        // cycle. The depth bound stops a walk through rows damaged by hand.
+        if let Some(id) = id {
+            let mut next = Some(parent);
+            for _ in 0..64 {
+                let Some(current) = next else { break };
+                if current == id {
+                    return Err(RepoError::Invalid(vec![FieldError::new(
+                        "parent_id",
+                        "cycle",
+                        "this parent would make the organisation its own ancestor",
+                    )]));
+                }
+                next = Entity::find_by_id(current)
+                    .one(db)
+                    .await?
+                    .and_then(|row| row.parent_id);
+            }
+        }
+    }
+    let mut same_name = Entity::find().filter(Column::Name.eq(input.name.as_str()));
+    if let Some(id) = id {
+        same_name = same_name.filter(Column::Id.ne(id));
+    }
+    if same_name.one(db).await?.is_some() {
+        return Err(taken("name"));
+    }
+    Ok(())
+}
+
+pub async fn create(
+    db: &impl ConnectionTrait,
+    actor: Option<&Actor>,
+    input: &OrganisationInput,
+) -> Result<Organisation, RepoError> {
+    check_input(db, None, input).await?;
+    let at = now();
+    let row = organisations::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(input.name.clone()),
+        acronym: Set(input.acronym.clone()),
+        kind: Set(input.kind.as_str().to_owned()),
+        country_code: Set(input.country_code.clone()),
+        parent_id: Set(input.parent_id),
+        iati_org_ref: Set(input.iati_org_ref.clone()),
+        created_at: Set(at),
+        updated_at: Set(at),
+        created_by: Set(actor.map(|a| a.user_id)),
+        updated_by: Set(actor.map(|a| a.user_id)),
+        version: Set(1),
+    };
+    let model = Entity::insert(row).exec_with_returning(db).await?;
+    to_domain(model)
+}
+
+/// Reads the record for a PATCH: locked, so the merge and the write see the same
+/// version.
+pub async fn get_for_update(db: &impl ConnectionTrait, id: Uuid) -> Result<Organisation, RepoError> {
+    to_domain(get_locked(db, id).await?)
+}
+
+pub async fn replace(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    input: &OrganisationInput,
+    expected_version: Option<i32>,
+) -> Result<Organisation, RepoError> {
+    let current = get_locked(db, id).await?;
+    check_version(expected_version, current.version)?;
+    check_input(db, Some(id), input).await?;
+    let result = Entity::update_many()
+        .set(organisations::ActiveModel {
+            name: Set(input.name.clone()),
+            acronym: Set(input.acronym.clone()),
+            kind: Set(input.kind.as_str().to_owned()),
+            country_code: Set(input.country_code.clone()),
+            parent_id: Set(input.parent_id),
+            iati_org_ref: Set(input.iati_org_ref.clone()),
+            updated_at: Set(now()),
+            updated_by: Set(Some(actor.user_id)),
+            version: Set(current.version + 1),
+            ..Default::default()
+        })
+        .filter(Column::Id.eq(id))
+        .filter(Column::Version.eq(current.version))
+        .exec(db)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(RepoError::VersionMismatch {
+            current: current.version,
+        });
+    }
+    get(db, id).await
+}
+
+/// Records that point at organisation `id`, at most `limit` of each kind.
+pub async fn references(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    limit: u64,
+) -> Result<Vec<Reference>, RepoError> {
+    let project_ids: Vec<Uuid> = project_participants::Entity::find()
+        .select_only()
+        .column(project_participants::Column::ProjectId)
+        .distinct()
+        .filter(project_participants::Column::OrganisationId.eq(id))
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut refs = Vec::new();
+    if !project_ids.is_empty() {
+        let rows: Vec<(Uuid, String)> = projects::Entity::find()
+            .select_only()
+            .column(projects::Column::Id)
+            .column(projects::Column::Code)
+            .filter(projects::Column::Id.is_in(project_ids))
+            .into_tuple()
+            .all(db)
+            .await?;
+        refs.extend(rows.into_iter().map(|(id, code)| Reference {
+            resource: "projects".into(),
+            id,
+            label: code,
+        }));
+    }
+    let children: Vec<(Uuid, String)> = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .column(Column::Name)
+        .filter(Column::ParentId.eq(id))
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?;
+    refs.extend(children.into_iter().map(|(id, name)| Reference {
+        resource: "organisations".into(),
+        id,
+        label: name,
+    }));
+    Ok(refs)
+}
+
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<(), RepoError> {
+    let current = get_locked(db, id).await?;
+    check_version(expected_version, current.version)?;
+    let refs = references(db, id, 20).await?;
+    if !refs.is_empty() {
+        return Err(still_referenced(
+            &format!("organisation {:?}", current.name),
+            refs,
+        ));
+    }
+    Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}

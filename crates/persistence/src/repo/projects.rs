@@ -1,0 +1,487 @@
+//! Projects and their children (participating organisations, outcomes, and the
+//! country / duty-station / theme lists). A page of projects is loaded with one
+//! query per child table, never one per row.
+
+use std::collections::HashMap;
+
+use rihla_domain::project::PROJECT_SORT_KEYS;
+use rihla_domain::{
+    Budget, FieldError, Outcome, Page, ParticipatingOrganisation, Project, ProjectInput,
+    ProjectListParams, ProjectSortKey, Sort,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::{organisations, parse_enum};
+use crate::entities::{project_outcomes, project_participants, project_tags, projects};
+use crate::error::{check_version, taken};
+use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
+use crate::{Actor, RepoError, now};
+
+use projects::{Column, Entity};
+
+const TAG_COUNTRY: &str = "country";
+const TAG_DUTY_STATION: &str = "duty_station";
+const TAG_THEME: &str = "theme";
+
+#[derive(Default)]
+struct Children {
+    participants: Vec<ParticipatingOrganisation>,
+    outcomes: Vec<Outcome>,
+    countries: Vec<String>,
+    duty_stations: Vec<String>,
+    themes: Vec<String>,
+}
+
+async fn load_children(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Children>, RepoError> {
+    let mut map: HashMap<Uuid, Children> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(map);
+    }
+    let participants = project_participants::Entity::find()
+        .filter(project_participants::Column::ProjectId.is_in(ids.iter().copied()))
+        .order_by_asc(project_participants::Column::ProjectId)
+        .order_by_asc(project_participants::Column::Position)
+        .all(db)
+        .await?;
+    for p in participants {
+        map.entry(p.project_id)
+            .or_default()
+            .participants
+            .push(ParticipatingOrganisation {
+                organisation_id: p.organisation_id,
+                role: parse_enum(&p.role, "project_participants.role")?,
+            });
+    }
+    let outcomes = project_outcomes::Entity::find()
+        .filter(project_outcomes::Column::ProjectId.is_in(ids.iter().copied()))
+        .order_by_asc(project_outcomes::Column::ProjectId)
+        .order_by_asc(project_outcomes::Column::Position)
+        .all(db)
+        .await?;
+    for o in outcomes {
+        map.entry(o.project_id).or_default().outcomes.push(Outcome {
+            code: o.code,
+            title: o.title,
+            description: o.description,
+        });
+    }
+    let tags = project_tags::Entity::find()
+        .filter(project_tags::Column::ProjectId.is_in(ids.iter().copied()))
+        .order_by_asc(project_tags::Column::ProjectId)
+        .order_by_asc(project_tags::Column::Kind)
+        .order_by_asc(project_tags::Column::Position)
+        .all(db)
+        .await?;
+    for t in tags {
+        let children = map.entry(t.project_id).or_default();
+        match t.kind.as_str() {
+            TAG_COUNTRY => children.countries.push(t.value),
+            TAG_DUTY_STATION => children.duty_stations.push(t.value),
+            TAG_THEME => children.themes.push(t.value),
+            other => {
+                return Err(RepoError::Corrupt(format!(
+                    "project_tags.kind holds {other:?}"
+                )));
+            }
+        }
+    }
+    Ok(map)
+}
+
+fn to_domain(m: projects::Model, c: Children) -> Result<Project, RepoError> {
+    let budget = match (m.budget_amount, m.budget_currency) {
+        (Some(amount), Some(currency)) => Some(Budget { amount, currency }),
+        (None, None) => None,
+        _ => return Err(RepoError::Corrupt("project budget is half set".into())),
+    };
+    Ok(Project {
+        status: parse_enum(&m.status, "projects.status")?,
+        id: m.id,
+        code: m.code,
+        title: m.title,
+        summary: m.summary,
+        objective: m.objective,
+        start_date: m.start_date,
+        end_date: m.end_date,
+        country_codes: c.countries,
+        duty_stations: c.duty_stations,
+        themes: c.themes,
+        budget,
+        participating_organisations: c.participants,
+        outcomes: c.outcomes,
+        iati_identifier: m.iati_identifier,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        created_by: m.created_by,
+        updated_by: m.updated_by,
+        version: m.version,
+    })
+}
+
+async fn assemble(
+    db: &impl ConnectionTrait,
+    rows: Vec<projects::Model>,
+) -> Result<Vec<Project>, RepoError> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut children = load_children(db, &ids).await?;
+    rows.into_iter()
+        .map(|m| {
+            let c = children.remove(&m.id).unwrap_or_default();
+            to_domain(m, c)
+        })
+        .collect()
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Project, RepoError> {
+    let row = Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)?;
+    assemble(db, vec![row])
+        .await?
+        .pop()
+        .ok_or(RepoError::NotFound)
+}
+
+/// Reads the record for a PATCH, locked so the merge and the write see the same
+/// version (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the write lock).
+pub async fn get_for_update(db: &impl ConnectionTrait, id: Uuid) -> Result<Project, RepoError> {
+    let row = locked(db, id).await?;
+    assemble(db, vec![row])
+        .await?
+        .pop()
+        .ok_or(RepoError::NotFound)
+}
+
+async fn locked(db: &impl ConnectionTrait, id: Uuid) -> Result<projects::Model, RepoError> {
+    Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)
+}
+
+fn sort_column(key: ProjectSortKey) -> SortColumn<Column> {
+    let (column, kind, nullable) = match key {
+        ProjectSortKey::Code => (Column::Code, KeyKind::Text, false),
+        ProjectSortKey::Title => (Column::Title, KeyKind::Text, false),
+        ProjectSortKey::StartDate => (Column::StartDate, KeyKind::Date, true),
+        ProjectSortKey::EndDate => (Column::EndDate, KeyKind::Date, true),
+        ProjectSortKey::CreatedAt => (Column::CreatedAt, KeyKind::Timestamp, false),
+        ProjectSortKey::UpdatedAt => (Column::UpdatedAt, KeyKind::Timestamp, false),
+    };
+    SortColumn {
+        column,
+        kind,
+        nullable,
+    }
+}
+
+fn tag_filter(kind: &str, value: String) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(project_tags::Column::ProjectId)
+        .from(project_tags::Entity)
+        .and_where(project_tags::Column::Kind.eq(kind))
+        .and_where(project_tags::Column::Value.eq(value))
+        .to_owned()
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    p: &ProjectListParams,
+) -> Result<Page<Project>, RepoError> {
+    let (key, req) = paging::page_request(
+        p.sort.as_deref(),
+        Sort {
+            key: ProjectSortKey::CreatedAt,
+            descending: true,
+        },
+        PROJECT_SORT_KEYS,
+        p.limit,
+        p.cursor.as_deref(),
+        p.count,
+        sort_column,
+    )?;
+    let mut select = Entity::find();
+    if let Some(status) = p.status {
+        select = select.filter(Column::Status.eq(status.as_str()));
+    }
+    if let Some(cc) = &p.country_code {
+        select = select.filter(Column::Id.in_subquery(tag_filter(TAG_COUNTRY, cc.to_uppercase())));
+    }
+    if let Some(theme) = &p.theme {
+        select = select.filter(Column::Id.in_subquery(tag_filter(TAG_THEME, theme.clone())));
+    }
+    if p.organisation_id.is_some() || p.role.is_some() {
+        let mut sub = Query::select()
+            .column(project_participants::Column::ProjectId)
+            .from(project_participants::Entity)
+            .to_owned();
+        if let Some(org) = p.organisation_id {
+            sub.and_where(project_participants::Column::OrganisationId.eq(org));
+        }
+        if let Some(role) = p.role {
+            sub.and_where(project_participants::Column::Role.eq(role.as_str()));
+        }
+        select = select.filter(Column::Id.in_subquery(sub));
+    }
+    if let Some(from) = p.start_from {
+        select = select.filter(Column::StartDate.gte(from));
+    }
+    if let Some(to) = p.start_to {
+        select = select.filter(Column::StartDate.lte(to));
+    }
+    if let Some(q) = p.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        let pattern = paging::like_pattern(q.trim());
+        let mut any = Condition::any();
+        for col in [Column::Code, Column::Title, Column::Summary] {
+            any = any.add(
+                Expr::expr(Func::lower(Expr::col(col)))
+                    .like(LikeExpr::new(pattern.clone()).escape('\\')),
+            );
+        }
+        select = select.filter(any);
+    }
+    let (rows, next_cursor, total) = paging::fetch_page(db, select, Column::Id, req, |m| {
+        let v = match key {
+            ProjectSortKey::Code => Some(m.code.clone()),
+            ProjectSortKey::Title => Some(m.title.clone()),
+            ProjectSortKey::StartDate => m.start_date.map(|d| d.to_string()),
+            ProjectSortKey::EndDate => m.end_date.map(|d| d.to_string()),
+            ProjectSortKey::CreatedAt => Some(timestamp_key(&m.created_at)),
+            ProjectSortKey::UpdatedAt => Some(timestamp_key(&m.updated_at)),
+        };
+        (v, m.id)
+    })
+    .await?;
+    Ok(Page {
+        items: assemble(db, rows).await?,
+        next_cursor,
+        total,
+    })
+}
+
+/// Reference and uniqueness rules that need the database.
+async fn check_input(
+    db: &impl ConnectionTrait,
+    id: Option<Uuid>,
+    input: &ProjectInput,
+) -> Result<(), RepoError> {
+    let org_ids: Vec<Uuid> = input
+        .participating_organisations
+        .iter()
+        .map(|p| p.organisation_id)
+        .collect();
+    let found = organisations::existing_ids(db, &org_ids).await?;
+    let missing: Vec<FieldError> = org_ids
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| !found.contains(id))
+        .map(|(i, id)| {
+            FieldError::new(
+                format!("participating_organisations[{i}].organisation_id"),
+                "not_found",
+                format!("organisation {id} does not exist"),
+            )
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(RepoError::Invalid(missing));
+    }
+    let others = |c: Condition| {
+        let mut s = Entity::find().filter(c);
+        if let Some(id) = id {
+            s = s.filter(Column::Id.ne(id));
+        }
+        s
+    };
+    if others(Condition::all().add(Column::Code.eq(input.code.as_str())))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(taken("code"));
+    }
+    if let Some(iati) = &input.iati_identifier
+        && others(Condition::all().add(Column::IatiIdentifier.eq(iati.as_str())))
+            .one(db)
+            .await?
+            .is_some()
+    {
+        return Err(taken("iati_identifier"));
+    }
+    Ok(())
+}
+
+async fn write_children(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    input: &ProjectInput,
+) -> Result<(), RepoError> {
+    let participants: Vec<_> = input
+        .participating_organisations
+        .iter()
+        .enumerate()
+        .map(|(i, p)| project_participants::ActiveModel {
+            project_id: Set(id),
+            position: Set(i as i32),
+            organisation_id: Set(p.organisation_id),
+            role: Set(p.role.as_str().to_owned()),
+        })
+        .collect();
+    if !participants.is_empty() {
+        project_participants::Entity::insert_many(participants)
+            .exec(db)
+            .await?;
+    }
+    let outcomes: Vec<_> = input
+        .outcomes
+        .iter()
+        .enumerate()
+        .map(|(i, o)| project_outcomes::ActiveModel {
+            project_id: Set(id),
+            position: Set(i as i32),
+            code: Set(o.code.clone()),
+            title: Set(o.title.clone()),
+            description: Set(o.description.clone()),
+        })
+        .collect();
+    if !outcomes.is_empty() {
+        project_outcomes::Entity::insert_many(outcomes).exec(db).await?;
+    }
+    let tags: Vec<_> = [
+        (TAG_COUNTRY, &input.country_codes),
+        (TAG_DUTY_STATION, &input.duty_stations),
+        (TAG_THEME, &input.themes),
+    ]
+    .into_iter()
+    .flat_map(|(kind, values)| {
+        values
+            .iter()
+            .enumerate()
+            .map(move |(i, v)| project_tags::ActiveModel {
+                project_id: Set(id),
+                kind: Set(kind.to_owned()),
+                position: Set(i as i32),
+                value: Set(v.clone()),
+            })
+    })
+    .collect();
+    if !tags.is_empty() {
+        project_tags::Entity::insert_many(tags).exec(db).await?;
+    }
+    Ok(())
+}
+
+async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
+    project_participants::Entity::delete_many()
+        .filter(project_participants::Column::ProjectId.eq(id))
+        .exec(db)
+        .await?;
+    project_outcomes::Entity::delete_many()
+        .filter(project_outcomes::Column::ProjectId.eq(id))
+        .exec(db)
+        .await?;
+    project_tags::Entity::delete_many()
+        .filter(project_tags::Column::ProjectId.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Creates a project and its children. Call inside a transaction: a failure
+/// part-way must leave nothing behind.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    actor: Option<&Actor>,
+    input: &ProjectInput,
+) -> Result<Project, RepoError> {
+    check_input(db, None, input).await?;
+    let id = Uuid::now_v7();
+    let at = now();
+    let row = projects::ActiveModel {
+        id: Set(id),
+        code: Set(input.code.clone()),
+        title: Set(input.title.clone()),
+        summary: Set(input.summary.clone()),
+        objective: Set(input.objective.clone()),
+        status: Set(input.status.as_str().to_owned()),
+        start_date: Set(input.start_date),
+        end_date: Set(input.end_date),
+        budget_amount: Set(input.budget.as_ref().map(|b| b.amount.clone())),
+        budget_currency: Set(input.budget.as_ref().map(|b| b.currency.clone())),
+        iati_identifier: Set(input.iati_identifier.clone()),
+        created_at: Set(at),
+        updated_at: Set(at),
+        created_by: Set(actor.map(|a| a.user_id)),
+        updated_by: Set(actor.map(|a| a.user_id)),
+        version: Set(1),
+    };
+    Entity::insert(row).exec_without_returning(db).await?;
+    write_children(db, id, input).await?;
+    get(db, id).await
+}
+
+/// Replaces every field and child of a project (PUT, and PATCH after merging).
+pub async fn replace(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    input: &ProjectInput,
+    expected_version: Option<i32>,
+) -> Result<Project, RepoError> {
+    let current = locked(db, id).await?;
+    check_version(expected_version, current.version)?;
+    check_input(db, Some(id), input).await?;
+    let result = Entity::update_many()
+        .set(projects::ActiveModel {
+            code: Set(input.code.clone()),
+            title: Set(input.title.clone()),
+            summary: Set(input.summary.clone()),
+            objective: Set(input.objective.clone()),
+            status: Set(input.status.as_str().to_owned()),
+            start_date: Set(input.start_date),
+            end_date: Set(input.end_date),
+            budget_amount: Set(input.budget.as_ref().map(|b| b.amount.clone())),
+            budget_currency: Set(input.budget.as_ref().map(|b| b.currency.clone())),
+            iati_identifier: Set(input.iati_identifier.clone()),
+            updated_at: Set(now()),
+            updated_by: Set(Some(actor.user_id)),
+            version: Set(current.version + 1),
+            ..Default::default()
+        })
+        .filter(Column::Id.eq(id))
+        .filter(Column::Version.eq(current.version))
+        .exec(db)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(RepoError::VersionMismatch {
+            current: current.version,
+        });
+    }
+    delete_children(db, id).await?;
+    write_children(db, id, input).await?;
+    get(db, id).await
+}
+
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<(), RepoError> {
+    let current = locked(db, id).await?;
+    check_version(expected_version, current.version)?;
+    // Nothing references a project yet; activities and delegations (the domain
+    // issue) will add their 409 check here.
+    delete_children(db, id).await?;
+    Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}

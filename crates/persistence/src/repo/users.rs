@@ -1,0 +1,297 @@
+//! Users: accounts, roles, and the rule that one active admin always remains.
+
+use rihla_domain::{Page, Role, User, UserListParams, UserPatch};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::parse_enum;
+use crate::entities::users::{self, Column, Entity};
+use crate::error::{check_version, taken};
+use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
+use crate::{Actor, RepoError, now};
+
+/// A user with the fields only authentication needs.
+#[derive(Debug, Clone)]
+pub struct Credentials {
+    pub user: User,
+    pub password_hash: String,
+}
+
+fn to_domain(m: users::Model) -> Result<User, RepoError> {
+    Ok(User {
+        role: parse_enum(&m.role, "users.role")?,
+        id: m.id,
+        email: m.email,
+        display_name: m.display_name,
+        active: m.active,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        version: m.version,
+    })
+}
+
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+pub async fn count(db: &impl ConnectionTrait) -> Result<u64, RepoError> {
+    Ok(Entity::find().count(db).await?)
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<User, RepoError> {
+    to_domain(
+        Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .ok_or(RepoError::NotFound)?,
+    )
+}
+
+pub async fn credentials_by_email(
+    db: &impl ConnectionTrait,
+    email: &str,
+) -> Result<Option<Credentials>, RepoError> {
+    let row = Entity::find()
+        .filter(Column::Email.eq(normalise_email(email)))
+        .one(db)
+        .await?;
+    row.map(|m| {
+        let password_hash = m.password_hash.clone();
+        to_domain(m).map(|user| Credentials {
+            user,
+            password_hash,
+        })
+    })
+    .transpose()
+}
+
+pub async fn list(db: &impl ConnectionTrait, p: &UserListParams) -> Result<Page<User>, RepoError> {
+    let (_, req) = paging::page_request(
+        None,
+        rihla_domain::Sort {
+            key: UserSort::CreatedAt,
+            descending: false,
+        },
+        "created_at",
+        p.limit,
+        p.cursor.as_deref(),
+        p.count,
+        |_| SortColumn {
+            column: Column::CreatedAt,
+            kind: KeyKind::Timestamp,
+            nullable: false,
+        },
+    )?;
+    let mut select = Entity::find();
+    if let Some(role) = p.role {
+        select = select.filter(Column::Role.eq(role.as_str()));
+    }
+    if let Some(active) = p.active {
+        select = select.filter(Column::Active.eq(active));
+    }
+    if let Some(q) = p.q.as_deref().filter(|q| !q.trim().is_empty()) {
+        let pattern = paging::like_pattern(q.trim());
+        select = select.filter(
+            Condition::any()
+                .add(Column::Email.like(LikeExpr::new(pattern.clone()).escape('\\')))
+                .add(
+                    Expr::expr(Func::lower(Expr::col(Column::DisplayName)))
+                        .like(LikeExpr::new(pattern).escape('\\')),
+                ),
+        );
+    }
+    let (rows, next_cursor, total) = paging::fetch_page(db, select, Column::Id, req, |m| {
+        (Some(timestamp_key(&m.created_at)), m.id)
+    })
+    .await?;
+    Ok(Page {
+        items: rows.into_iter().map(to_domain).collect::<Result<_, _>>()?,
+        next_cursor,
+        total,
+    })
+}
+
+/// Users list in one fixed order; this is its only key.
+#[derive(Debug, Clone, Copy)]
+enum UserSort {
+    CreatedAt,
+}
+
+impl std::str::FromStr for UserSort {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        (s == "created_at").then_some(UserSort::CreatedAt).ok_or(())
+    }
+}
+
+impl std::fmt::Display for UserSort {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("created_at")
+    }
+}
+
+pub struct NewUser<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub active: bool,
+    pub password_hash: String,
+}
+
+pub async fn create(
+    db: &impl ConnectionTrait,
+    actor: Option<&Actor>,
+    new: NewUser<'_>,
+) -> Result<User, RepoError> {
+    let email = normalise_email(new.email);
+    if Entity::find()
+        .filter(Column::Email.eq(email.as_str()))
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(taken("email"));
+    }
+    let at = now();
+    let model = Entity::insert(users::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        email: Set(email),
+        display_name: Set(new.display_name.trim().to_owned()),
+        role: Set(new.role.as_str().to_owned()),
+        active: Set(new.active),
+        password_hash: Set(new.password_hash),
+        created_at: Set(at),
+        updated_at: Set(at),
+        created_by: Set(actor.map(|a| a.user_id)),
+        updated_by: Set(actor.map(|a| a.user_id)),
+        version: Set(1),
+    })
+    .exec_with_returning(db)
+    .await?;
+    to_domain(model)
+}
+
+/// Active admins other than `except`, with their rows locked so two admins
+/// demoting each other at once cannot both succeed.
+async fn other_active_admins(db: &impl ConnectionTrait, except: Uuid) -> Result<usize, RepoError> {
+    let ids: Vec<Uuid> = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .filter(Column::Role.eq(Role::Admin.as_str()))
+        .filter(Column::Active.eq(true))
+        .filter(Column::Id.ne(except))
+        .lock_exclusive()
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ids.len())
+}
+
+fn last_admin() -> RepoError {
+    RepoError::Conflict {
+        message: "this is the last active admin; make another user an active admin first".into(),
+        errors: vec![],
+        references: vec![],
+    }
+}
+
+pub async fn update(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    patch: &UserPatch,
+    expected_version: Option<i32>,
+) -> Result<User, RepoError> {
+    let current = Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)?;
+    check_version(expected_version, current.version)?;
+    let was_active_admin = current.active && current.role == Role::Admin.as_str();
+    let stays_active_admin = patch.active.unwrap_or(current.active)
+        && patch.role.map(|r| r == Role::Admin).unwrap_or(current.role == Role::Admin.as_str());
+    if was_active_admin && !stays_active_admin && other_active_admins(db, id).await? == 0 {
+        return Err(last_admin());
+    }
+    let mut row = users::ActiveModel {
+        updated_at: Set(now()),
+        updated_by: Set(Some(actor.user_id)),
+        version: Set(current.version + 1),
+        ..Default::default()
+    };
+    if let Some(name) = &patch.display_name {
+        row.display_name = Set(name.trim().to_owned());
+    }
+    if let Some(role) = patch.role {
+        row.role = Set(role.as_str().to_owned());
+    }
+    if let Some(active) = patch.active {
+        row.active = Set(active);
+    }
+    Entity::update_many()
+        .set(row)
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    get(db, id).await
+}
+
+pub async fn set_password(
+    db: &impl ConnectionTrait,
+    actor: Option<&Actor>,
+    id: Uuid,
+    password_hash: String,
+) -> Result<(), RepoError> {
+    let result = Entity::update_many()
+        .col_expr(Column::PasswordHash, Expr::val(password_hash))
+        .col_expr(Column::UpdatedAt, Expr::val(now()))
+        .col_expr(Column::UpdatedBy, Expr::val(actor.map(|a| a.user_id)))
+        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 0 {
+        return Err(RepoError::NotFound);
+    }
+    Ok(())
+}
+
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<(), RepoError> {
+    let current = Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)?;
+    check_version(expected_version, current.version)?;
+    if current.active
+        && current.role == Role::Admin.as_str()
+        && other_active_admins(db, id).await? == 0
+    {
+        return Err(last_admin());
+    }
+    Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+/// The role and active flag of a token's subject, checked on every request so a
+/// deactivated user's tokens stop working at once.
+pub async fn access(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<(Role, bool)>, RepoError> {
+    let row: Option<(String, bool)> = Entity::find_by_id(id)
+        .select_only()
+        .column(Column::Role)
+        .column(Column::Active)
+        .into_tuple()
+        .one(db)
+        .await?;
+    row.map(|(role, active)| parse_enum(&role, "users.role").map(|r| (r, active)))
+        .transpose()
+}
