@@ -1,1 +1,13 @@
+//! Black-box HTTP tests: each spawns the real app on 127.0.0.1:0 with its own
+//! fresh database (SQLite, or PostgreSQL with TEST_DATABASE_URL).
 
+mod support;
+
+mod auth;
+mod errors;
+mod openapi;
+mod organisations;
+mod paging;
+mod projects;
+mod roles;
+mod users;

@@ -1,0 +1,259 @@
+//! `spawn_app()`: the real app (build_app via `rihla_api::start`) on
+//! 127.0.0.1:0 with a fresh database per test: a new SQLite file by default, or
+//! a new PostgreSQL database when TEST_DATABASE_URL points at a server (created
+//! here, dropped when the test ends).
+
+use std::path::PathBuf;
+
+use reqwest::{Client, Method, Response, StatusCode};
+use rihla_api::Config;
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+pub const ADMIN_EMAIL: &str = "admin@rihla.test";
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+pub const PASSWORD: &str = "a-long-enough-password";
+pub const JWT_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long!";
+
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub admin: String,
+    data_dir: PathBuf,
+    pg: Option<(String, String)>,
+    handle: actix_web::dev::ServerHandle,
+}
+
+/// The PostgreSQL server URL and a database name, when TEST_DATABASE_URL is set.
+async fn fresh_postgres() -> Option<(String, String, String)> {
+    let server = std::env::var("TEST_DATABASE_URL").ok()?;
+    let name = format!("rihla_test_{}", Uuid::new_v4().simple());
+    let admin = Database::connect(&server)
+        .await
+        .unwrap_or_else(|e| panic!("TEST_DATABASE_URL {server} is not reachable: {e}"));
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+        .await
+        .expect("create test database");
+    admin.close().await.ok();
+    // Same server, our database: replace the path of the URL.
+    let host_start = server.find("://").map_or(0, |i| i + 3);
+    let base = match server[host_start..].find('/') {
+        Some(i) => server[..host_start + i].to_owned(),
+        None => server.clone(),
+    };
+    Some((server, name.clone(), format!("{base}/{name}")))
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_with(|_| {}).await
+}
+
+/// Like `spawn_app`, with a hook to change the configuration first.
+pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let data_dir = std::env::temp_dir().join(format!("rihla-test-{}", Uuid::new_v4()));
+    let mut config = Config::defaults();
+    config.bind = "127.0.0.1:0".parse().expect("bind address");
+    config.data_dir = data_dir.clone();
+    config.database_url = None;
+    config.admin_email = ADMIN_EMAIL.into();
+    config.admin_password = Some(ADMIN_PASSWORD.to_owned().into());
+    config.jwt_secret = Some(JWT_SECRET.to_owned().into());
+    config.workers = 2;
+    config.db_max_connections = 8;
+    let pg = match fresh_postgres().await {
+        Some((server, name, url)) => {
+            config.database_url = Some(url.into());
+            Some((server, name))
+        }
+        None => None,
+    };
+    tweak(&mut config);
+    let running = rihla_api::start(&config).await.expect("start the app");
+    let handle = running.server.handle();
+    tokio::spawn(running.server);
+    let base = format!("http://{}", running.addr);
+    let client = Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client");
+    let mut app = TestApp {
+        base,
+        client,
+        admin: String::new(),
+        data_dir,
+        pg,
+        handle,
+    };
+    app.admin = app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+    app
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // `stop` sends its command at once; awaiting it here would block the
+        // test's runtime, which is the one running the server.
+        drop(self.handle.stop(false));
+        let pg = self.pg.take();
+        // Drop runs outside async: a helper thread with its own runtime drops the
+        // database (FORCE ends the connections the pool still holds).
+        if let Some((server, name)) = pg {
+            let _ = std::thread::spawn(move || {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                    return;
+                };
+                rt.block_on(async move {
+                    if let Ok(db) = Database::connect(&server).await {
+                        let _ = db
+                            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .await;
+                    }
+                });
+            })
+            .join();
+        }
+        let _ = std::fs::remove_dir_all(&self.data_dir);
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn request(&self, method: Method, path: &str, token: &str) -> reqwest::RequestBuilder {
+        let rb = self.client.request(method, self.url(path));
+        if token.is_empty() {
+            rb
+        } else {
+            rb.bearer_auth(token)
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Response {
+        self.request(Method::GET, path, token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn send_json(&self, method: Method, path: &str, token: &str, body: &Value) -> Response {
+        self.request(method, path, token)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: &Value) -> Response {
+        self.send_json(Method::POST, path, token, body).await
+    }
+
+    pub async fn delete(&self, path: &str, token: &str) -> Response {
+        self.request(Method::DELETE, path, token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn token_response(&self, email: &str, password: &str) -> Response {
+        self.post(
+            "/api/v1/auth/token",
+            "",
+            &json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let res = self.token_response(email, password).await;
+        assert_eq!(res.status(), StatusCode::OK, "login of {email}");
+        let body: Value = res.json().await.expect("token json");
+        body["access_token"].as_str().expect("access_token").to_owned()
+    }
+
+    /// Creates a user with `role` and returns (id, access token).
+    pub async fn user(&self, role: &str) -> (String, String) {
+        let email = format!("{role}-{}@example.org", Uuid::new_v4().simple());
+        let res = self
+            .post(
+                "/api/v1/users",
+                &self.admin,
+                &json!({"email": email, "display_name": role, "role": role, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED);
+        let user: Value = res.json().await.expect("user json");
+        (
+            user["id"].as_str().expect("id").to_owned(),
+            self.login(&email, PASSWORD).await,
+        )
+    }
+
+    pub async fn organisation(&self, name: &str) -> Value {
+        let res = self
+            .post(
+                "/api/v1/organisations",
+                &self.admin,
+                &json!({"name": name, "kind": "government_ministry", "country_code": "LY"}),
+            )
+            .await;
+        assert_eq!(res.status(), StatusCode::CREATED, "create organisation {name}");
+        res.json().await.expect("organisation json")
+    }
+
+    pub async fn project(&self, body: Value) -> Value {
+        let res = self.post("/api/v1/projects", &self.admin, &body).await;
+        let status = res.status();
+        let json: Value = res.json().await.expect("project json");
+        assert_eq!(status, StatusCode::CREATED, "create project: {json}");
+        json
+    }
+}
+
+/// A valid project body with the given code.
+pub fn project_body(code: &str) -> Value {
+    json!({
+        "code": code,
+        "title": format!("Project {code}"),
+        "status": "active",
+        "start_date": "2021-04-01",
+        "end_date": "2023-11-30",
+        "country_codes": ["LY"],
+        "duty_stations": ["Tripoli"],
+        "themes": ["governance"],
+    })
+}
+
+/// Asserts an RFC 9457 problem with `status`, and returns its body.
+pub async fn problem(res: Response, status: StatusCode) -> Value {
+    assert_eq!(res.status(), status, "status");
+    let ct = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    assert!(ct.starts_with("application/problem+json"), "content type {ct}");
+    let request_id = res
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let body: Value = res.json().await.expect("problem json");
+    assert_eq!(body["status"], status.as_u16());
+    for field in ["type", "title", "detail", "instance", "request_id"] {
+        assert!(body[field].is_string(), "problem lacks {field}: {body}");
+    }
+    assert_eq!(body["request_id"].as_str(), request_id.as_deref());
+    body
+}
+
+/// The `field`s of a problem's `errors`.
+pub fn error_fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
