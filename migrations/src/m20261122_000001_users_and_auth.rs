@@ -75,10 +75,18 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("ix_refresh_tokens_user", "refresh_tokens", &["user_id"]))
+            .create_index(index(
+                "ix_refresh_tokens_user",
+                "refresh_tokens",
+                &["user_id"],
+            ))
             .await?;
         manager
-            .create_index(index("ix_refresh_tokens_family", "refresh_tokens", &["family_id"]))
+            .create_index(index(
+                "ix_refresh_tokens_family",
+                "refresh_tokens",
+                &["family_id"],
+            ))
             .await?;
 
         manager

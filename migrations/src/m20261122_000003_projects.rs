@@ -60,8 +60,14 @@ impl MigrationTrait for Migration {
             ("ix_projects_end_date", &["end_date", "id"][..]),
             ("ix_projects_created_at", &["created_at", "id"][..]),
             ("ix_projects_updated_at", &["updated_at", "id"][..]),
-            ("ix_projects_status_start", &["status", "start_date", "id"][..]),
-            ("ix_projects_status_created", &["status", "created_at", "id"][..]),
+            (
+                "ix_projects_status_start",
+                &["status", "start_date", "id"][..],
+            ),
+            (
+                "ix_projects_status_created",
+                &["status", "created_at", "id"][..],
+            ),
         ] {
             manager.create_index(index(name, "projects", cols)).await?;
         }

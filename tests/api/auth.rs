@@ -22,7 +22,12 @@ fn sign(claims: &Value, secret: &str) -> String {
 }
 
 async fn admin_id(app: &TestApp) -> String {
-    let me: Value = app.get("/api/v1/auth/me", &app.admin).await.json().await.expect("me");
+    let me: Value = app
+        .get("/api/v1/auth/me", &app.admin)
+        .await
+        .json()
+        .await
+        .expect("me");
     me["id"].as_str().expect("id").to_owned()
 }
 
@@ -48,7 +53,12 @@ async fn a_token_is_issued_for_valid_credentials_and_me_names_the_caller() {
     assert_eq!(body["expires_in"], 900);
     assert!(body["refresh_token"].as_str().unwrap().len() >= 40);
     let token = body["access_token"].as_str().unwrap();
-    let me: Value = app.get("/api/v1/auth/me", token).await.json().await.unwrap();
+    let me: Value = app
+        .get("/api/v1/auth/me", token)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(me["email"], ADMIN_EMAIL);
     assert_eq!(me["role"], "admin");
     assert!(me.get("password_hash").is_none());
@@ -63,7 +73,8 @@ async fn a_wrong_password_and_an_unknown_email_get_the_same_401() {
     )
     .await;
     let unknown = problem(
-        app.token_response("nobody@example.org", ADMIN_PASSWORD).await,
+        app.token_response("nobody@example.org", ADMIN_PASSWORD)
+            .await,
         StatusCode::UNAUTHORIZED,
     )
     .await;
@@ -105,11 +116,17 @@ async fn a_token_with_alg_none_is_401() {
 async fn a_token_signed_with_another_key_is_401() {
     let app = spawn_app().await;
     let id = admin_id(&app).await;
-    let token = sign(&claims(&id, "rihla-api", 600), "another-secret-that-is-32-bytes-long!!");
+    let token = sign(
+        &claims(&id, "rihla-api", 600),
+        "another-secret-that-is-32-bytes-long!!",
+    );
     assert_401(&app, &token).await;
     // The same claims with the right key pass, so the key is what failed.
     let good = sign(&claims(&id, "rihla-api", 600), JWT_SECRET);
-    assert_eq!(app.get("/api/v1/projects", &good).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/projects", &good).await.status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -131,7 +148,10 @@ async fn a_token_for_another_audience_is_401() {
 async fn a_token_of_a_deactivated_user_is_401_at_once() {
     let app = spawn_app().await;
     let (id, token) = app.user("editor").await;
-    assert_eq!(app.get("/api/v1/projects", &token).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/projects", &token).await.status(),
+        StatusCode::OK
+    );
     let res = app
         .send_json(
             reqwest::Method::PATCH,
@@ -149,7 +169,9 @@ async fn a_token_of_a_deactivated_user_is_401_at_once() {
         .json()
         .await
         .unwrap();
-    let login = app.token_response(user["email"].as_str().unwrap(), PASSWORD).await;
+    let login = app
+        .token_response(user["email"].as_str().unwrap(), PASSWORD)
+        .await;
     assert_eq!(login.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -163,18 +185,27 @@ async fn refresh_rotates_and_a_reused_refresh_token_is_rejected_with_its_family(
         .await
         .unwrap();
     let r1 = first["refresh_token"].as_str().unwrap();
-    let res = app.post("/api/v1/auth/refresh", "", &json!({"refresh_token": r1})).await;
+    let res = app
+        .post("/api/v1/auth/refresh", "", &json!({"refresh_token": r1}))
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let second: Value = res.json().await.unwrap();
     let r2 = second["refresh_token"].as_str().unwrap();
     assert_ne!(r1, r2);
     let token = second["access_token"].as_str().unwrap();
-    assert_eq!(app.get("/api/v1/auth/me", token).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get("/api/v1/auth/me", token).await.status(),
+        StatusCode::OK
+    );
 
     // Replaying the spent token fails, and revokes the token that replaced it.
-    let replay = app.post("/api/v1/auth/refresh", "", &json!({"refresh_token": r1})).await;
+    let replay = app
+        .post("/api/v1/auth/refresh", "", &json!({"refresh_token": r1}))
+        .await;
     problem(replay, StatusCode::UNAUTHORIZED).await;
-    let after = app.post("/api/v1/auth/refresh", "", &json!({"refresh_token": r2})).await;
+    let after = app
+        .post("/api/v1/auth/refresh", "", &json!({"refresh_token": r2}))
+        .await;
     problem(after, StatusCode::UNAUTHORIZED).await;
 }
 
@@ -188,9 +219,21 @@ async fn logout_revokes_the_refresh_token() {
         .await
         .unwrap();
     let refresh = pair["refresh_token"].as_str().unwrap();
-    let res = app.post("/api/v1/auth/logout", "", &json!({"refresh_token": refresh})).await;
+    let res = app
+        .post(
+            "/api/v1/auth/logout",
+            "",
+            &json!({"refresh_token": refresh}),
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::NO_CONTENT);
-    let res = app.post("/api/v1/auth/refresh", "", &json!({"refresh_token": refresh})).await;
+    let res = app
+        .post(
+            "/api/v1/auth/refresh",
+            "",
+            &json!({"refresh_token": refresh}),
+        )
+        .await;
     problem(res, StatusCode::UNAUTHORIZED).await;
 }
 
@@ -198,7 +241,11 @@ async fn logout_revokes_the_refresh_token() {
 async fn an_unknown_refresh_token_is_401() {
     let app = spawn_app().await;
     let res = app
-        .post("/api/v1/auth/refresh", "", &json!({"refresh_token": "made-up"}))
+        .post(
+            "/api/v1/auth/refresh",
+            "",
+            &json!({"refresh_token": "made-up"}),
+        )
         .await;
     problem(res, StatusCode::UNAUTHORIZED).await;
 }

@@ -16,19 +16,32 @@ async fn malformed_json_is_a_400_problem_and_stores_nothing() {
             .unwrap();
         problem(res, StatusCode::BAD_REQUEST).await;
     }
-    let page: Value = app.get("/api/v1/projects?count=true", &app.admin).await.json().await.unwrap();
+    let page: Value = app
+        .get("/api/v1/projects?count=true", &app.admin)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page["total"], 0);
 }
 
 #[tokio::test]
 async fn a_wrong_content_type_is_415() {
     let app = spawn_app().await;
-    for ct in [None, Some("text/plain"), Some("application/x-www-form-urlencoded")] {
+    for ct in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+    ] {
         let mut rb = app.request(Method::POST, "/api/v1/organisations", &app.admin);
         if let Some(ct) = ct {
             rb = rb.header("content-type", ct);
         }
-        let res = rb.body(r#"{"name":"X","kind":"other"}"#).send().await.unwrap();
+        let res = rb
+            .body(r#"{"name":"X","kind":"other"}"#)
+            .send()
+            .await
+            .unwrap();
         problem(res, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
     }
     // The JSON suffix types are accepted (merge patch).
@@ -50,31 +63,49 @@ async fn a_body_over_the_configured_limit_is_413() {
     let res = app.post("/api/v1/projects", &app.admin, &body).await;
     problem(res, StatusCode::PAYLOAD_TOO_LARGE).await;
     // Without a Content-Length (chunked), the limit still holds.
-    let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
-        vec![Ok(serde_json::to_vec(&body).unwrap()[..3000].to_vec()), Ok(serde_json::to_vec(&body).unwrap()[3000..].to_vec())];
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = vec![
+        Ok(serde_json::to_vec(&body).unwrap()[..3000].to_vec()),
+        Ok(serde_json::to_vec(&body).unwrap()[3000..].to_vec()),
+    ];
     let res = app
         .request(Method::POST, "/api/v1/projects", &app.admin)
         .header("content-type", "application/json")
-        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(chunks)))
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            chunks,
+        )))
         .send()
         .await
         .unwrap();
     problem(res, StatusCode::PAYLOAD_TOO_LARGE).await;
-    let page: Value = app.get("/api/v1/projects?count=true", &app.admin).await.json().await.unwrap();
+    let page: Value = app
+        .get("/api/v1/projects?count=true", &app.admin)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page["total"], 0);
 }
 
 #[tokio::test]
 async fn an_unknown_route_is_404_and_a_wrong_method_is_405_with_allow() {
     let app = spawn_app().await;
-    problem(app.get("/api/v1/nothing-here", &app.admin).await, StatusCode::NOT_FOUND).await;
+    problem(
+        app.get("/api/v1/nothing-here", &app.admin).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
     problem(app.get("/nope", "").await, StatusCode::NOT_FOUND).await;
     let res = app.delete("/api/v1/projects", &app.admin).await;
     let allow = res.headers()["allow"].to_str().unwrap().to_owned();
     assert!(allow.contains("GET") && allow.contains("POST"), "{allow}");
     problem(res, StatusCode::METHOD_NOT_ALLOWED).await;
     let res = app
-        .send_json(Method::POST, &format!("/api/v1/projects/{}", uuid::Uuid::now_v7()), &app.admin, &json!({}))
+        .send_json(
+            Method::POST,
+            &format!("/api/v1/projects/{}", uuid::Uuid::now_v7()),
+            &app.admin,
+            &json!({}),
+        )
         .await;
     problem(res, StatusCode::METHOD_NOT_ALLOWED).await;
 }
@@ -104,15 +135,36 @@ async fn deeply_nested_json_is_rejected_without_harm() {
 #[tokio::test]
 async fn the_request_id_is_honoured_or_generated_and_echoed() {
     let app = spawn_app().await;
-    let res = app.client.get(app.url("/health")).header("x-request-id", "trace-abc-123").send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/health"))
+        .header("x-request-id", "trace-abc-123")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.headers()["x-request-id"], "trace-abc-123");
     let res = app.client.get(app.url("/health")).send().await.unwrap();
     assert_eq!(res.headers()["x-request-id"].len(), 36);
     // An unsafe id is replaced, not echoed.
-    let res = app.client.get(app.url("/health")).header("x-request-id", "a b\tc").send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/health"))
+        .header("x-request-id", "a b\tc")
+        .send()
+        .await
+        .unwrap();
     assert_ne!(res.headers()["x-request-id"], "a b\tc");
-    let res = app.client.get(app.url("/nope")).header("x-request-id", "trace-404").send().await.unwrap();
-    assert_eq!(problem(res, StatusCode::NOT_FOUND).await["request_id"], "trace-404");
+    let res = app
+        .client
+        .get(app.url("/nope"))
+        .header("x-request-id", "trace-404")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        problem(res, StatusCode::NOT_FOUND).await["request_id"],
+        "trace-404"
+    );
 }
 
 #[tokio::test]
@@ -121,7 +173,12 @@ async fn health_ready_swagger_ui_and_the_spec_are_served() {
     assert_eq!(app.get("/health", "").await.status(), StatusCode::OK);
     let ready: Value = app.get("/ready", "").await.json().await.unwrap();
     assert_eq!(ready["status"], "ready");
-    let spec: Value = app.get("/api-docs/openapi.json", "").await.json().await.unwrap();
+    let spec: Value = app
+        .get("/api-docs/openapi.json", "")
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(spec["openapi"], "3.1.0");
     let ui = app.get("/swagger-ui/", "").await;
     assert_eq!(ui.status(), StatusCode::OK);

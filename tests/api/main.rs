@@ -1,6 +1,9 @@
 //! Black-box HTTP tests: each spawns the real app on 127.0.0.1:0 with its own
 //! fresh database (SQLite, or PostgreSQL with TEST_DATABASE_URL).
 
+// The workspace denies unwrap/expect outside tests; this crate is only tests.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod support;
 
 mod auth;

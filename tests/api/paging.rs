@@ -38,7 +38,9 @@ fn expected_order(mut all: Vec<Value>, sort: &str) -> Vec<String> {
         let ord = by_key.then_with(|| a["id"].as_str().cmp(&b["id"].as_str()));
         if desc { ord.reverse() } else { ord }
     });
-    all.iter().map(|p| p["id"].as_str().unwrap().to_owned()).collect()
+    all.iter()
+        .map(|p| p["id"].as_str().unwrap().to_owned())
+        .collect()
 }
 
 #[tokio::test]
@@ -64,19 +66,39 @@ async fn paging_through_250_projects_in_pages_of_20_returns_each_once_in_order_u
     // Touch some so updated_at differs from created_at order.
     for p in created.iter().step_by(9) {
         let url = format!("/api/v1/projects/{}", p["id"].as_str().unwrap());
-        let res = app.send_json(reqwest::Method::PATCH, &url, &app.admin, &json!({"summary": "touched"})).await;
+        let res = app
+            .send_json(
+                reqwest::Method::PATCH,
+                &url,
+                &app.admin,
+                &json!({"summary": "touched"}),
+            )
+            .await;
         assert_eq!(res.status(), StatusCode::OK);
     }
     let all: Vec<Value> = {
         let mut v = Vec::new();
         for p in &created {
             let url = format!("/api/v1/projects/{}", p["id"].as_str().unwrap());
-            v.push(app.get(&url, &app.admin).await.json::<Value>().await.unwrap());
+            v.push(
+                app.get(&url, &app.admin)
+                    .await
+                    .json::<Value>()
+                    .await
+                    .unwrap(),
+            );
         }
         v
     };
 
-    for key in ["code", "title", "start_date", "end_date", "created_at", "updated_at"] {
+    for key in [
+        "code",
+        "title",
+        "start_date",
+        "end_date",
+        "created_at",
+        "updated_at",
+    ] {
         for sort in [key.to_owned(), format!("-{key}")] {
             let mut seen = Vec::new();
             let mut cursor: Option<String> = None;
@@ -100,8 +122,16 @@ async fn paging_through_250_projects_in_pages_of_20_returns_each_once_in_order_u
                 assert!(pages <= 14, "paging does not end under {sort}");
             }
             assert_eq!(seen.len(), 250, "{sort}");
-            assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 250, "duplicates under {sort}");
-            assert_eq!(seen, expected_order(all.clone(), &sort), "order under {sort}");
+            assert_eq!(
+                seen.iter().collect::<HashSet<_>>().len(),
+                250,
+                "duplicates under {sort}"
+            );
+            assert_eq!(
+                seen,
+                expected_order(all.clone(), &sort),
+                "order under {sort}"
+            );
             assert_eq!(pages, 13, "{sort}");
         }
     }
@@ -111,9 +141,15 @@ async fn paging_through_250_projects_in_pages_of_20_returns_each_once_in_order_u
 async fn bad_list_parameters_are_400() {
     let app = spawn_app().await;
     for _ in 0..3 {
-        app.project(project_body(&format!("C{}", uuid::Uuid::now_v7().simple()))).await;
+        app.project(project_body(&format!("C{}", uuid::Uuid::now_v7().simple())))
+            .await;
     }
-    let first: Value = app.get("/api/v1/projects?limit=1&sort=code", &app.admin).await.json().await.unwrap();
+    let first: Value = app
+        .get("/api/v1/projects?limit=1&sort=code", &app.admin)
+        .await
+        .json()
+        .await
+        .unwrap();
     let cursor = first["next_cursor"].as_str().unwrap().to_owned();
     for q in [
         "limit=0".to_owned(),
@@ -130,7 +166,18 @@ async fn bad_list_parameters_are_400() {
         let res = app.get(&format!("/api/v1/projects?{q}"), &app.admin).await;
         problem(res, StatusCode::BAD_REQUEST).await;
     }
-    let ok = app.get(&format!("/api/v1/projects?sort=code&limit=100&cursor={cursor}"), &app.admin).await;
+    let ok = app
+        .get(
+            &format!("/api/v1/projects?sort=code&limit=100&cursor={cursor}"),
+            &app.admin,
+        )
+        .await;
     assert_eq!(ok.status(), StatusCode::OK);
-    assert_eq!(ok.json::<Value>().await.unwrap()["items"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        ok.json::<Value>().await.unwrap()["items"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 }

@@ -100,13 +100,18 @@ impl Drop for TestApp {
         // database (FORCE ends the connections the pool still holds).
         if let Some((server, name)) = pg {
             let _ = std::thread::spawn(move || {
-                let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+                let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                else {
                     return;
                 };
                 rt.block_on(async move {
                     if let Ok(db) = Database::connect(&server).await {
                         let _ = db
-                            .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                            .execute_unprepared(&format!(
+                                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+                            ))
                             .await;
                     }
                 });
@@ -138,7 +143,13 @@ impl TestApp {
             .expect("request")
     }
 
-    pub async fn send_json(&self, method: Method, path: &str, token: &str, body: &Value) -> Response {
+    pub async fn send_json(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: &Value,
+    ) -> Response {
         self.request(method, path, token)
             .json(body)
             .send()
@@ -170,7 +181,10 @@ impl TestApp {
         let res = self.token_response(email, password).await;
         assert_eq!(res.status(), StatusCode::OK, "login of {email}");
         let body: Value = res.json().await.expect("token json");
-        body["access_token"].as_str().expect("access_token").to_owned()
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
     }
 
     /// Creates a user with `role` and returns (id, access token).
@@ -199,7 +213,11 @@ impl TestApp {
                 &json!({"name": name, "kind": "government_ministry", "country_code": "LY"}),
             )
             .await;
-        assert_eq!(res.status(), StatusCode::CREATED, "create organisation {name}");
+        assert_eq!(
+            res.status(),
+            StatusCode::CREATED,
+            "create organisation {name}"
+        );
         res.json().await.expect("organisation json")
     }
 
@@ -235,7 +253,10 @@ pub async fn problem(res: Response, status: StatusCode) -> Value {
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    assert!(ct.starts_with("application/problem+json"), "content type {ct}");
+    assert!(
+        ct.starts_with("application/problem+json"),
+        "content type {ct}"
+    );
     let request_id = res
         .headers()
         .get("x-request-id")
@@ -254,6 +275,10 @@ pub async fn problem(res: Response, status: StatusCode) -> Value {
 pub fn error_fields(problem: &Value) -> Vec<String> {
     problem["errors"]
         .as_array()
-        .map(|a| a.iter().filter_map(|e| e["field"].as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|e| e["field"].as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default()
 }

@@ -4,7 +4,12 @@ use serde_json::{Value, json};
 use crate::support::*;
 
 async fn admin_id(app: &TestApp) -> String {
-    let me: Value = app.get("/api/v1/auth/me", &app.admin).await.json().await.unwrap();
+    let me: Value = app
+        .get("/api/v1/auth/me", &app.admin)
+        .await
+        .json()
+        .await
+        .unwrap();
     me["id"].as_str().unwrap().to_owned()
 }
 
@@ -23,13 +28,26 @@ async fn an_admin_creates_lists_gets_patches_and_deletes_users() {
     let user: Value = res.json().await.unwrap();
     assert_eq!(user["email"], "officer@example.org");
     assert!(user.get("password").is_none() && user.get("password_hash").is_none());
-    assert_eq!(location, format!("/api/v1/users/{}", user["id"].as_str().unwrap()));
+    assert_eq!(
+        location,
+        format!("/api/v1/users/{}", user["id"].as_str().unwrap())
+    );
 
-    let page: Value = app.get("/api/v1/users?count=true", &app.admin).await.json().await.unwrap();
+    let page: Value = app
+        .get("/api/v1/users?count=true", &app.admin)
+        .await
+        .json()
+        .await
+        .unwrap();
     assert_eq!(page["total"], 2);
 
     let res = app
-        .send_json(Method::PATCH, &location, &app.admin, &json!({"role": "viewer", "display_name": "Reporting Officer"}))
+        .send_json(
+            Method::PATCH,
+            &location,
+            &app.admin,
+            &json!({"role": "viewer", "display_name": "Reporting Officer"}),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let patched: Value = res.json().await.unwrap();
@@ -37,7 +55,10 @@ async fn an_admin_creates_lists_gets_patches_and_deletes_users() {
     assert_eq!(patched["display_name"], "Reporting Officer");
     assert_eq!(patched["version"], 2);
 
-    assert_eq!(app.delete(&location, &app.admin).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.delete(&location, &app.admin).await.status(),
+        StatusCode::NO_CONTENT
+    );
     problem(app.get(&location, &app.admin).await, StatusCode::NOT_FOUND).await;
 }
 
@@ -68,7 +89,10 @@ async fn user_validation_lists_every_bad_field() {
     let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
     let fields = error_fields(&body);
     for f in ["email", "display_name", "password"] {
-        assert!(fields.contains(&f.to_owned()), "{f} missing from {fields:?}");
+        assert!(
+            fields.contains(&f.to_owned()),
+            "{f} missing from {fields:?}"
+        );
     }
 }
 
@@ -85,7 +109,9 @@ async fn the_last_active_admin_can_be_neither_demoted_deactivated_nor_deleted() 
 
     // With a second admin, the first may step down.
     let (_, second) = app.user("admin").await;
-    let res = app.send_json(Method::PATCH, &url, &second, &json!({"role": "editor"})).await;
+    let res = app
+        .send_json(Method::PATCH, &url, &second, &json!({"role": "editor"}))
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
 }
 
@@ -101,24 +127,53 @@ async fn a_password_reset_replaces_the_password_and_ends_sessions() {
         )
         .await;
     let user: Value = res.json().await.unwrap();
-    let pair: Value = app.token_response(email, PASSWORD).await.json().await.unwrap();
+    let pair: Value = app
+        .token_response(email, PASSWORD)
+        .await
+        .json()
+        .await
+        .unwrap();
 
-    let url = format!("/api/v1/users/{}/reset-password", user["id"].as_str().unwrap());
+    let url = format!(
+        "/api/v1/users/{}/reset-password",
+        user["id"].as_str().unwrap()
+    );
     let res = app.post(&url, &app.admin, &json!({})).await;
     assert_eq!(res.status(), StatusCode::OK);
     let result: Value = res.json().await.unwrap();
     let generated = result["generated_password"].as_str().unwrap().to_owned();
     assert_eq!(result["revoked_sessions"], 1);
 
-    assert_eq!(app.token_response(email, PASSWORD).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(app.token_response(email, &generated).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.token_response(email, PASSWORD).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.token_response(email, &generated).await.status(),
+        StatusCode::OK
+    );
     let refresh = app
-        .post("/api/v1/auth/refresh", "", &json!({"refresh_token": pair["refresh_token"]}))
+        .post(
+            "/api/v1/auth/refresh",
+            "",
+            &json!({"refresh_token": pair["refresh_token"]}),
+        )
         .await;
     assert_eq!(refresh.status(), StatusCode::UNAUTHORIZED);
 
-    let res = app.post(&url, &app.admin, &json!({"password": "chosen-by-the-admin-1"})).await;
+    let res = app
+        .post(
+            &url,
+            &app.admin,
+            &json!({"password": "chosen-by-the-admin-1"}),
+        )
+        .await;
     let result: Value = res.json().await.unwrap();
     assert!(result["generated_password"].is_null());
-    assert_eq!(app.token_response(email, "chosen-by-the-admin-1").await.status(), StatusCode::OK);
+    assert_eq!(
+        app.token_response(email, "chosen-by-the-admin-1")
+            .await
+            .status(),
+        StatusCode::OK
+    );
 }

@@ -85,9 +85,31 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
         server = server.workers(config.workers);
     }
     let server = server.run();
+    tokio::spawn(housekeeping(state.clone()));
     Ok(Running {
         addr,
         server,
         state,
     })
+}
+
+/// Hourly: forgets idempotency keys past their retention and refresh tokens
+/// expired for a day. Safe with several instances (plain deletes by age).
+async fn housekeeping(state: web::Data<AppState>) {
+    use rihla_persistence::repo::{idempotency, refresh_tokens};
+    let mut tick = tokio::time::interval(Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let now = rihla_persistence::now();
+        match idempotency::prune(&state.db, now - state.idempotency_ttl).await {
+            Ok(n) if n > 0 => tracing::info!(removed = n, "pruned idempotency keys"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "pruning idempotency keys failed"),
+        }
+        match refresh_tokens::prune_expired(&state.db, now - chrono::Duration::days(1)).await {
+            Ok(n) if n > 0 => tracing::info!(removed = n, "pruned expired refresh tokens"),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "pruning refresh tokens failed"),
+        }
+    }
 }

@@ -72,7 +72,10 @@ fn jwt_secret(config: &Config, postgres: bool) -> anyhow::Result<Vec<u8>> {
     if path.exists() {
         let secret = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
         if secret.len() < MIN_SECRET_BYTES {
-            bail!("{} is shorter than {MIN_SECRET_BYTES} bytes; delete it to regenerate", path.display());
+            bail!(
+                "{} is shorter than {MIN_SECRET_BYTES} bytes; delete it to regenerate",
+                path.display()
+            );
         }
         return Ok(secret);
     }

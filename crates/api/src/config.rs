@@ -87,7 +87,7 @@ pub struct Config {
 impl Config {
     /// The defaults, as if no variable were set: what tests start from.
     pub fn defaults() -> Self {
-        use clap::{FromArgMatches, Command};
+        use clap::{Command, FromArgMatches};
         let cmd = Config::augment_args(Command::new("rihla").no_binary_name(true));
         // Parsing no arguments cannot fail: every field has a default or is optional.
         let matches = cmd.get_matches_from(Vec::<String>::new());

@@ -39,7 +39,12 @@ fn is_json(req: &HttpRequest) -> bool {
         return false;
     };
     let Ok(ct) = ct.to_str() else { return false };
-    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     essence == "application/json"
         || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
@@ -105,7 +110,14 @@ pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
             } else {
                 format!("{field}.{name}")
             };
-            ("unknown_field", if full.is_empty() { name.to_owned() } else { full })
+            (
+                "unknown_field",
+                if full.is_empty() {
+                    name.to_owned()
+                } else {
+                    full
+                },
+            )
         } else if let Some(rest) = inner.strip_prefix("missing field `") {
             let name = rest.split('`').next().unwrap_or_default();
             let full = if field.is_empty() {
@@ -117,7 +129,11 @@ pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
         } else {
             ("invalid_type", field)
         };
-        let field = if field.is_empty() { "body".to_owned() } else { field };
+        let field = if field.is_empty() {
+            "body".to_owned()
+        } else {
+            field
+        };
         ApiError::validation(vec![FieldError::new(
             field.clone(),
             code,
@@ -140,10 +156,11 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                 ));
             }
             let bytes = read_body(&req, &mut payload).await?;
-            let value: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest {
-                detail: format!("malformed JSON: {e}"),
-                errors: vec![],
-            })?;
+            let value: Value =
+                serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest {
+                    detail: format!("malformed JSON: {e}"),
+                    errors: vec![],
+                })?;
             let canonical_hash = canonical_hash(&value);
             Ok(Json {
                 value: from_value(value)?,
@@ -220,7 +237,9 @@ impl FromRequest for IdempotencyKey {
         let result = match req.headers().get("idempotency-key") {
             None => Ok(IdempotencyKey(None)),
             Some(v) => match v.to_str() {
-                Ok(s) if (1..=255).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_graphic()) => {
+                Ok(s)
+                    if (1..=255).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_graphic()) =>
+                {
                     Ok(IdempotencyKey(Some(s.to_owned())))
                 }
                 _ => Err(ApiError::BadRequest {
@@ -278,7 +297,8 @@ pub async fn request_context(
         res
     };
     if let Ok(v) = header::HeaderValue::from_str(&request_id) {
-        res.headers_mut().insert(header::HeaderName::from_static("x-request-id"), v);
+        res.headers_mut()
+            .insert(header::HeaderName::from_static("x-request-id"), v);
     }
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     if status.is_server_error() {
@@ -357,7 +377,9 @@ impl RouteTable {
                     .as_object()
                     .map(|ops| {
                         ops.keys()
-                            .filter_map(|m| Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok())
+                            .filter_map(|m| {
+                                Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok()
+                            })
                             .collect::<Vec<_>>()
                     })
                     .unwrap_or_default();
@@ -378,7 +400,9 @@ impl RouteTable {
                     .zip(&parts)
                     .all(|(s, p)| s == p || (s.starts_with('{') && !p.is_empty()));
             if matches {
-                found.get_or_insert_with(Vec::new).extend(methods.iter().cloned());
+                found
+                    .get_or_insert_with(Vec::new)
+                    .extend(methods.iter().cloned());
             }
         }
         found

@@ -10,7 +10,11 @@ use rihla_domain::{Check, Role, UserCreate};
 use rihla_persistence::repo::users;
 
 #[derive(Parser)]
-#[command(name = "rihla", version, about = "Rihla: the migration-governance programme API")]
+#[command(
+    name = "rihla",
+    version,
+    about = "Rihla: the migration-governance programme API"
+)]
 struct Cli {
     #[command(flatten)]
     config: Config,
@@ -48,7 +52,8 @@ enum UserCommand {
 }
 
 fn parse_role(s: &str) -> Result<Role, String> {
-    s.parse().map_err(|_| "role must be viewer, editor or admin".to_owned())
+    s.parse()
+        .map_err(|_| "role must be viewer, editor or admin".to_owned())
 }
 
 fn read_password() -> anyhow::Result<String> {
@@ -77,7 +82,12 @@ async fn main() -> ExitCode {
             .map(|s| println!("{s}"))
             .map_err(Into::into),
         Command::User {
-            command: UserCommand::Create { email, role, display_name },
+            command:
+                UserCommand::Create {
+                    email,
+                    role,
+                    display_name,
+                },
         } => create_user(&cli.config, email, role, display_name).await,
     };
     match result {

@@ -64,17 +64,49 @@ fn problem_response(description: &str) -> RefOr<utoipa::openapi::Response> {
 }
 
 const PROBLEMS: &[(&str, &str, &str)] = &[
-    ("400", "BadRequest", "Malformed JSON, or a bad path or query parameter"),
-    ("401", "Unauthorized", "No valid bearer token (see WWW-Authenticate)"),
+    (
+        "400",
+        "BadRequest",
+        "Malformed JSON, or a bad path or query parameter",
+    ),
+    (
+        "401",
+        "Unauthorized",
+        "No valid bearer token (see WWW-Authenticate)",
+    ),
     ("403", "Forbidden", "The caller's role is too low"),
     ("404", "NotFound", "No record with this id"),
-    ("409", "Conflict", "A unique value is taken, or other records still reference this one"),
-    ("412", "PreconditionFailed", "If-Match does not match the current ETag; nothing changed"),
-    ("413", "PayloadTooLarge", "The body is over the configured limit"),
-    ("415", "UnsupportedMediaType", "The body is not application/json"),
-    ("422", "Unprocessable", "Validation failed; `errors` lists every failing field"),
+    (
+        "409",
+        "Conflict",
+        "A unique value is taken, or other records still reference this one",
+    ),
+    (
+        "412",
+        "PreconditionFailed",
+        "If-Match does not match the current ETag; nothing changed",
+    ),
+    (
+        "413",
+        "PayloadTooLarge",
+        "The body is over the configured limit",
+    ),
+    (
+        "415",
+        "UnsupportedMediaType",
+        "The body is not application/json",
+    ),
+    (
+        "422",
+        "Unprocessable",
+        "Validation failed; `errors` lists every failing field",
+    ),
     ("500", "Internal", "Unexpected failure; quote request_id"),
-    ("503", "Unavailable", "The database is unavailable or busy; retry"),
+    (
+        "503",
+        "Unavailable",
+        "The database is unavailable or busy; retry",
+    ),
 ];
 
 fn string_header(description: &str) -> RefOr<Header> {
@@ -128,15 +160,21 @@ impl Modify for Contract {
                 let Some(op) = op.as_mut() else { continue };
                 let is_write = !matches!(method, HttpMethod::Get);
                 let has_body = op.request_body.is_some();
-                let creates = method == HttpMethod::Post
-                    && op.responses.responses.contains_key("201");
+                let creates =
+                    method == HttpMethod::Post && op.responses.responses.contains_key("201");
                 let versioned = has_id
-                    && matches!(method, HttpMethod::Put | HttpMethod::Patch | HttpMethod::Delete);
+                    && matches!(
+                        method,
+                        HttpMethod::Put | HttpMethod::Patch | HttpMethod::Delete
+                    );
 
                 let mut statuses = vec!["400", "500", "503"];
                 if !public {
                     statuses.extend(["401", "403"]);
-                    op.security = Some(vec![SecurityRequirement::new("bearer", Vec::<String>::new())]);
+                    op.security = Some(vec![SecurityRequirement::new(
+                        "bearer",
+                        Vec::<String>::new(),
+                    )]);
                 } else if path.starts_with("/api/v1/auth") {
                     statuses.push("401");
                 }
@@ -179,20 +217,25 @@ impl Modify for Contract {
                 }
 
                 for (status, response) in op.responses.responses.iter_mut() {
-                    let RefOr::T(response) = response else { continue };
-                    let carries_record = (status == "200" && (has_id || is_write)
+                    let RefOr::T(response) = response else {
+                        continue;
+                    };
+                    let carries_record = (status == "200"
+                        && (has_id || is_write)
                         && !path.starts_with("/api/v1/auth")
                         && !path.ends_with("reset-password"))
                         || (status == "201");
                     if carries_record {
-                        response
-                            .headers
-                            .insert("ETag".into(), string_header("The record's version, for If-Match"));
+                        response.headers.insert(
+                            "ETag".into(),
+                            string_header("The record's version, for If-Match"),
+                        );
                     }
                     if status == "201" {
-                        response
-                            .headers
-                            .insert("Location".into(), string_header("URL of the created record"));
+                        response.headers.insert(
+                            "Location".into(),
+                            string_header("URL of the created record"),
+                        );
                     }
                 }
             }

@@ -121,7 +121,10 @@ mod tests {
     fn every_variant_round_trips_through_its_string() {
         for s in ProjectStatus::ALL {
             assert_eq!(ProjectStatus::from_str(s.as_str()), Ok(*s));
-            assert_eq!(serde_json::to_value(s).ok(), Some(serde_json::json!(s.as_str())));
+            assert_eq!(
+                serde_json::to_value(s).ok(),
+                Some(serde_json::json!(s.as_str()))
+            );
         }
         for k in OrganisationKind::ALL {
             assert_eq!(OrganisationKind::from_str(k.as_str()), Ok(*k));

@@ -15,7 +15,9 @@ pub mod user;
 pub mod validation;
 
 pub use enums::{OrganisationKind, ParticipationRole, ProjectStatus, Role};
-pub use organisation::{Organisation, OrganisationInput, OrganisationListParams, OrganisationSortKey};
+pub use organisation::{
+    Organisation, OrganisationInput, OrganisationListParams, OrganisationSortKey,
+};
 pub use paging::{Page, Sort};
 pub use project::{
     Budget, Outcome, ParticipatingOrganisation, Project, ProjectInput, ProjectListParams,

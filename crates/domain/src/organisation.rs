@@ -37,7 +37,10 @@ pub struct OrganisationInput {
     /// The organisation this one is a department of; must exist.
     pub parent_id: Option<Uuid>,
     /// IATI organisation identifier, e.g. "XM-DAC-47066".
-    #[validate(length(min = 1, max = 150), custom(function = "validation::identifier"))]
+    #[validate(
+        length(min = 1, max = 150),
+        custom(function = "validation::identifier")
+    )]
     #[schema(min_length = 1, max_length = 150)]
     pub iati_org_ref: Option<String>,
 }

@@ -17,7 +17,9 @@ pub const MAX_LIMIT: u64 = 100;
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Page<T> {
     pub items: Vec<T>,
-    #[schema(example = "eyJrIjoiMjAyMS0wNC0wMSIsImlkIjoiMDE5MzY3ZTAtMDAwMC03MDAwLTgwMDAtMDAwMDAwMDAwMDAxIn0")]
+    #[schema(
+        example = "eyJrIjoiMjAyMS0wNC0wMSIsImlkIjoiMDE5MzY3ZTAtMDAwMC03MDAwLTgwMDAtMDAwMDAwMDAwMDAxIn0"
+    )]
     pub next_cursor: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(example = 42)]

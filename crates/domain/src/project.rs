@@ -15,7 +15,10 @@ use crate::validation::{self, Check, FieldError};
 pub struct Budget {
     /// A non-negative decimal as a string, so no client rounds it.
     #[validate(custom(function = "validation::decimal_amount"))]
-    #[schema(example = "1250000.00", pattern = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,4})?$")]
+    #[schema(
+        example = "1250000.00",
+        pattern = r"^(0|[1-9][0-9]{0,14})(\.[0-9]{1,4})?$"
+    )]
     pub amount: String,
     /// ISO 4217.
     #[validate(custom(function = "validation::currency_code"))]
@@ -78,7 +81,11 @@ fn default_status() -> ProjectStatus {
 pub struct ProjectInput {
     /// Short unique code, e.g. LIBMITAF.
     #[validate(length(min = 1, max = 40), custom(function = "validation::identifier"))]
-    #[schema(min_length = 1, max_length = 40, pattern = "^[A-Za-z0-9][A-Za-z0-9._/-]*$")]
+    #[schema(
+        min_length = 1,
+        max_length = 40,
+        pattern = "^[A-Za-z0-9][A-Za-z0-9._/-]*$"
+    )]
     pub code: String,
     #[validate(length(min = 1, max = 500), custom(function = "validation::not_blank"))]
     #[schema(min_length = 1, max_length = 500)]
@@ -122,7 +129,10 @@ pub struct ProjectInput {
     #[schema(max_items = 50)]
     pub outcomes: Vec<Outcome>,
     /// Unique across projects when given.
-    #[validate(length(min = 1, max = 150), custom(function = "validation::identifier"))]
+    #[validate(
+        length(min = 1, max = 150),
+        custom(function = "validation::identifier")
+    )]
     #[schema(min_length = 1, max_length = 150)]
     pub iati_identifier: Option<String>,
 }
@@ -248,7 +258,14 @@ crate::enums::string_enum!(
 
 fn project_sort_schema() -> utoipa::openapi::schema::Object {
     crate::paging::sort_schema(
-        &["code", "title", "start_date", "end_date", "created_at", "updated_at"],
+        &[
+            "code",
+            "title",
+            "start_date",
+            "end_date",
+            "created_at",
+            "updated_at",
+        ],
         "-created_at",
     )
 }

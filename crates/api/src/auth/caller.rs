@@ -55,7 +55,9 @@ pub async fn authenticate(
 
 async fn verdict(state: &AppState, header_value: &str) -> Authentication {
     let token = match header_value.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => {
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
             token.trim()
         }
         _ => return Authentication::Invalid("use Authorization: Bearer <access_token>".into()),

@@ -59,7 +59,10 @@ async fn issue_token(
     state: web::Data<AppState>,
     body: Json<TokenRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
-    let TokenRequest { email, password: given } = body.value;
+    let TokenRequest {
+        email,
+        password: given,
+    } = body.value;
     // Bounded before any work, so a huge password cannot buy hashing time.
     if email.len() > 254 || given.len() > 1024 {
         return Err(ApiError::Unauthorized(BAD_LOGIN.into()));

@@ -48,9 +48,14 @@ async fn create_organisation(
     body: Valid<OrganisationInput>,
 ) -> Result<HttpResponse, ApiError> {
     let Valid(body) = body;
-    write::create(&state, &caller, &req, key, &body.canonical_hash, async |tx| {
-        Ok(repo::create(tx, Some(&caller.actor()), &body.value).await?)
-    })
+    write::create(
+        &state,
+        &caller,
+        &req,
+        key,
+        &body.canonical_hash,
+        async |tx| Ok(repo::create(tx, Some(&caller.actor()), &body.value).await?),
+    )
     .await
 }
 

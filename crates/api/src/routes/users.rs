@@ -46,16 +46,23 @@ async fn create_user(
 ) -> Result<HttpResponse, ApiError> {
     let Valid(body) = body;
     let hash = password::hash(body.value.password.clone()).await?;
-    write::create(&state, &caller, &req, key, &body.canonical_hash, async |tx| {
-        let new = repo::NewUser {
-            email: &body.value.email,
-            display_name: &body.value.display_name,
-            role: body.value.role,
-            active: body.value.active,
-            password_hash: hash,
-        };
-        Ok(repo::create(tx, Some(&caller.actor()), new).await?)
-    })
+    write::create(
+        &state,
+        &caller,
+        &req,
+        key,
+        &body.canonical_hash,
+        async |tx| {
+            let new = repo::NewUser {
+                email: &body.value.email,
+                display_name: &body.value.display_name,
+                role: body.value.role,
+                active: body.value.active,
+                password_hash: hash,
+            };
+            Ok(repo::create(tx, Some(&caller.actor()), new).await?)
+        },
+    )
     .await
 }
 

@@ -50,7 +50,9 @@ pub async fn claim(
     response: &StoredResponse,
 ) -> Result<(), RepoError> {
     // An expired entry under the same key would block the insert.
-    Entity::delete_by_id((user_id, key.to_owned())).exec(db).await?;
+    Entity::delete_by_id((user_id, key.to_owned()))
+        .exec(db)
+        .await?;
     Entity::insert(idempotency_keys::ActiveModel {
         user_id: Set(user_id),
         idem_key: Set(key.to_owned()),

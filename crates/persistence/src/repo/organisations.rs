@@ -4,8 +4,8 @@ use std::collections::HashSet;
 
 use rihla_domain::organisation::ORGANISATION_SORT_KEYS;
 use rihla_domain::{
-    FieldError, Organisation, OrganisationInput, OrganisationListParams, OrganisationSortKey,
-    Page, Reference, Sort,
+    FieldError, Organisation, OrganisationInput, OrganisationListParams, OrganisationSortKey, Page,
+    Reference, Sort,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
@@ -110,17 +110,16 @@ pub async fn list(
                 ),
         );
     }
-    let (rows, next_cursor, total) =
-        paging::fetch_page(db, select, Column::Id, req, |m| {
-            let v = match key {
-                OrganisationSortKey::Name => m.name.clone(),
-                OrganisationSortKey::Kind => m.kind.clone(),
-                OrganisationSortKey::CreatedAt => timestamp_key(&m.created_at),
-                OrganisationSortKey::UpdatedAt => timestamp_key(&m.updated_at),
-            };
-            (Some(v), m.id)
-        })
-        .await?;
+    let (rows, next_cursor, total) = paging::fetch_page(db, select, Column::Id, req, |m| {
+        let v = match key {
+            OrganisationSortKey::Name => m.name.clone(),
+            OrganisationSortKey::Kind => m.kind.clone(),
+            OrganisationSortKey::CreatedAt => timestamp_key(&m.created_at),
+            OrganisationSortKey::UpdatedAt => timestamp_key(&m.updated_at),
+        };
+        (Some(v), m.id)
+    })
+    .await?;
     Ok(Page {
         items: rows.into_iter().map(to_domain).collect::<Result<_, _>>()?,
         next_cursor,
@@ -216,7 +215,10 @@ pub async fn create(
 
 /// Reads the record for a PATCH: locked, so the merge and the write see the same
 /// version.
-pub async fn get_for_update(db: &impl ConnectionTrait, id: Uuid) -> Result<Organisation, RepoError> {
+pub async fn get_for_update(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Organisation, RepoError> {
     to_domain(get_locked(db, id).await?)
 }
 

@@ -355,7 +355,9 @@ async fn write_children(
         })
         .collect();
     if !outcomes.is_empty() {
-        project_outcomes::Entity::insert_many(outcomes).exec(db).await?;
+        project_outcomes::Entity::insert_many(outcomes)
+            .exec(db)
+            .await?;
     }
     let tags: Vec<_> = [
         (TAG_COUNTRY, &input.country_codes),

@@ -4,7 +4,9 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+};
 use uuid::Uuid;
 
 use crate::entities::refresh_tokens::{self, Column, Entity};
@@ -36,7 +38,11 @@ pub async fn insert(
 #[derive(Debug, PartialEq, Eq)]
 pub enum Rotation {
     /// The token was live; it is now spent. Issue the next one in `family_id`.
-    Rotated { user_id: Uuid, family_id: Uuid, spent_id: Uuid },
+    Rotated {
+        user_id: Uuid,
+        family_id: Uuid,
+        spent_id: Uuid,
+    },
     /// Unknown, expired or revoked: refuse.
     Rejected,
     /// Already rotated once: a replay. The family has been revoked.
@@ -80,7 +86,11 @@ pub async fn spend(db: &impl ConnectionTrait, token_hash: &str) -> Result<Rotati
 }
 
 /// Records which token replaced a spent one (the mark that detects replays).
-pub async fn link(db: &impl ConnectionTrait, spent_id: Uuid, successor: Uuid) -> Result<(), RepoError> {
+pub async fn link(
+    db: &impl ConnectionTrait,
+    spent_id: Uuid,
+    successor: Uuid,
+) -> Result<(), RepoError> {
     Entity::update_many()
         .col_expr(Column::ReplacedBy, Expr::val(successor))
         .filter(Column::Id.eq(spent_id))
@@ -124,6 +134,19 @@ pub async fn revoke_user(db: &impl ConnectionTrait, user_id: Uuid) -> Result<u64
         .col_expr(Column::RevokedAt, Expr::val(now()))
         .filter(Column::UserId.eq(user_id))
         .filter(Column::RevokedAt.is_null())
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected)
+}
+
+/// Removes tokens that expired before `before`; they can no longer be used, and
+/// a replay of one is refused as unknown.
+pub async fn prune_expired(
+    db: &impl ConnectionTrait,
+    before: DateTime<Utc>,
+) -> Result<u64, RepoError> {
+    let result = Entity::delete_many()
+        .filter(Column::ExpiresAt.lt(before))
         .exec(db)
         .await?;
     Ok(result.rows_affected)

@@ -214,7 +214,10 @@ pub async fn update(
     check_version(expected_version, current.version)?;
     let was_active_admin = current.active && current.role == Role::Admin.as_str();
     let stays_active_admin = patch.active.unwrap_or(current.active)
-        && patch.role.map(|r| r == Role::Admin).unwrap_or(current.role == Role::Admin.as_str());
+        && patch
+            .role
+            .map(|r| r == Role::Admin)
+            .unwrap_or(current.role == Role::Admin.as_str());
     if was_active_admin && !stays_active_admin && other_active_admins(db, id).await? == 0 {
         return Err(last_admin());
     }
@@ -284,7 +287,10 @@ pub async fn delete(
 
 /// The role and active flag of a token's subject, checked on every request so a
 /// deactivated user's tokens stop working at once.
-pub async fn access(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<(Role, bool)>, RepoError> {
+pub async fn access(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<(Role, bool)>, RepoError> {
     let row: Option<(String, bool)> = Entity::find_by_id(id)
         .select_only()
         .column(Column::Role)
