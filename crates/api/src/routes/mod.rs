@@ -3,6 +3,7 @@
 //! drop out of it).
 
 pub mod auth;
+mod crud;
 pub mod health;
 pub mod organisations;
 pub mod projects;

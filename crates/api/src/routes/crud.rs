@@ -1,0 +1,167 @@
+//! The six handlers every domain resource has (list, create, get, replace,
+//! merge-patch, delete), generated from one declaration so each resource
+//! behaves, and is documented, exactly like the others. A resource module gives
+//! its types, repository, paths and prose; the macro gives the HTTP contract.
+//!
+//! The repository module must provide `list`, `create`, `get`,
+//! `get_for_update`, `replace` and `delete` with the shapes used below.
+
+macro_rules! crud_routes {
+    (
+        tag: $tag:literal,
+        collection: $collection:literal,
+        item: $item:literal,
+        id: $id_doc:literal,
+        repo: $repo:ident,
+        record: $Record:ident,
+        input: $Input:ident,
+        params: $Params:ident,
+        list: $list:ident => [$list_summary:literal, $list_doc:literal],
+        create: $create:ident => [$create_summary:literal, $create_doc:literal],
+        get: $get:ident => [$get_summary:literal],
+        replace: $replace:ident => [$replace_summary:literal, $replace_doc:literal],
+        patch: $patch:ident => [$patch_summary:literal, $patch_doc:literal, $patch_example:tt],
+        delete: $delete:ident => [$delete_summary:literal, $delete_doc:literal],
+    ) => {
+        // Bare names: utoipa finds the method and path through these attributes.
+        use actix_web::{delete, get, patch, post, put};
+
+        #[doc = $list_summary]
+        #[doc = ""]
+        #[doc = $list_doc]
+        #[utoipa::path(
+            tag = $tag,
+            params($Params),
+            responses((status = 200, description = "One page, in `sort` order", body = Page<$Record>))
+        )]
+        #[get($collection)]
+        async fn $list(
+            _: $crate::auth::Viewer,
+            state: actix_web::web::Data<$crate::state::AppState>,
+            params: actix_web::web::Query<$Params>,
+        ) -> Result<actix_web::web::Json<Page<$Record>>, $crate::error::ApiError> {
+            Ok(actix_web::web::Json($repo::list(&state.db, &params).await?))
+        }
+
+        #[doc = $create_summary]
+        #[doc = ""]
+        #[doc = $create_doc]
+        #[utoipa::path(
+            tag = $tag,
+            request_body = $Input,
+            responses((status = 201, description = "Created", body = $Record))
+        )]
+        #[post($collection)]
+        async fn $create(
+            caller: $crate::auth::Editor,
+            state: actix_web::web::Data<$crate::state::AppState>,
+            req: actix_web::HttpRequest,
+            key: $crate::http::IdempotencyKey,
+            body: $crate::http::Valid<$Input>,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            let $crate::http::Valid(body) = body;
+            $crate::write::create(&state, &caller, &req, key, &body.canonical_hash, async |tx| {
+                Ok($repo::create(tx, Some(&caller.actor()), &body.value).await?)
+            })
+            .await
+        }
+
+        #[doc = $get_summary]
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = uuid::Uuid, Path, description = $id_doc)),
+            responses((status = 200, description = "The record", body = $Record))
+        )]
+        #[get($item)]
+        async fn $get(
+            _: $crate::auth::Viewer,
+            state: actix_web::web::Data<$crate::state::AppState>,
+            id: actix_web::web::Path<uuid::Uuid>,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            Ok($crate::write::ok(&$repo::get(&state.db, *id).await?))
+        }
+
+        #[doc = $replace_summary]
+        #[doc = ""]
+        #[doc = $replace_doc]
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = uuid::Uuid, Path, description = $id_doc)),
+            request_body = $Input,
+            responses((status = 200, description = "The replaced record", body = $Record))
+        )]
+        #[put($item)]
+        async fn $replace(
+            caller: $crate::auth::Editor,
+            state: actix_web::web::Data<$crate::state::AppState>,
+            id: actix_web::web::Path<uuid::Uuid>,
+            if_match: $crate::http::IfMatch,
+            body: $crate::http::Valid<$Input>,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            let tx = $crate::write::begin(&state).await?;
+            let record = $repo::replace(&tx, &caller.actor(), *id, &body.0.value, if_match.0).await?;
+            $crate::write::commit(tx).await?;
+            Ok($crate::write::ok(&record))
+        }
+
+        #[doc = $patch_summary]
+        #[doc = ""]
+        #[doc = $patch_doc]
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = uuid::Uuid, Path, description = $id_doc)),
+            request_body(content = Object, content_type = "application/merge-patch+json",
+                example = json!($patch_example)),
+            responses((status = 200, description = "The updated record", body = $Record))
+        )]
+        #[patch($item)]
+        async fn $patch(
+            caller: $crate::auth::Editor,
+            state: actix_web::web::Data<$crate::state::AppState>,
+            id: actix_web::web::Path<uuid::Uuid>,
+            if_match: $crate::http::IfMatch,
+            body: $crate::http::Json<serde_json::Value>,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            let tx = $crate::write::begin(&state).await?;
+            let current = $repo::get_for_update(&tx, *id).await?;
+            $crate::write::precondition(if_match, current.version)?;
+            let input = $crate::write::merge_patch($Input::from(&current), &body.value)?;
+            let record =
+                $repo::replace(&tx, &caller.actor(), *id, &input, Some(current.version)).await?;
+            $crate::write::commit(tx).await?;
+            Ok($crate::write::ok(&record))
+        }
+
+        #[doc = $delete_summary]
+        #[doc = ""]
+        #[doc = $delete_doc]
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = uuid::Uuid, Path, description = $id_doc)),
+            responses((status = 204, description = "Deleted"))
+        )]
+        #[delete($item)]
+        async fn $delete(
+            _: $crate::auth::Editor,
+            state: actix_web::web::Data<$crate::state::AppState>,
+            id: actix_web::web::Path<uuid::Uuid>,
+            if_match: $crate::http::IfMatch,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            let tx = $crate::write::begin(&state).await?;
+            $repo::delete(&tx, *id, if_match.0).await?;
+            $crate::write::commit(tx).await?;
+            Ok(actix_web::HttpResponse::NoContent().finish())
+        }
+
+        pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+            cfg.service($list)
+                .service($create)
+                .service($get)
+                .service($replace)
+                .service($patch)
+                .service($delete);
+        }
+    };
+}
+
+pub(crate) use crud_routes;
