@@ -115,14 +115,18 @@ fn string_header(description: &str) -> RefOr<Header> {
     RefOr::T(h)
 }
 
-fn header_param(name: &str, description: &str) -> RefOr<Parameter> {
+fn header_param(name: &str, description: &str, pattern: &str) -> RefOr<Parameter> {
     RefOr::T(
         ParameterBuilder::new()
             .name(name)
             .parameter_in(ParameterIn::Header)
             .required(Required::False)
             .description(Some(description))
-            .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .pattern(Some(pattern)),
+            ))
             .build(),
     )
 }
@@ -204,12 +208,14 @@ impl Modify for Contract {
                     params.push(header_param(
                         "If-Match",
                         "The ETag you last read; the write fails with 412 if the record changed since",
+                        r#"^(\*|"[0-9]+")$"#,
                     ));
                 }
                 if creates {
                     params.push(header_param(
                         "Idempotency-Key",
                         "Retry-safe POST: the same key and body replay the first response (kept 24 h); the same key with another body is 422",
+                        "^[!-~]{1,255}$",
                     ));
                 }
                 if params.is_empty() {

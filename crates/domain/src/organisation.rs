@@ -24,10 +24,10 @@ use crate::validation::{self, Check, FieldError};
 pub struct OrganisationInput {
     /// Unique across all organisations.
     #[validate(length(min = 1, max = 300), custom(function = "validation::not_blank"))]
-    #[schema(min_length = 1, max_length = 300)]
+    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
     pub name: String,
     #[validate(length(min = 1, max = 50), custom(function = "validation::not_blank"))]
-    #[schema(min_length = 1, max_length = 50)]
+    #[schema(min_length = 1, max_length = 50, pattern = r"\S")]
     pub acronym: Option<String>,
     pub kind: OrganisationKind,
     /// ISO 3166-1 alpha-2.
@@ -41,7 +41,11 @@ pub struct OrganisationInput {
         length(min = 1, max = 150),
         custom(function = "validation::identifier")
     )]
-    #[schema(min_length = 1, max_length = 150)]
+    #[schema(
+        min_length = 1,
+        max_length = 150,
+        pattern = "^[A-Za-z0-9][A-Za-z0-9._/-]*$"
+    )]
     pub iati_org_ref: Option<String>,
 }
 

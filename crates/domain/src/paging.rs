@@ -77,3 +77,31 @@ pub fn sort_schema(keys: &[&str], default: &str) -> Object {
         .default(Some(serde_json::Value::String(default.to_owned())))
         .build()
 }
+
+/// Schema of a list of ISO 3166-1 alpha-2 codes (what `validation::country_codes` accepts).
+pub fn country_list_schema() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[A-Z]{2}$")),
+        )
+        .unique_items(true)
+        .max_items(Some(50))
+        .build()
+}
+
+/// Schema of a list of short texts (what `validation::text_list` accepts).
+pub fn text_list_schema() -> utoipa::openapi::schema::Array {
+    utoipa::openapi::schema::ArrayBuilder::new()
+        .items(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(200))
+                .pattern(Some(r"\S")),
+        )
+        .unique_items(true)
+        .max_items(Some(50))
+        .build()
+}

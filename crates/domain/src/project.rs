@@ -40,13 +40,14 @@ pub struct ParticipatingOrganisation {
 pub struct Outcome {
     /// Unique within the project; activities refer to it.
     #[validate(length(min = 1, max = 50), custom(function = "validation::not_blank"))]
-    #[schema(example = "OC3", min_length = 1, max_length = 50)]
+    #[schema(example = "OC3", min_length = 1, max_length = 50, pattern = r"\S")]
     pub code: String,
     #[validate(length(min = 1, max = 500), custom(function = "validation::not_blank"))]
     #[schema(
         example = "Libya's reintegration into regional and international migration dialogues is supported",
         min_length = 1,
-        max_length = 500
+        max_length = 500,
+        pattern = r"\S"
     )]
     pub title: String,
     #[validate(length(max = 5000))]
@@ -88,7 +89,7 @@ pub struct ProjectInput {
     )]
     pub code: String,
     #[validate(length(min = 1, max = 500), custom(function = "validation::not_blank"))]
-    #[schema(min_length = 1, max_length = 500)]
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub title: String,
     #[validate(length(max = 10000))]
     #[schema(max_length = 10000)]
@@ -105,16 +106,16 @@ pub struct ProjectInput {
     /// ISO 3166-1 alpha-2, no duplicates.
     #[serde(default)]
     #[validate(length(max = 50), custom(function = "validation::country_codes"))]
-    #[schema(max_items = 50)]
+    #[schema(schema_with = crate::paging::country_list_schema)]
     pub country_codes: Vec<String>,
     #[serde(default)]
     #[validate(length(max = 50), custom(function = "validation::text_list"))]
-    #[schema(max_items = 50)]
+    #[schema(schema_with = crate::paging::text_list_schema)]
     pub duty_stations: Vec<String>,
     /// Free tags such as capacity_development or governance.
     #[serde(default)]
     #[validate(length(max = 50), custom(function = "validation::text_list"))]
-    #[schema(max_items = 50)]
+    #[schema(schema_with = crate::paging::text_list_schema)]
     pub themes: Vec<String>,
     #[validate(nested)]
     pub budget: Option<Budget>,
@@ -133,7 +134,11 @@ pub struct ProjectInput {
         length(min = 1, max = 150),
         custom(function = "validation::identifier")
     )]
-    #[schema(min_length = 1, max_length = 150)]
+    #[schema(
+        min_length = 1,
+        max_length = 150,
+        pattern = "^[A-Za-z0-9][A-Za-z0-9._/-]*$"
+    )]
     pub iati_identifier: Option<String>,
 }
 

@@ -54,7 +54,7 @@ pub struct UserCreate {
     #[schema(format = "email", max_length = 254)]
     pub email: String,
     #[validate(length(min = 1, max = 200), custom(function = "validation::not_blank"))]
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub display_name: String,
     pub role: Role,
     #[validate(length(min = "MIN_PASSWORD_CHARS", max = "MAX_PASSWORD_CHARS"))]
@@ -80,7 +80,7 @@ impl Check for UserCreate {
 #[schema(example = json!({"role": "viewer", "active": false}))]
 pub struct UserPatch {
     #[validate(length(min = 1, max = 200), custom(function = "validation::not_blank"))]
-    #[schema(min_length = 1, max_length = 200)]
+    #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub display_name: Option<String>,
     pub role: Option<Role>,
     pub active: Option<bool>,
