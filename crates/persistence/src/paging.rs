@@ -1,16 +1,19 @@
 //! Keyset paging shared by every list: ORDER BY (sort key, id) and a cursor that
-//! remembers the last row's (key, id), so page 500 costs what page 1 costs.
+//! remembers the last row's (key, id). The continuation is a row-value
+//! comparison, `(key, id) > (v, c)`, which both SQLite and PostgreSQL answer as
+//! one range of the (key, id) index, so page 500 costs what page 1 costs.
 //!
-//! Nullable keys (dates) sort NULLS LAST in both directions, on both backends;
-//! the cursor carries `null` for such rows and the condition below continues
-//! inside the NULL block.
+//! Nullable keys (dates) put NULLs last in both directions. Rather than an OR
+//! that no index can serve, a page is read as up to two ranges: the rows with a
+//! key, then (once those run out) the NULL block ordered by id. The cursor
+//! carries `null` when the last row was in the NULL block.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rihla_domain::FieldError;
-use sea_orm::sea_query::{Expr, NullOrdering, Order};
-use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, Select, Value};
+use sea_orm::sea_query::{Expr, ExprTrait, Order};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Select, Value};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -92,53 +95,6 @@ pub(crate) fn timestamp_key(t: &DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
-/// Adds ORDER BY and, after a cursor, the keyset condition to `select`.
-pub(crate) fn apply<E, C>(
-    mut select: Select<E>,
-    sort: &SortColumn<C>,
-    id_column: C,
-    descending: bool,
-    after: Option<After>,
-) -> Select<E>
-where
-    E: EntityTrait<Column = C>,
-    C: ColumnTrait + Copy,
-{
-    if let Some(After { value, id }) = after {
-        let col = sort.column;
-        let past_id = if descending {
-            id_column.lt(id)
-        } else {
-            id_column.gt(id)
-        };
-        let cond = match value {
-            Some(v) => {
-                let beyond = if descending {
-                    col.lt(v.clone())
-                } else {
-                    col.gt(v.clone())
-                };
-                let mut any = Condition::any()
-                    .add(beyond)
-                    .add(Condition::all().add(col.eq(v)).add(past_id));
-                if sort.nullable {
-                    any = any.add(col.is_null());
-                }
-                any
-            }
-            None => Condition::all().add(col.is_null()).add(past_id),
-        };
-        select = select.filter(cond);
-    }
-    let order = if descending { Order::Desc } else { Order::Asc };
-    select = if sort.nullable {
-        select.order_by_with_nulls(Expr::col(sort.column), order.clone(), NullOrdering::Last)
-    } else {
-        select.order_by(sort.column, order.clone())
-    };
-    select.order_by(id_column, order)
-}
-
 /// `%q%` for a case-insensitive LIKE, with the pattern characters escaped.
 pub(crate) fn like_pattern(q: &str) -> String {
     let mut p = String::with_capacity(q.len() + 2);
@@ -189,10 +145,50 @@ where
         .cursor
         .map(|c| decode_cursor(c, &req.sort_name, req.sort.kind))
         .transpose()?;
-    let mut rows = apply(select, &req.sort, id_column, req.descending, after)
-        .limit(req.limit + 1)
-        .all(db)
-        .await?;
+    let want = req.limit + 1;
+    let (col, desc) = (req.sort.column, req.descending);
+    let order = if desc { Order::Desc } else { Order::Asc };
+
+    // Rows that have a key, unless the cursor is already inside the NULL block.
+    let mut rows = Vec::new();
+    let in_null_block = matches!(after, Some(After { value: None, .. }));
+    if !in_null_block {
+        let mut q = select.clone();
+        if req.sort.nullable {
+            q = q.filter(col.is_not_null());
+        }
+        if let Some(After { value: Some(v), id }) = &after {
+            let row = Expr::tuple([
+                Expr::col((E::default(), col)),
+                Expr::col((E::default(), id_column)),
+            ]);
+            let at = Expr::tuple([Expr::val(v.clone()), Expr::val(*id)]);
+            q = q.filter(if desc { row.lt(at) } else { row.gt(at) });
+        }
+        rows = q
+            .order_by(col, order.clone())
+            .order_by(id_column, order.clone())
+            .limit(want)
+            .all(db)
+            .await?;
+    }
+    // Then the NULL block, ordered by id, to fill the page.
+    if req.sort.nullable && (rows.len() as u64) < want {
+        let mut q = select.filter(col.is_null());
+        if let Some(After { value: None, id }) = &after {
+            q = q.filter(if desc {
+                id_column.lt(*id)
+            } else {
+                id_column.gt(*id)
+            });
+        }
+        rows.extend(
+            q.order_by(id_column, order)
+                .limit(want - rows.len() as u64)
+                .all(db)
+                .await?,
+        );
+    }
     let next = if rows.len() as u64 > req.limit {
         rows.truncate(req.limit as usize);
         rows.last().map(|last| {
