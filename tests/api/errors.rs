@@ -180,6 +180,9 @@ async fn health_ready_swagger_ui_and_the_spec_are_served() {
         .await
         .unwrap();
     assert_eq!(spec["openapi"], "3.1.0");
+    let bare = app.get("/swagger-ui", "").await;
+    assert!(bare.status().is_redirection());
+    assert_eq!(bare.headers()["location"], "/swagger-ui/");
     let ui = app.get("/swagger-ui/", "").await;
     assert_eq!(ui.status(), StatusCode::OK);
     assert!(ui.text().await.unwrap().contains("swagger"));

@@ -50,7 +50,13 @@ pub fn build_app(
         .app_data(web::PathConfig::default().error_handler(http::path_error))
         .configure(routes::configure)
         .into_app();
-    app.service(SwaggerUi::new("/swagger-ui/{_:.*}").url("/api-docs/openapi.json", shared.spec))
+    let swagger = SwaggerUi::new("/swagger-ui/{_:.*}")
+        .url("/api-docs/openapi.json", shared.spec)
+        // Keeps the bearer token of "Authorize" across page reloads.
+        .config(utoipa_swagger_ui::Config::default().persist_authorization(true));
+    app.service(swagger)
+        .service(web::redirect("/swagger-ui", "/swagger-ui/"))
+        .service(web::redirect("/", "/swagger-ui/"))
         .default_service(web::to(http::fallback))
         .wrap(from_fn(crate::auth::authenticate))
         .wrap(tracing_actix_web::TracingLogger::<crate::telemetry::RootSpan>::new())

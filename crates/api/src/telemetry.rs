@@ -5,7 +5,7 @@ use actix_web::HttpMessage;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use tracing::Span;
-use tracing_actix_web::{DefaultRootSpanBuilder, RootSpanBuilder};
+use tracing_actix_web::RootSpanBuilder;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::LogFormat;
@@ -27,14 +27,21 @@ impl RootSpanBuilder for RootSpan {
             method = %request.method(),
             path = %request.path(),
             request_id = %request_id,
+            status = tracing::field::Empty,
         )
     }
 
+    /// Records the status only: `http::request_context` writes the one log line
+    /// per request, and a 4xx is the client's mistake, not a server warning.
     fn on_request_end<B: MessageBody>(
         span: Span,
         outcome: &Result<ServiceResponse<B>, actix_web::Error>,
     ) {
-        DefaultRootSpanBuilder::on_request_end(span, outcome);
+        let status = match outcome {
+            Ok(res) => res.status(),
+            Err(e) => e.as_response_error().status_code(),
+        };
+        span.record("status", status.as_u16());
     }
 }
 
