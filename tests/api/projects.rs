@@ -507,3 +507,73 @@ async fn projects_filter_by_every_documented_parameter() {
         .unwrap();
     assert!(uncounted.get("total").is_none(), "totals only on request");
 }
+
+#[tokio::test]
+async fn of_concurrent_writers_holding_the_same_etag_exactly_one_wins() {
+    let app = spawn_app().await;
+    let created = app.project(project_body("RACE")).await;
+    let url = format!("/api/v1/projects/{}", created["id"].as_str().unwrap());
+    let writers = (0..8).map(|i| {
+        let app = &app;
+        let url = url.clone();
+        async move {
+            app.request(Method::PATCH, &url, &app.admin)
+                .header("if-match", "\"1\"")
+                .json(&json!({"title": format!("writer {i}")}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    });
+    let statuses = futures_util::future::join_all(writers).await;
+    let won = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    let lost = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::PRECONDITION_FAILED)
+        .count();
+    assert_eq!((won, lost), (1, 7), "{statuses:?}");
+    let now: Value = app.get(&url, &app.admin).await.json().await.unwrap();
+    assert_eq!(now["version"], 2);
+}
+
+#[tokio::test]
+async fn concurrent_duplicates_of_one_idempotency_key_create_one_record() {
+    let app = spawn_app().await;
+    let posts = (0..6).map(|_| {
+        let app = &app;
+        async move {
+            let res = app
+                .request(Method::POST, "/api/v1/projects", &app.admin)
+                .header("idempotency-key", "same-key")
+                .json(&project_body("ONCE"))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status();
+            let body: Value = res.json().await.unwrap();
+            (status, body["id"].clone())
+        }
+    });
+    let results = futures_util::future::join_all(posts).await;
+    let ids: std::collections::HashSet<String> = results
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::CREATED)
+        .map(|(_, id)| id.as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 1, "{results:?}");
+    // A duplicate still in flight may be told to retry (409), never a second record.
+    assert!(
+        results
+            .iter()
+            .all(|(s, _)| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT),
+        "{results:?}"
+    );
+    let page: Value = app
+        .get("/api/v1/projects?count=true", &app.admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(page["total"], 1);
+}
