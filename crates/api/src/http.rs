@@ -100,34 +100,21 @@ fn canonical_hash(v: &Value) -> String {
 /// Deserialises a JSON value into `T`, naming the field of a type error.
 pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
-        let path = e.path().to_string();
-        let field = if path == "." { String::new() } else { path };
+        // The path ends at the offending member (for an unknown field, at that
+        // field); a missing field is named only in the message.
+        let path = match e.path().to_string() {
+            p if p == "." => String::new(),
+            p => p,
+        };
         let inner = e.into_inner().to_string();
-        let (code, field) = if let Some(rest) = inner.strip_prefix("unknown field `") {
-            let name = rest.split('`').next().unwrap_or_default();
-            let full = if field.is_empty() || field.ends_with(name) {
-                field.clone()
-            } else {
-                format!("{field}.{name}")
-            };
-            (
-                "unknown_field",
-                if full.is_empty() {
-                    name.to_owned()
-                } else {
-                    full
-                },
-            )
-        } else if let Some(rest) = inner.strip_prefix("missing field `") {
-            let name = rest.split('`').next().unwrap_or_default();
-            let full = if field.is_empty() {
-                name.to_owned()
-            } else {
-                format!("{field}.{name}")
-            };
-            ("required", full)
-        } else {
-            ("invalid_type", field)
+        let missing = inner
+            .strip_prefix("missing field `")
+            .and_then(|rest| rest.split('`').next());
+        let (code, field) = match missing {
+            Some(name) if path.is_empty() => ("required", name.to_owned()),
+            Some(name) => ("required", format!("{path}.{name}")),
+            None if inner.starts_with("unknown field") => ("unknown_field", path),
+            None => ("invalid_type", path),
         };
         let field = if field.is_empty() {
             "body".to_owned()
@@ -369,43 +356,41 @@ pub struct RouteTable(pub Vec<(Vec<String>, Vec<Method>)>);
 
 impl RouteTable {
     pub fn from_spec(spec: &utoipa::openapi::OpenApi) -> Self {
-        let value = serde_json::to_value(&spec.paths.paths).unwrap_or(Value::Null);
-        let mut routes = Vec::new();
-        if let Some(paths) = value.as_object() {
-            for (template, item) in paths {
-                let methods = item
-                    .as_object()
-                    .map(|ops| {
-                        ops.keys()
-                            .filter_map(|m| {
-                                Method::from_bytes(m.to_ascii_uppercase().as_bytes()).ok()
-                            })
-                            .collect::<Vec<_>>()
-                    })
-                    .unwrap_or_default();
-                let segments = template.split('/').map(str::to_owned).collect();
-                routes.push((segments, methods));
-            }
-        }
+        let routes = spec
+            .paths
+            .paths
+            .iter()
+            .map(|(template, item)| {
+                let methods = [
+                    (Method::GET, item.get.is_some()),
+                    (Method::POST, item.post.is_some()),
+                    (Method::PUT, item.put.is_some()),
+                    (Method::PATCH, item.patch.is_some()),
+                    (Method::DELETE, item.delete.is_some()),
+                ]
+                .into_iter()
+                .filter_map(|(m, present)| present.then_some(m))
+                .collect();
+                (template.split('/').map(str::to_owned).collect(), methods)
+            })
+            .collect();
         RouteTable(routes)
     }
 
-    fn methods_for(&self, path: &str) -> Option<Vec<Method>> {
+    /// The methods served at `path`; empty when no route matches it.
+    fn methods_for(&self, path: &str) -> Vec<Method> {
         let parts: Vec<&str> = path.trim_end_matches('/').split('/').collect();
-        let mut found: Option<Vec<Method>> = None;
-        for (segments, methods) in &self.0 {
-            let matches = segments.len() == parts.len()
-                && segments
-                    .iter()
-                    .zip(&parts)
-                    .all(|(s, p)| s == p || (s.starts_with('{') && !p.is_empty()));
-            if matches {
-                found
-                    .get_or_insert_with(Vec::new)
-                    .extend(methods.iter().cloned());
-            }
-        }
-        found
+        self.0
+            .iter()
+            .filter(|(segments, _)| {
+                segments.len() == parts.len()
+                    && segments
+                        .iter()
+                        .zip(&parts)
+                        .all(|(s, p)| s == p || (s.starts_with('{') && !p.is_empty()))
+            })
+            .flat_map(|(_, methods)| methods.iter().cloned())
+            .collect()
     }
 }
 
@@ -413,9 +398,8 @@ impl RouteTable {
 /// another method, 404 otherwise.
 pub async fn fallback(req: HttpRequest) -> HttpResponse {
     let table = req.app_data::<web::Data<RouteTable>>();
-    if let Some(methods) = table.and_then(|t| t.methods_for(req.path()))
-        && !methods.is_empty()
-    {
+    let methods = table.map(|t| t.methods_for(req.path())).unwrap_or_default();
+    if !methods.is_empty() {
         let allow = methods
             .iter()
             .map(Method::as_str)
