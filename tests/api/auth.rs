@@ -21,16 +21,6 @@ fn sign(claims: &Value, secret: &str) -> String {
     .expect("sign")
 }
 
-async fn admin_id(app: &TestApp) -> String {
-    let me: Value = app
-        .get("/api/v1/auth/me", &app.admin)
-        .await
-        .json()
-        .await
-        .expect("me");
-    me["id"].as_str().expect("id").to_owned()
-}
-
 async fn assert_401(app: &TestApp, token: &str) -> Value {
     let res = app.get("/api/v1/projects", token).await;
     let www = res
@@ -103,7 +93,7 @@ async fn a_token_with_alg_none_is_401() {
     let b64 = |v: &Value| {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).unwrap())
     };
-    let id = admin_id(&app).await;
+    let id = app.admin_id().await;
     let token = format!(
         "{}.{}.",
         b64(&json!({"alg": "none", "typ": "JWT"})),
@@ -115,7 +105,7 @@ async fn a_token_with_alg_none_is_401() {
 #[tokio::test]
 async fn a_token_signed_with_another_key_is_401() {
     let app = spawn_app().await;
-    let id = admin_id(&app).await;
+    let id = app.admin_id().await;
     let token = sign(
         &claims(&id, "rihla-api", 600),
         "another-secret-that-is-32-bytes-long!!",
@@ -132,7 +122,7 @@ async fn a_token_signed_with_another_key_is_401() {
 #[tokio::test]
 async fn an_expired_token_is_401() {
     let app = spawn_app().await;
-    let id = admin_id(&app).await;
+    let id = app.admin_id().await;
     let body = assert_401(&app, &sign(&claims(&id, "rihla-api", -120), JWT_SECRET)).await;
     assert!(body["detail"].as_str().unwrap().contains("expired"));
 }
@@ -140,7 +130,7 @@ async fn an_expired_token_is_401() {
 #[tokio::test]
 async fn a_token_for_another_audience_is_401() {
     let app = spawn_app().await;
-    let id = admin_id(&app).await;
+    let id = app.admin_id().await;
     assert_401(&app, &sign(&claims(&id, "some-other-api", 600), JWT_SECRET)).await;
 }
 

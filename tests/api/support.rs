@@ -187,6 +187,16 @@ impl TestApp {
             .to_owned()
     }
 
+    pub async fn admin_id(&self) -> String {
+        let me: Value = self
+            .get("/api/v1/auth/me", &self.admin)
+            .await
+            .json()
+            .await
+            .expect("me");
+        me["id"].as_str().expect("id").to_owned()
+    }
+
     /// Creates a user with `role` and returns (id, access token).
     pub async fn user(&self, role: &str) -> (String, String) {
         let email = format!("{role}-{}@example.org", Uuid::new_v4().simple());

@@ -3,16 +3,6 @@ use serde_json::{Value, json};
 
 use crate::support::*;
 
-async fn admin_id(app: &TestApp) -> String {
-    let me: Value = app
-        .get("/api/v1/auth/me", &app.admin)
-        .await
-        .json()
-        .await
-        .unwrap();
-    me["id"].as_str().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn an_admin_creates_lists_gets_patches_and_deletes_users() {
     let app = spawn_app().await;
@@ -99,7 +89,7 @@ async fn user_validation_lists_every_bad_field() {
 #[tokio::test]
 async fn the_last_active_admin_can_be_neither_demoted_deactivated_nor_deleted() {
     let app = spawn_app().await;
-    let id = admin_id(&app).await;
+    let id = app.admin_id().await;
     let url = format!("/api/v1/users/{id}");
     for patch in [json!({"role": "editor"}), json!({"active": false})] {
         let res = app.send_json(Method::PATCH, &url, &app.admin, &patch).await;

@@ -188,6 +188,19 @@ async fn check_input(
     Ok(())
 }
 
+/// The columns a client controls, shared by create and replace.
+fn columns(input: &OrganisationInput) -> organisations::ActiveModel {
+    organisations::ActiveModel {
+        name: Set(input.name.clone()),
+        acronym: Set(input.acronym.clone()),
+        kind: Set(input.kind.as_str().to_owned()),
+        country_code: Set(input.country_code.clone()),
+        parent_id: Set(input.parent_id),
+        iati_org_ref: Set(input.iati_org_ref.clone()),
+        ..Default::default()
+    }
+}
+
 pub async fn create(
     db: &impl ConnectionTrait,
     actor: Option<&Actor>,
@@ -197,17 +210,12 @@ pub async fn create(
     let at = now();
     let row = organisations::ActiveModel {
         id: Set(Uuid::now_v7()),
-        name: Set(input.name.clone()),
-        acronym: Set(input.acronym.clone()),
-        kind: Set(input.kind.as_str().to_owned()),
-        country_code: Set(input.country_code.clone()),
-        parent_id: Set(input.parent_id),
-        iati_org_ref: Set(input.iati_org_ref.clone()),
         created_at: Set(at),
         updated_at: Set(at),
         created_by: Set(actor.map(|a| a.user_id)),
         updated_by: Set(actor.map(|a| a.user_id)),
         version: Set(1),
+        ..columns(input)
     };
     let model = Entity::insert(row).exec_with_returning(db).await?;
     to_domain(model)
@@ -234,16 +242,10 @@ pub async fn replace(
     check_input(db, Some(id), input).await?;
     let result = Entity::update_many()
         .set(organisations::ActiveModel {
-            name: Set(input.name.clone()),
-            acronym: Set(input.acronym.clone()),
-            kind: Set(input.kind.as_str().to_owned()),
-            country_code: Set(input.country_code.clone()),
-            parent_id: Set(input.parent_id),
-            iati_org_ref: Set(input.iati_org_ref.clone()),
             updated_at: Set(now()),
             updated_by: Set(Some(actor.user_id)),
             version: Set(current.version + 1),
-            ..Default::default()
+            ..columns(input)
         })
         .filter(Column::Id.eq(id))
         .filter(Column::Version.eq(current.version))

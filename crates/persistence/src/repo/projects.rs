@@ -399,6 +399,23 @@ async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), Repo
     Ok(())
 }
 
+/// The columns a client controls, shared by create and replace.
+fn columns(input: &ProjectInput) -> projects::ActiveModel {
+    projects::ActiveModel {
+        code: Set(input.code.clone()),
+        title: Set(input.title.clone()),
+        summary: Set(input.summary.clone()),
+        objective: Set(input.objective.clone()),
+        status: Set(input.status.as_str().to_owned()),
+        start_date: Set(input.start_date),
+        end_date: Set(input.end_date),
+        budget_amount: Set(input.budget.as_ref().map(|b| b.amount.clone())),
+        budget_currency: Set(input.budget.as_ref().map(|b| b.currency.clone())),
+        iati_identifier: Set(input.iati_identifier.clone()),
+        ..Default::default()
+    }
+}
+
 /// Creates a project and its children. Call inside a transaction: a failure
 /// part-way must leave nothing behind.
 pub async fn create(
@@ -411,21 +428,12 @@ pub async fn create(
     let at = now();
     let row = projects::ActiveModel {
         id: Set(id),
-        code: Set(input.code.clone()),
-        title: Set(input.title.clone()),
-        summary: Set(input.summary.clone()),
-        objective: Set(input.objective.clone()),
-        status: Set(input.status.as_str().to_owned()),
-        start_date: Set(input.start_date),
-        end_date: Set(input.end_date),
-        budget_amount: Set(input.budget.as_ref().map(|b| b.amount.clone())),
-        budget_currency: Set(input.budget.as_ref().map(|b| b.currency.clone())),
-        iati_identifier: Set(input.iati_identifier.clone()),
         created_at: Set(at),
         updated_at: Set(at),
         created_by: Set(actor.map(|a| a.user_id)),
         updated_by: Set(actor.map(|a| a.user_id)),
         version: Set(1),
+        ..columns(input)
     };
     Entity::insert(row).exec_without_returning(db).await?;
     write_children(db, id, input).await?;
@@ -445,20 +453,10 @@ pub async fn replace(
     check_input(db, Some(id), input).await?;
     let result = Entity::update_many()
         .set(projects::ActiveModel {
-            code: Set(input.code.clone()),
-            title: Set(input.title.clone()),
-            summary: Set(input.summary.clone()),
-            objective: Set(input.objective.clone()),
-            status: Set(input.status.as_str().to_owned()),
-            start_date: Set(input.start_date),
-            end_date: Set(input.end_date),
-            budget_amount: Set(input.budget.as_ref().map(|b| b.amount.clone())),
-            budget_currency: Set(input.budget.as_ref().map(|b| b.currency.clone())),
-            iati_identifier: Set(input.iati_identifier.clone()),
             updated_at: Set(now()),
             updated_by: Set(Some(actor.user_id)),
             version: Set(current.version + 1),
-            ..Default::default()
+            ..columns(input)
         })
         .filter(Column::Id.eq(id))
         .filter(Column::Version.eq(current.version))
