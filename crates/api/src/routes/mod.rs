@@ -1,6 +1,6 @@
 //! Route registration: every handler is added with `.service()` so that
-//! utoipa-actix-web puts it in the OpenAPI spec (a `.route()` would silently
-//! drop out of it).
+//! utoipa-actix-web puts it in the OpenAPI spec (a handler registered any other
+//! way would silently drop out of it).
 
 pub mod auth;
 mod crud;

@@ -451,22 +451,19 @@ pub async fn replace(
     let current = locked(db, id).await?;
     check_version(expected_version, current.version)?;
     check_input(db, Some(id), input).await?;
-    let result = Entity::update_many()
-        .set(projects::ActiveModel {
+    super::update_versioned::<Entity>(
+        db,
+        projects::ActiveModel {
             updated_at: Set(now()),
             updated_by: Set(Some(actor.user_id)),
             version: Set(current.version + 1),
             ..columns(input)
-        })
-        .filter(Column::Id.eq(id))
-        .filter(Column::Version.eq(current.version))
-        .exec(db)
-        .await?;
-    if result.rows_affected != 1 {
-        return Err(RepoError::VersionMismatch {
-            current: current.version,
-        });
-    }
+        },
+        (Column::Id, Column::Version),
+        id,
+        current.version,
+    )
+    .await?;
     delete_children(db, id).await?;
     write_children(db, id, input).await?;
     get(db, id).await
