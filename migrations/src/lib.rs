@@ -10,6 +10,9 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_users_and_auth;
 mod m20261122_000002_organisations;
 mod m20261122_000003_projects;
+mod m20261122_000004_dialogues;
+mod m20261122_000005_activities;
+mod m20261122_000006_delegations;
 
 pub struct Migrator;
 
@@ -20,6 +23,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_users_and_auth::Migration),
             Box::new(m20261122_000002_organisations::Migration),
             Box::new(m20261122_000003_projects::Migration),
+            Box::new(m20261122_000004_dialogues::Migration),
+            Box::new(m20261122_000005_activities::Migration),
+            Box::new(m20261122_000006_delegations::Migration),
         ]
     }
 }
@@ -43,4 +49,33 @@ pub(crate) fn index(name: &str, table: &str, cols: &[&'static str]) -> IndexCrea
         stmt.col(Alias::new(*c));
     }
     stmt.take()
+}
+
+/// A unique index.
+pub(crate) fn unique(name: &str, table: &str, cols: &[&'static str]) -> IndexCreateStatement {
+    let mut stmt = index(name, table, cols);
+    stmt.unique();
+    stmt
+}
+
+/// `fk_<table>_<column>`: deleting the target fails while this row points at it.
+/// The repositories check first and answer 409 naming the referrers; the
+/// constraint is the backstop for anything that slips past them.
+pub(crate) fn restrict(table: &str, column: &str, target: &str) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{column}"))
+        .from(Alias::new(table), Alias::new(column))
+        .to(Alias::new(target), Alias::new("id"))
+        .on_delete(ForeignKeyAction::Restrict)
+        .take()
+}
+
+/// A child row that lives and dies with its parent.
+pub(crate) fn cascade(table: &str, column: &str, target: &str) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(format!("fk_{table}_{column}"))
+        .from(Alias::new(table), Alias::new(column))
+        .to(Alias::new(target), Alias::new("id"))
+        .on_delete(ForeignKeyAction::Cascade)
+        .take()
 }

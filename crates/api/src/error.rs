@@ -47,6 +47,15 @@ pub struct Problem {
     /// For a 412: the version now stored (its ETag is `"<current_version>"`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i32>,
+    /// For a 409 on a workflow move: the state the record is in.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = "confirmed")]
+    pub current_state: Option<String>,
+    /// For a 409 on a workflow move: where the record may go from here (empty
+    /// when the current state is final).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(example = json!(["attended", "cancelled", "declined"]))]
+    pub allowed_next_states: Option<Vec<String>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -67,6 +76,12 @@ pub enum ApiError {
         detail: String,
         errors: Vec<FieldError>,
         references: Vec<Reference>,
+    },
+    #[error("{detail}")]
+    IllegalTransition {
+        detail: String,
+        current_state: String,
+        allowed_next_states: Vec<String>,
     },
     #[error("the record has changed since it was read")]
     PreconditionFailed { current_version: i32 },
@@ -115,6 +130,7 @@ impl ApiError {
             ApiError::Forbidden(_) => "forbidden",
             ApiError::NotFound(_) => "not-found",
             ApiError::Conflict { .. } => "conflict",
+            ApiError::IllegalTransition { .. } => "illegal-transition",
             ApiError::PreconditionFailed { .. } => "precondition-failed",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
@@ -138,6 +154,8 @@ pub fn problem(status: StatusCode, slug: &str, detail: String) -> Problem {
         errors: Vec::new(),
         references: Vec::new(),
         current_version: None,
+        current_state: None,
+        allowed_next_states: None,
     }
 }
 
@@ -154,7 +172,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Conflict { .. } | ApiError::IllegalTransition { .. } => StatusCode::CONFLICT,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -191,6 +209,15 @@ impl ResponseError for ApiError {
             }
             ApiError::PreconditionFailed { current_version } => {
                 body.current_version = Some(*current_version);
+            }
+            ApiError::IllegalTransition {
+                detail,
+                current_state,
+                allowed_next_states,
+            } => {
+                body.errors = vec![FieldError::new("status", "illegal_transition", detail)];
+                body.current_state = Some(current_state.clone());
+                body.allowed_next_states = Some(allowed_next_states.clone());
             }
             _ => {}
         }
@@ -231,6 +258,18 @@ impl From<RepoError> for ApiError {
                 references,
             },
             RepoError::Invalid(errors) => ApiError::validation(errors),
+            RepoError::IllegalTransition { from, to, allowed } => ApiError::IllegalTransition {
+                detail: if allowed.is_empty() {
+                    format!("status cannot move from {from} to {to}: {from} is final")
+                } else {
+                    format!(
+                        "status cannot move from {from} to {to}; from {from} it may move to {}",
+                        allowed.join(", ")
+                    )
+                },
+                current_state: from,
+                allowed_next_states: allowed,
+            },
             RepoError::BadParams(errors) => ApiError::bad_params(errors),
             RepoError::VersionMismatch { current } => ApiError::PreconditionFailed {
                 current_version: current,

@@ -32,6 +32,10 @@ keyset-paged: pass `next_cursor` back as `cursor`. Writes return an `ETag`; send
         (name = "users", description = "User management (admin)"),
         (name = "organisations", description = "Ministries, agencies, donors and partners"),
         (name = "projects", description = "Donor-funded programmes"),
+        (name = "activities", description = "Trainings, workshops and working sessions a project delivers"),
+        (name = "dialogues", description = "International and regional migration dialogues"),
+        (name = "meetings", description = "Meetings of a dialogue, and the calendar across dialogues"),
+        (name = "delegations", description = "The delegations a country sends to dialogue meetings, and their workflow"),
         (name = "health", description = "Liveness and readiness")
     ),
     components(schemas(Problem, rihla_domain::FieldError, rihla_domain::Reference))

@@ -31,6 +31,10 @@ macro_rules! record {
     )+};
 }
 record!(
+    rihla_domain::Activity,
+    rihla_domain::Delegation,
+    rihla_domain::Dialogue,
+    rihla_domain::Meeting,
     rihla_domain::Organisation,
     rihla_domain::Project,
     rihla_domain::User

@@ -112,6 +112,154 @@ string_enum!(
     }
 );
 
+string_enum!(
+    ActivityKind {
+        Training => "training",
+        Workshop => "workshop",
+        WorkingSession => "working_session",
+        Brainstorming => "brainstorming",
+        Conference => "conference",
+        StudyVisit => "study_visit",
+        TrainingOfTrainers => "training_of_trainers",
+        Coaching => "coaching",
+        Consultation => "consultation",
+        Meeting => "meeting",
+    }
+);
+
+string_enum!(
+    ActivityStatus {
+        Planned => "planned",
+        Confirmed => "confirmed",
+        Ongoing => "ongoing",
+        Completed => "completed",
+        Postponed => "postponed",
+        Cancelled => "cancelled",
+    }
+);
+
+string_enum!(
+    Modality { InPerson => "in_person", Online => "online", Hybrid => "hybrid" }
+);
+
+string_enum!(
+    /// How an organisation takes part in an activity.
+    ActivityRole {
+        Organiser => "organiser",
+        CoOrganiser => "co_organiser",
+        Host => "host",
+        Participant => "participant",
+        ExpertProvider => "expert_provider",
+    }
+);
+
+string_enum!(
+    FacilitatorRole {
+        Trainer => "trainer",
+        Expert => "expert",
+        Speaker => "speaker",
+        Moderator => "moderator",
+    }
+);
+
+string_enum!(
+    DialogueKind {
+        RegionalConsultativeProcess => "regional_consultative_process",
+        InterregionalForum => "interregional_forum",
+        GlobalForum => "global_forum",
+        CityNetwork => "city_network",
+        Bilateral => "bilateral",
+    }
+);
+
+string_enum!(
+    /// Where the partner country stands in a dialogue.
+    ParticipationStatus {
+        Member => "member",
+        Observer => "observer",
+        Partner => "partner",
+        NotParticipating => "not_participating",
+        Reintegrating => "reintegrating",
+    }
+);
+
+string_enum!(
+    MeetingType {
+        Ministerial => "ministerial",
+        SeniorOfficials => "senior_officials",
+        SteeringCommittee => "steering_committee",
+        Thematic => "thematic",
+        Expert => "expert",
+        FieldVisit => "field_visit",
+        Other => "other",
+    }
+);
+
+string_enum!(
+    MeetingStatus {
+        Planned => "planned",
+        Held => "held",
+        Postponed => "postponed",
+        Cancelled => "cancelled",
+    }
+);
+
+string_enum!(
+    /// planned -> nominated -> confirmed -> attended; cancelled or declined from
+    /// any state before attended. See `DelegationStatus::next`.
+    DelegationStatus {
+        Planned => "planned",
+        Nominated => "nominated",
+        Confirmed => "confirmed",
+        Attended => "attended",
+        Cancelled => "cancelled",
+        Declined => "declined",
+    }
+);
+
+impl DelegationStatus {
+    /// The states a delegation may move to from this one (staying put is always
+    /// allowed and not listed). attended, cancelled and declined are final.
+    pub fn next(self) -> &'static [DelegationStatus] {
+        use DelegationStatus::*;
+        match self {
+            Planned => &[Nominated, Cancelled, Declined],
+            Nominated => &[Confirmed, Cancelled, Declined],
+            Confirmed => &[Attended, Cancelled, Declined],
+            Attended | Cancelled | Declined => &[],
+        }
+    }
+
+    pub fn may_become(self, to: DelegationStatus) -> bool {
+        self == to || self.next().contains(&to)
+    }
+}
+
+string_enum!(
+    MemberRole {
+        Head => "head",
+        Deputy => "deputy",
+        Member => "member",
+        Expert => "expert",
+        Interpreter => "interpreter",
+    }
+);
+
+string_enum!(
+    Gender { Female => "female", Male => "male", Undisclosed => "undisclosed" }
+);
+
+string_enum!(
+    SupportKind {
+        Briefing => "briefing",
+        TalkingPoints => "talking_points",
+        StatementDrafting => "statement_drafting",
+        Travel => "travel",
+        Visa => "visa",
+        Interpretation => "interpretation",
+    }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,5 +278,19 @@ mod tests {
             assert_eq!(OrganisationKind::from_str(k.as_str()), Ok(*k));
         }
         assert!(Role::Admin.at_least(Role::Editor) && !Role::Viewer.at_least(Role::Editor));
+    }
+
+    #[test]
+    fn the_delegation_workflow_only_moves_forward_and_ends_at_final_states() {
+        use DelegationStatus::*;
+        assert!(Planned.may_become(Nominated) && Nominated.may_become(Confirmed));
+        assert!(Confirmed.may_become(Attended) && Planned.may_become(Planned));
+        assert!(!Planned.may_become(Confirmed) && !Confirmed.may_become(Planned));
+        for s in [Planned, Nominated, Confirmed] {
+            assert!(s.may_become(Cancelled) && s.may_become(Declined));
+        }
+        for s in [Attended, Cancelled, Declined] {
+            assert!(s.next().is_empty());
+        }
     }
 }

@@ -5,7 +5,10 @@
 //! nothing of HTTP or SQL (no actix, no sea-orm), so both the API and the
 //! persistence layer depend on it and it depends on neither.
 
+pub mod activity;
 pub mod codes;
+pub mod delegation;
+pub mod dialogue;
 pub mod enums;
 pub mod organisation;
 pub mod paging;
@@ -14,7 +17,23 @@ pub mod project;
 pub mod user;
 pub mod validation;
 
-pub use enums::{OrganisationKind, ParticipationRole, ProjectStatus, Role};
+pub use activity::{
+    Activity, ActivityInput, ActivityListParams, ActivityOrganisation, ActivitySortKey,
+    Facilitator, Location, Participants,
+};
+pub use delegation::{
+    Delegation, DelegationInput, DelegationListParams, DelegationSortKey, MeetingSummary, Member,
+    Preparation,
+};
+pub use dialogue::{
+    Dialogue, DialogueInput, DialogueListParams, DialogueSortKey, FocalPoint, Meeting,
+    MeetingInput, MeetingListParams, MeetingSortKey,
+};
+pub use enums::{
+    ActivityKind, ActivityRole, ActivityStatus, DelegationStatus, DialogueKind, FacilitatorRole,
+    Gender, MeetingStatus, MeetingType, MemberRole, Modality, OrganisationKind, ParticipationRole,
+    ParticipationStatus, ProjectStatus, Role, SupportKind,
+};
 pub use organisation::{
     Organisation, OrganisationInput, OrganisationListParams, OrganisationSortKey,
 };

@@ -148,15 +148,7 @@ impl Check for ProjectInput {
             Ok(()) => Vec::new(),
             Err(e) => validation::flatten(&e),
         };
-        if let (Some(start), Some(end)) = (self.start_date, self.end_date)
-            && end < start
-        {
-            errors.push(FieldError::new(
-                "end_date",
-                "before_start",
-                "end_date must not be before start_date",
-            ));
-        }
+        validation::check_period(self.start_date, self.end_date, &mut errors);
         for (i, p) in self.participating_organisations.iter().enumerate() {
             if self.participating_organisations[..i].contains(p) {
                 errors.push(FieldError::new(

@@ -191,6 +191,42 @@ pub fn identifier(v: &str) -> Result<(), ValidationError> {
     }
 }
 
+/// `end_date` must not be before `start_date` (either may be unknown).
+pub fn check_period(
+    start: Option<chrono::NaiveDate>,
+    end: Option<chrono::NaiveDate>,
+    errors: &mut Vec<FieldError>,
+) {
+    if let (Some(start), Some(end)) = (start, end)
+        && end < start
+    {
+        errors.push(FieldError::new(
+            "end_date",
+            "before_start",
+            "end_date must not be before start_date",
+        ));
+    }
+}
+
+/// An absolute http(s) URL with a host and no white space.
+pub fn http_url(v: &str) -> Result<(), ValidationError> {
+    let rest = v
+        .strip_prefix("https://")
+        .or_else(|| v.strip_prefix("http://"));
+    let ok = rest.is_some_and(|r| {
+        let host = r.split(['/', '?', '#']).next().unwrap_or("");
+        !host.is_empty() && !host.starts_with(':')
+    }) && !v.chars().any(|c| c.is_whitespace() || c.is_control());
+    if ok {
+        Ok(())
+    } else {
+        Err(err(
+            "url",
+            "must be an http:// or https:// URL such as https://www.rabat-process.org",
+        ))
+    }
+}
+
 pub fn has_duplicates<T: PartialEq>(v: &[T]) -> bool {
     v.iter()
         .enumerate()
@@ -219,6 +255,21 @@ mod tests {
             "1234567890123456",
         ] {
             assert!(decimal_amount(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn urls_must_be_absolute_http_with_a_host() {
+        assert!(http_url("https://www.khartoumprocess.net/about").is_ok());
+        assert!(http_url("http://example.org").is_ok());
+        for bad in [
+            "ftp://x.org",
+            "https://",
+            "www.x.org",
+            "https://a b.org",
+            "https://:80",
+        ] {
+            assert!(http_url(bad).is_err(), "{bad}");
         }
     }
 

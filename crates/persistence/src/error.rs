@@ -20,6 +20,13 @@ pub enum RepoError {
     /// A list parameter (sort, limit, cursor) the store cannot use.
     #[error("bad list parameters")]
     BadParams(Vec<FieldError>),
+    /// A status change the record's workflow does not allow.
+    #[error("cannot move from {from} to {to}")]
+    IllegalTransition {
+        from: String,
+        to: String,
+        allowed: Vec<String>,
+    },
     /// The caller's expected version is not the stored one.
     #[error("version {current} is current")]
     VersionMismatch { current: i32 },
@@ -38,6 +45,7 @@ const UNIQUE_FIELDS: &[(&str, &str, &str)] = &[
     ("ux_users_email", "users.email", "email"),
     ("ux_organisations_name", "organisations.name", "name"),
     ("ux_projects_code", "projects.code", "code"),
+    ("ux_dialogues_name", "dialogues.name", "name"),
     (
         "ux_projects_iati_identifier",
         "projects.iati_identifier",
@@ -105,7 +113,7 @@ pub(crate) fn taken(field: &str) -> RepoError {
 pub(crate) fn still_referenced(what: &str, references: Vec<Reference>) -> RepoError {
     let labels: Vec<String> = references
         .iter()
-        .map(|r| format!("{} {}", r.resource.trim_end_matches('s'), r.label))
+        .map(|r| format!("{} {:?}", singular(&r.resource), r.label))
         .collect();
     RepoError::Conflict {
         message: format!(
@@ -122,5 +130,12 @@ pub(crate) fn check_version(expected: Option<i32>, current: i32) -> Result<(), R
     match expected {
         Some(v) if v != current => Err(RepoError::VersionMismatch { current }),
         _ => Ok(()),
+    }
+}
+
+fn singular(resource: &str) -> &str {
+    match resource {
+        "activities" => "activity",
+        other => other.strip_suffix('s').unwrap_or(other),
     }
 }

@@ -5,6 +5,8 @@
 //!
 //! The repository module must provide `list`, `create`, `get`,
 //! `get_for_update`, `replace` and `delete` with the shapes used below.
+//! `also:` registers a resource's extra handlers (nested reads) in the same
+//! `configure`.
 
 macro_rules! crud_routes {
     (
@@ -18,10 +20,11 @@ macro_rules! crud_routes {
         params: $Params:ident,
         list: $list:ident => [$list_summary:literal, $list_doc:literal],
         create: $create:ident => [$create_summary:literal, $create_doc:literal],
-        get: $get:ident => [$get_summary:literal],
+        get: $get:ident => [$get_summary:literal $(, $get_doc:literal)?],
         replace: $replace:ident => [$replace_summary:literal, $replace_doc:literal],
         patch: $patch:ident => [$patch_summary:literal, $patch_doc:literal, $patch_example:tt],
         delete: $delete:ident => [$delete_summary:literal, $delete_doc:literal],
+        $(also: [$($extra:ident),* $(,)?],)?
     ) => {
         // Bare names: utoipa finds the method and path through these attributes.
         use actix_web::{delete, get, patch, post, put};
@@ -67,6 +70,7 @@ macro_rules! crud_routes {
         }
 
         #[doc = $get_summary]
+        $(#[doc = ""] #[doc = $get_doc])?
         #[utoipa::path(
             tag = $tag,
             params(("id" = uuid::Uuid, Path, description = $id_doc)),
@@ -159,7 +163,8 @@ macro_rules! crud_routes {
                 .service($get)
                 .service($replace)
                 .service($patch)
-                .service($delete);
+                .service($delete)
+                $($(.service($extra))*)?;
         }
     };
 }

@@ -2,9 +2,13 @@
 //! utoipa-actix-web puts it in the OpenAPI spec (a handler registered any other
 //! way would silently drop out of it).
 
+pub mod activities;
 pub mod auth;
 mod crud;
+pub mod delegations;
+pub mod dialogues;
 pub mod health;
+pub mod meetings;
 pub mod organisations;
 pub mod projects;
 pub mod users;
@@ -17,6 +21,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(auth::configure)
             .configure(users::configure)
             .configure(organisations::configure)
-            .configure(projects::configure),
+            .configure(projects::configure)
+            .configure(activities::configure)
+            .configure(dialogues::configure)
+            .configure(meetings::configure)
+            .configure(delegations::configure),
     );
 }

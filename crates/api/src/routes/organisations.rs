@@ -23,5 +23,5 @@ super::crud::crud_routes! {
         "A JSON merge patch (RFC 7386): members present change, `null` clears an optional field. The result must pass the same rules as a replace.",
         {"acronym": "MoFA"}],
     delete: delete_organisation => ["Delete an organisation",
-        "409, listing them in `references`, while projects or departments still refer to it."],
+        "409, listing them in `references`, while projects, departments, activities, dialogues or delegations still refer to it."],
 }

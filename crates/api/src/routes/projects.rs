@@ -18,10 +18,10 @@ super::crud::crud_routes! {
         "`code` (and `iati_identifier`, when given) must be unique; every participating organisation must exist. Honours `Idempotency-Key`."],
     get: get_project => ["Get a project"],
     replace: replace_project => ["Replace a project",
-        "Every field and list is set from the body; omitted fields take their defaults (null, empty, status `planned`)."],
+        "Every field and list is set from the body; omitted fields take their defaults (null, empty, status `planned`). Removing an outcome that activities still use is 409."],
     patch: patch_project => ["Update a project partially",
         "A JSON merge patch (RFC 7386): members present change, `null` clears a field or empties a list, objects such as `budget` merge. The result must pass the same rules as a replace.",
         {"status": "active", "themes": ["governance"]}],
     delete: delete_project => ["Delete a project",
-        "Removes the project with its participating organisations, outcomes and lists."],
+        "Removes the project with its participating organisations, outcomes and lists. 409, listing them in `references`, while activities or delegations still refer to it."],
 }

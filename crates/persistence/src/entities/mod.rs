@@ -1,6 +1,15 @@
 //! One module per table, mirroring the migrations. Relations are left out on
 //! purpose: repositories load a page's children with one batched query per
 //! child table instead of per row.
+pub mod activities;
+pub mod activity_locations;
+pub mod activity_organisations;
+pub mod activity_tags;
+pub mod delegation_members;
+pub mod delegations;
+pub mod dialogue_meetings;
+pub mod dialogue_regions;
+pub mod dialogues;
 pub mod idempotency_keys;
 pub mod organisations;
 pub mod project_outcomes;

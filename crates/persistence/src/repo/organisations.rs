@@ -301,6 +301,9 @@ pub async fn references(
         id,
         label: name,
     }));
+    refs.extend(super::activities::with_organisation(db, id, limit).await?);
+    refs.extend(super::dialogues::with_organisation(db, id, limit).await?);
+    refs.extend(super::delegations::with_organisation(db, id, limit).await?);
     Ok(refs)
 }
 

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::{organisations, parse_enum};
 use crate::entities::{project_outcomes, project_participants, project_tags, projects};
-use crate::error::{check_version, taken};
+use crate::error::{check_version, still_referenced, taken};
 use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
 use crate::{Actor, RepoError, now};
 
@@ -451,6 +451,27 @@ pub async fn replace(
     let current = locked(db, id).await?;
     check_version(expected_version, current.version)?;
     check_input(db, Some(id), input).await?;
+    // An outcome its activities still name must stay.
+    let keep: Vec<&str> = input.outcomes.iter().map(|o| o.code.as_str()).collect();
+    let orphans = super::activities::outcome_codes_in_use(db, id, &keep).await?;
+    if !orphans.is_empty() {
+        return Err(RepoError::Conflict {
+            message: format!(
+                "activities still use an outcome this change removes: {}",
+                orphans
+                    .iter()
+                    .map(|r| format!("{:?}", r.label))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            errors: vec![FieldError::new(
+                "outcomes",
+                "in_use",
+                "keep every outcome code that activities refer to, or change those activities first",
+            )],
+            references: orphans,
+        });
+    }
     super::update_versioned::<Entity>(
         db,
         projects::ActiveModel {
@@ -476,8 +497,19 @@ pub async fn delete(
 ) -> Result<(), RepoError> {
     let current = locked(db, id).await?;
     check_version(expected_version, current.version)?;
-    // Nothing references a project yet; activities and delegations (the domain
-    // issue) will add their 409 check here.
+    let mut refs = super::activities::referencing(
+        db,
+        Condition::all().add(crate::entities::activities::Column::ProjectId.eq(id)),
+        20,
+    )
+    .await?;
+    refs.extend(super::delegations::with_project(db, id, 20).await?);
+    if !refs.is_empty() {
+        return Err(still_referenced(
+            &format!("project {:?}", current.code),
+            refs,
+        ));
+    }
     delete_children(db, id).await?;
     Entity::delete_by_id(id).exec(db).await?;
     Ok(())

@@ -1,0 +1,213 @@
+//! Dialogue meetings: /api/v1/dialogues/{id}/meetings[/{meeting_id}], and the
+//! calendar across dialogues, /api/v1/meetings. Written out rather than by
+//! `crud_routes!` because every item path carries two ids.
+
+use actix_web::web::{Data, Json, Path, Query};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put};
+use rihla_domain::{Meeting, MeetingInput, MeetingListParams, Page};
+use rihla_persistence::repo::meetings as repo;
+use uuid::Uuid;
+
+use crate::auth::{Editor, Viewer};
+use crate::error::ApiError;
+use crate::http::{IdempotencyKey, IfMatch, Valid};
+use crate::state::AppState;
+use crate::write;
+
+/// List the meetings of all dialogues
+///
+/// A calendar across dialogues: the filters of the per-dialogue list plus
+/// `dialogue_id`. `from`/`to` select meetings whose dates overlap the window.
+#[utoipa::path(
+    tag = "meetings",
+    params(MeetingListParams),
+    responses((status = 200, description = "One page, in `sort` order", body = Page<Meeting>))
+)]
+#[get("/meetings")]
+async fn list_meetings(
+    _: Viewer,
+    state: Data<AppState>,
+    params: Query<MeetingListParams>,
+) -> Result<Json<Page<Meeting>>, ApiError> {
+    Ok(Json(repo::list(&state.db, &params).await?))
+}
+
+/// List the meetings of a dialogue
+///
+/// Exactly this dialogue's meetings (its `dialogue_id` filter is the path's).
+/// 404 when the dialogue does not exist.
+#[utoipa::path(
+    tag = "meetings",
+    params(("id" = Uuid, Path, description = "Dialogue id"), MeetingListParams),
+    responses((status = 200, description = "One page, in `sort` order", body = Page<Meeting>))
+)]
+#[get("/dialogues/{id}/meetings")]
+async fn list_dialogue_meetings(
+    _: Viewer,
+    state: Data<AppState>,
+    id: Path<Uuid>,
+    params: Query<MeetingListParams>,
+) -> Result<Json<Page<Meeting>>, ApiError> {
+    Ok(Json(
+        repo::list_for_dialogue(&state.db, *id, &params).await?,
+    ))
+}
+
+/// Create a meeting of a dialogue
+///
+/// 404 when the dialogue does not exist. Honours `Idempotency-Key`.
+#[utoipa::path(
+    tag = "meetings",
+    params(("id" = Uuid, Path, description = "Dialogue id")),
+    request_body = MeetingInput,
+    responses((status = 201, description = "Created", body = Meeting))
+)]
+#[post("/dialogues/{id}/meetings")]
+async fn create_meeting(
+    caller: Editor,
+    state: Data<AppState>,
+    req: HttpRequest,
+    id: Path<Uuid>,
+    key: IdempotencyKey,
+    body: Valid<MeetingInput>,
+) -> Result<HttpResponse, ApiError> {
+    let Valid(body) = body;
+    let dialogue = *id;
+    write::create(
+        &state,
+        &caller,
+        &req,
+        key,
+        &body.canonical_hash,
+        async |tx| Ok(repo::create(tx, Some(&caller.actor()), dialogue, &body.value).await?),
+    )
+    .await
+}
+
+/// Get a meeting of a dialogue
+#[utoipa::path(
+    tag = "meetings",
+    params(
+        ("id" = Uuid, Path, description = "Dialogue id"),
+        ("meeting_id" = Uuid, Path, description = "Meeting id")
+    ),
+    responses((status = 200, description = "The record", body = Meeting))
+)]
+#[get("/dialogues/{id}/meetings/{meeting_id}")]
+async fn get_meeting(
+    _: Viewer,
+    state: Data<AppState>,
+    path: Path<(Uuid, Uuid)>,
+) -> Result<HttpResponse, ApiError> {
+    let (dialogue, id) = path.into_inner();
+    Ok(write::ok(&repo::get(&state.db, dialogue, id).await?))
+}
+
+/// Replace a meeting of a dialogue
+///
+/// Every field is set from the body; omitted fields take their defaults.
+#[utoipa::path(
+    tag = "meetings",
+    params(
+        ("id" = Uuid, Path, description = "Dialogue id"),
+        ("meeting_id" = Uuid, Path, description = "Meeting id")
+    ),
+    request_body = MeetingInput,
+    responses((status = 200, description = "The replaced record", body = Meeting))
+)]
+#[put("/dialogues/{id}/meetings/{meeting_id}")]
+async fn replace_meeting(
+    caller: Editor,
+    state: Data<AppState>,
+    path: Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
+    body: Valid<MeetingInput>,
+) -> Result<HttpResponse, ApiError> {
+    let (dialogue, id) = path.into_inner();
+    let tx = write::begin(&state).await?;
+    let record = repo::replace(
+        &tx,
+        &caller.actor(),
+        dialogue,
+        id,
+        &body.0.value,
+        if_match.0,
+    )
+    .await?;
+    write::commit(tx).await?;
+    Ok(write::ok(&record))
+}
+
+/// Update a meeting of a dialogue partially
+///
+/// A JSON merge patch (RFC 7386). The result must pass the same rules as a replace.
+#[utoipa::path(
+    tag = "meetings",
+    params(
+        ("id" = Uuid, Path, description = "Dialogue id"),
+        ("meeting_id" = Uuid, Path, description = "Meeting id")
+    ),
+    request_body(content = Object, content_type = "application/merge-patch+json",
+        example = json!({"status": "held"})),
+    responses((status = 200, description = "The updated record", body = Meeting))
+)]
+#[patch("/dialogues/{id}/meetings/{meeting_id}")]
+async fn patch_meeting(
+    caller: Editor,
+    state: Data<AppState>,
+    path: Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
+    body: crate::http::Json<serde_json::Value>,
+) -> Result<HttpResponse, ApiError> {
+    let (dialogue, id) = path.into_inner();
+    let tx = write::begin(&state).await?;
+    let current = repo::get_for_update(&tx, dialogue, id).await?;
+    write::precondition(if_match, current.version)?;
+    let input = write::merge_patch(MeetingInput::from(&current), &body.value)?;
+    let record = repo::replace(
+        &tx,
+        &caller.actor(),
+        dialogue,
+        id,
+        &input,
+        Some(current.version),
+    )
+    .await?;
+    write::commit(tx).await?;
+    Ok(write::ok(&record))
+}
+
+/// Delete a meeting of a dialogue
+///
+/// 409, listing them in `references`, while delegations still go to it.
+#[utoipa::path(
+    tag = "meetings",
+    params(
+        ("id" = Uuid, Path, description = "Dialogue id"),
+        ("meeting_id" = Uuid, Path, description = "Meeting id")
+    ),
+    responses((status = 204, description = "Deleted"))
+)]
+#[delete("/dialogues/{id}/meetings/{meeting_id}")]
+async fn delete_meeting(
+    _: Editor,
+    state: Data<AppState>,
+    path: Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let (dialogue, id) = path.into_inner();
+    let tx = write::begin(&state).await?;
+    repo::delete(&tx, dialogue, id, if_match.0).await?;
+    write::commit(tx).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_meetings)
+        .service(list_dialogue_meetings)
+        .service(create_meeting)
+        .service(get_meeting)
+        .service(replace_meeting)
+        .service(patch_meeting)
+        .service(delete_meeting);
+}

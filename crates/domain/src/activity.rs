@@ -1,0 +1,327 @@
+//! Activities: what a project delivers on given days (trainings, workshops,
+//! working sessions...), with where, with whom and by whom.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::enums::{ActivityKind, ActivityRole, ActivityStatus, FacilitatorRole, Modality};
+use crate::validation::{self, Check, FieldError};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    #[validate(length(min = 1, max = 200), custom(function = "validation::not_blank"))]
+    #[schema(example = "Tripoli", min_length = 1, max_length = 200, pattern = r"\S")]
+    pub city: String,
+    /// ISO 3166-1 alpha-2.
+    #[validate(custom(function = "validation::country_code"))]
+    #[schema(example = "LY", pattern = "^[A-Z]{2}$")]
+    pub country_code: String,
+    #[validate(length(min = 1, max = 300), custom(function = "validation::not_blank"))]
+    #[schema(
+        example = "Diplomatic Institute",
+        min_length = 1,
+        max_length = 300,
+        pattern = r"\S"
+    )]
+    pub venue: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivityOrganisation {
+    /// Must name an existing organisation.
+    pub organisation_id: Uuid,
+    pub role: ActivityRole,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Facilitator {
+    #[validate(length(min = 1, max = 200), custom(function = "validation::not_blank"))]
+    #[schema(
+        example = "Megan Pilli",
+        min_length = 1,
+        max_length = 200,
+        pattern = r"\S"
+    )]
+    pub name: String,
+    #[validate(length(min = 1, max = 300), custom(function = "validation::not_blank"))]
+    #[schema(example = "ICMPD", min_length = 1, max_length = 300, pattern = r"\S")]
+    pub affiliation: Option<String>,
+    pub role: FacilitatorRole,
+}
+
+/// Head counts; any may be unknown (null). `female + male` never exceeds `actual`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Participants {
+    #[validate(range(min = 0, max = 1_000_000))]
+    #[schema(minimum = 0, maximum = 1_000_000)]
+    pub planned: Option<i32>,
+    #[validate(range(min = 0, max = 1_000_000))]
+    #[schema(minimum = 0, maximum = 1_000_000)]
+    pub actual: Option<i32>,
+    #[validate(range(min = 0, max = 1_000_000))]
+    #[schema(minimum = 0, maximum = 1_000_000)]
+    pub female: Option<i32>,
+    #[validate(range(min = 0, max = 1_000_000))]
+    #[schema(minimum = 0, maximum = 1_000_000)]
+    pub male: Option<i32>,
+}
+
+fn default_status() -> ActivityStatus {
+    ActivityStatus::Planned
+}
+
+/// What a client sends to create (POST) or fully replace (PUT) an activity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "project_id": "019367e0-0000-7000-8000-000000000010",
+    "outcome_code": "A2",
+    "dialogue_id": null,
+    "title": "Working session on consular crisis management and preparedness",
+    "kind": "working_session",
+    "status": "completed",
+    "start_date": "2022-11-08",
+    "end_date": "2022-11-09",
+    "modality": null,
+    "locations": [],
+    "organisations": [
+        {"organisation_id": "019367e0-0000-7000-8000-000000000001", "role": "organiser"},
+        {"organisation_id": "019367e0-0000-7000-8000-000000000002", "role": "participant"}
+    ],
+    "topics": ["consular crisis management", "contingency planning"],
+    "description": "Two-day working session with the Libyan Ministry of Foreign Affairs and the Ministry of Interior.",
+    "outputs": ["Draft training plan"],
+    "participants": {"planned": null, "actual": null, "female": null, "male": null},
+    "facilitators": [
+        {"name": "Megan Pilli", "affiliation": "ICMPD", "role": "trainer"},
+        {"name": "Khaled Shorman", "affiliation": null, "role": "expert"}
+    ]
+}))]
+pub struct ActivityInput {
+    /// The project that delivers it; must exist.
+    pub project_id: Uuid,
+    /// One of the project's outcome codes.
+    #[validate(length(min = 1, max = 50), custom(function = "validation::not_blank"))]
+    #[schema(example = "OC3", min_length = 1, max_length = 50, pattern = r"\S")]
+    pub outcome_code: Option<String>,
+    /// A dialogue this activity prepares for; must exist.
+    pub dialogue_id: Option<Uuid>,
+    #[validate(length(min = 1, max = 500), custom(function = "validation::not_blank"))]
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
+    pub title: String,
+    pub kind: ActivityKind,
+    #[serde(default = "default_status")]
+    #[schema(default = "planned")]
+    pub status: ActivityStatus,
+    pub start_date: Option<NaiveDate>,
+    /// Not before `start_date`.
+    pub end_date: Option<NaiveDate>,
+    pub modality: Option<Modality>,
+    #[serde(default)]
+    #[validate(length(max = 50), nested)]
+    #[schema(max_items = 50)]
+    pub locations: Vec<Location>,
+    /// Each organisation must exist; an (organisation, role) pair appears once.
+    #[serde(default)]
+    #[validate(length(max = 100))]
+    #[schema(max_items = 100)]
+    pub organisations: Vec<ActivityOrganisation>,
+    #[serde(default)]
+    #[validate(length(max = 50), custom(function = "validation::text_list"))]
+    #[schema(schema_with = crate::paging::text_list_schema)]
+    pub topics: Vec<String>,
+    #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
+    pub description: Option<String>,
+    /// What the activity produced, e.g. "Draft training plan".
+    #[serde(default)]
+    #[validate(length(max = 50), custom(function = "validation::text_list"))]
+    #[schema(schema_with = crate::paging::text_list_schema)]
+    pub outputs: Vec<String>,
+    #[serde(default)]
+    #[validate(nested)]
+    pub participants: Participants,
+    #[serde(default)]
+    #[validate(length(max = 50), nested)]
+    #[schema(max_items = 50)]
+    pub facilitators: Vec<Facilitator>,
+}
+
+impl Check for ActivityInput {
+    fn check(&self) -> Vec<FieldError> {
+        let mut errors = match self.validate() {
+            Ok(()) => Vec::new(),
+            Err(e) => validation::flatten(&e),
+        };
+        validation::check_period(self.start_date, self.end_date, &mut errors);
+        let p = &self.participants;
+        if let Some(actual) = p.actual
+            && i64::from(p.female.unwrap_or(0)) + i64::from(p.male.unwrap_or(0)) > i64::from(actual)
+        {
+            errors.push(FieldError::new(
+                "participants",
+                "exceeds_actual",
+                "participants.female + participants.male must not exceed participants.actual",
+            ));
+        }
+        for (i, o) in self.organisations.iter().enumerate() {
+            if self.organisations[..i].contains(o) {
+                errors.push(FieldError::new(
+                    format!("organisations[{i}]"),
+                    "duplicate",
+                    "the same organisation is already listed with this role",
+                ));
+            }
+        }
+        errors
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "019367e0-0000-7000-8000-000000000020",
+    "project_id": "019367e0-0000-7000-8000-000000000010",
+    "outcome_code": "A1",
+    "dialogue_id": null,
+    "title": "Training for Libyan officials on Migration Dialogues",
+    "kind": "training",
+    "status": "completed",
+    "start_date": "2023-07-17",
+    "end_date": "2023-07-18",
+    "modality": null,
+    "locations": [],
+    "organisations": [{"organisation_id": "019367e0-0000-7000-8000-000000000001", "role": "organiser"}],
+    "topics": ["benefits of migration dialogues", "drafting talking points and statements"],
+    "description": "Practical steps in preparation for a Migration Dialogue.",
+    "outputs": [],
+    "participants": {"planned": null, "actual": null, "female": null, "male": null},
+    "facilitators": [],
+    "created_at": "2026-11-22T08:00:00Z",
+    "updated_at": "2026-11-22T08:00:00Z",
+    "created_by": "019367e0-0000-7000-8000-0000000000aa",
+    "updated_by": "019367e0-0000-7000-8000-0000000000aa",
+    "version": 1
+}))]
+pub struct Activity {
+    pub id: Uuid,
+    pub project_id: Uuid,
+    pub outcome_code: Option<String>,
+    pub dialogue_id: Option<Uuid>,
+    pub title: String,
+    pub kind: ActivityKind,
+    pub status: ActivityStatus,
+    pub start_date: Option<NaiveDate>,
+    pub end_date: Option<NaiveDate>,
+    pub modality: Option<Modality>,
+    pub locations: Vec<Location>,
+    pub organisations: Vec<ActivityOrganisation>,
+    pub topics: Vec<String>,
+    pub description: Option<String>,
+    pub outputs: Vec<String>,
+    pub participants: Participants,
+    pub facilitators: Vec<Facilitator>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub created_by: Option<Uuid>,
+    pub updated_by: Option<Uuid>,
+    /// +1 on every write; the ETag is derived from it.
+    pub version: i32,
+}
+
+impl From<&Activity> for ActivityInput {
+    fn from(a: &Activity) -> Self {
+        ActivityInput {
+            project_id: a.project_id,
+            outcome_code: a.outcome_code.clone(),
+            dialogue_id: a.dialogue_id,
+            title: a.title.clone(),
+            kind: a.kind,
+            status: a.status,
+            start_date: a.start_date,
+            end_date: a.end_date,
+            modality: a.modality,
+            locations: a.locations.clone(),
+            organisations: a.organisations.clone(),
+            topics: a.topics.clone(),
+            description: a.description.clone(),
+            outputs: a.outputs.clone(),
+            participants: a.participants.clone(),
+            facilitators: a.facilitators.clone(),
+        }
+    }
+}
+
+pub const ACTIVITY_SORT_KEYS: &str = "start_date, end_date, title, created_at, updated_at";
+
+crate::enums::string_enum!(
+    /// Keys `GET /activities` sorts by.
+    ActivitySortKey {
+        StartDate => "start_date",
+        EndDate => "end_date",
+        Title => "title",
+        CreatedAt => "created_at",
+        UpdatedAt => "updated_at",
+    }
+);
+
+fn activity_sort_schema() -> utoipa::openapi::schema::Object {
+    crate::paging::sort_schema(
+        &[
+            "start_date",
+            "end_date",
+            "title",
+            "created_at",
+            "updated_at",
+        ],
+        "start_date",
+    )
+}
+
+/// Filters, sort and paging of `GET /activities` and `GET /projects/{id}/activities`.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ActivityListParams {
+    /// Activities of this project (the nested route sets it from the path).
+    pub project_id: Option<Uuid>,
+    /// Activities preparing for this dialogue.
+    pub dialogue_id: Option<Uuid>,
+    pub kind: Option<ActivityKind>,
+    pub status: Option<ActivityStatus>,
+    pub modality: Option<Modality>,
+    /// Activities with a location in this country (ISO 3166-1 alpha-2).
+    #[param(example = "LY")]
+    pub country_code: Option<String>,
+    /// Activities this organisation takes part in.
+    pub organisation_id: Option<Uuid>,
+    /// With `organisation_id`: only in this role (e.g. `organiser`).
+    pub role: Option<ActivityRole>,
+    /// Activities carrying this topic.
+    #[param(example = "consular crisis management")]
+    pub topic: Option<String>,
+    /// With `to`: activities overlapping the window [from, to]; alone, those
+    /// ending on or after this day.
+    pub from: Option<NaiveDate>,
+    /// Activities starting on or before this day.
+    pub to: Option<NaiveDate>,
+    /// Case-insensitive substring of title, description or any output.
+    #[param(example = "training plan")]
+    pub q: Option<String>,
+    /// A sort key, '-' for descending; ties are broken by id. Undated
+    /// activities come last under a date sort.
+    #[param(schema_with = activity_sort_schema)]
+    pub sort: Option<String>,
+    /// Page size, 1..100.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// Also return `total`, the number of matching records.
+    pub count: Option<bool>,
+}

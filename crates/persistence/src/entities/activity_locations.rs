@@ -1,0 +1,16 @@
+use sea_orm::entity::prelude::*;
+
+#[sea_orm::model]
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "activity_locations")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub activity_id: Uuid,
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub position: i32,
+    pub city: String,
+    pub country_code: String,
+    pub venue: Option<String>,
+}
+
+impl ActiveModelBehavior for ActiveModel {}

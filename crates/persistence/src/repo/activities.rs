@@ -1,0 +1,567 @@
+//! Activities and their children (locations, organisations, topics, outputs).
+//! A page is loaded with one query per child table, never one per row.
+
+use std::collections::HashMap;
+
+use rihla_domain::activity::ACTIVITY_SORT_KEYS;
+use rihla_domain::{
+    Activity, ActivityInput, ActivityListParams, ActivityOrganisation, ActivitySortKey, FieldError,
+    Location, Page, Participants, Reference, Sort,
+};
+use sea_orm::sea_query::{Query, SelectStatement};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::{dangling, existing, from_json, overlapping, parse_enum, referrers, to_json};
+use crate::entities::{
+    activities, activity_locations, activity_organisations, activity_tags, dialogues,
+    organisations, project_outcomes, projects,
+};
+use crate::error::check_version;
+use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
+use crate::{Actor, RepoError, now};
+
+use activities::{Column, Entity};
+
+const TAG_TOPIC: &str = "topic";
+const TAG_OUTPUT: &str = "output";
+
+#[derive(Default)]
+struct Children {
+    locations: Vec<Location>,
+    organisations: Vec<ActivityOrganisation>,
+    topics: Vec<String>,
+    outputs: Vec<String>,
+}
+
+async fn load_children(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Children>, RepoError> {
+    let mut map: HashMap<Uuid, Children> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(map);
+    }
+    let locations = activity_locations::Entity::find()
+        .filter(activity_locations::Column::ActivityId.is_in(ids.iter().copied()))
+        .order_by_asc(activity_locations::Column::ActivityId)
+        .order_by_asc(activity_locations::Column::Position)
+        .all(db)
+        .await?;
+    for l in locations {
+        map.entry(l.activity_id)
+            .or_default()
+            .locations
+            .push(Location {
+                city: l.city,
+                country_code: l.country_code,
+                venue: l.venue,
+            });
+    }
+    let orgs = activity_organisations::Entity::find()
+        .filter(activity_organisations::Column::ActivityId.is_in(ids.iter().copied()))
+        .order_by_asc(activity_organisations::Column::ActivityId)
+        .order_by_asc(activity_organisations::Column::Position)
+        .all(db)
+        .await?;
+    for o in orgs {
+        map.entry(o.activity_id)
+            .or_default()
+            .organisations
+            .push(ActivityOrganisation {
+                organisation_id: o.organisation_id,
+                role: parse_enum(&o.role, "activity_organisations.role")?,
+            });
+    }
+    let tags = activity_tags::Entity::find()
+        .filter(activity_tags::Column::ActivityId.is_in(ids.iter().copied()))
+        .order_by_asc(activity_tags::Column::ActivityId)
+        .order_by_asc(activity_tags::Column::Kind)
+        .order_by_asc(activity_tags::Column::Position)
+        .all(db)
+        .await?;
+    for t in tags {
+        let children = map.entry(t.activity_id).or_default();
+        match t.kind.as_str() {
+            TAG_TOPIC => children.topics.push(t.value),
+            TAG_OUTPUT => children.outputs.push(t.value),
+            other => {
+                return Err(RepoError::Corrupt(format!(
+                    "activity_tags.kind holds {other:?}"
+                )));
+            }
+        }
+    }
+    Ok(map)
+}
+
+fn to_domain(m: activities::Model, c: Children) -> Result<Activity, RepoError> {
+    Ok(Activity {
+        kind: parse_enum(&m.kind, "activities.kind")?,
+        status: parse_enum(&m.status, "activities.status")?,
+        modality: m
+            .modality
+            .as_deref()
+            .map(|v| parse_enum(v, "activities.modality"))
+            .transpose()?,
+        facilitators: from_json(&m.facilitators, "activities.facilitators")?,
+        id: m.id,
+        project_id: m.project_id,
+        outcome_code: m.outcome_code,
+        dialogue_id: m.dialogue_id,
+        title: m.title,
+        start_date: m.start_date,
+        end_date: m.end_date,
+        locations: c.locations,
+        organisations: c.organisations,
+        topics: c.topics,
+        description: m.description,
+        outputs: c.outputs,
+        participants: Participants {
+            planned: m.participants_planned,
+            actual: m.participants_actual,
+            female: m.participants_female,
+            male: m.participants_male,
+        },
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        created_by: m.created_by,
+        updated_by: m.updated_by,
+        version: m.version,
+    })
+}
+
+async fn assemble(
+    db: &impl ConnectionTrait,
+    rows: Vec<activities::Model>,
+) -> Result<Vec<Activity>, RepoError> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut children = load_children(db, &ids).await?;
+    rows.into_iter()
+        .map(|m| {
+            let c = children.remove(&m.id).unwrap_or_default();
+            to_domain(m, c)
+        })
+        .collect()
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Activity, RepoError> {
+    let row = Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)?;
+    assemble(db, vec![row])
+        .await?
+        .pop()
+        .ok_or(RepoError::NotFound)
+}
+
+/// Reads the record for a PATCH, locked so the merge and the write see the same
+/// version (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the write lock).
+pub async fn get_for_update(db: &impl ConnectionTrait, id: Uuid) -> Result<Activity, RepoError> {
+    let row = locked(db, id).await?;
+    assemble(db, vec![row])
+        .await?
+        .pop()
+        .ok_or(RepoError::NotFound)
+}
+
+async fn locked(db: &impl ConnectionTrait, id: Uuid) -> Result<activities::Model, RepoError> {
+    Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)
+}
+
+fn sort_column(key: ActivitySortKey) -> SortColumn<Column> {
+    let (column, kind, nullable) = match key {
+        ActivitySortKey::StartDate => (Column::StartDate, KeyKind::Date, true),
+        ActivitySortKey::EndDate => (Column::EndDate, KeyKind::Date, true),
+        ActivitySortKey::Title => (Column::Title, KeyKind::Text, false),
+        ActivitySortKey::CreatedAt => (Column::CreatedAt, KeyKind::Timestamp, false),
+        ActivitySortKey::UpdatedAt => (Column::UpdatedAt, KeyKind::Timestamp, false),
+    };
+    SortColumn {
+        column,
+        kind,
+        nullable,
+    }
+}
+
+fn tag_filter(kind: &str, value: String) -> SelectStatement {
+    Query::select()
+        .column(activity_tags::Column::ActivityId)
+        .from(activity_tags::Entity)
+        .and_where(activity_tags::Column::Kind.eq(kind))
+        .and_where(activity_tags::Column::Value.eq(value))
+        .to_owned()
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    p: &ActivityListParams,
+) -> Result<Page<Activity>, RepoError> {
+    let (key, req) = paging::page_request(
+        p.sort.as_deref(),
+        Sort {
+            key: ActivitySortKey::StartDate,
+            descending: false,
+        },
+        ACTIVITY_SORT_KEYS,
+        p.limit,
+        p.cursor.as_deref(),
+        p.count,
+        sort_column,
+    )?;
+    let mut select = Entity::find();
+    if let Some(project) = p.project_id {
+        select = select.filter(Column::ProjectId.eq(project));
+    }
+    if let Some(dialogue) = p.dialogue_id {
+        select = select.filter(Column::DialogueId.eq(dialogue));
+    }
+    if let Some(kind) = p.kind {
+        select = select.filter(Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(status) = p.status {
+        select = select.filter(Column::Status.eq(status.as_str()));
+    }
+    if let Some(modality) = p.modality {
+        select = select.filter(Column::Modality.eq(modality.as_str()));
+    }
+    if let Some(cc) = &p.country_code {
+        let sub = Query::select()
+            .column(activity_locations::Column::ActivityId)
+            .from(activity_locations::Entity)
+            .and_where(activity_locations::Column::CountryCode.eq(cc.to_uppercase()))
+            .to_owned();
+        select = select.filter(Column::Id.in_subquery(sub));
+    }
+    if p.organisation_id.is_some() || p.role.is_some() {
+        let mut sub = Query::select()
+            .column(activity_organisations::Column::ActivityId)
+            .from(activity_organisations::Entity)
+            .to_owned();
+        if let Some(org) = p.organisation_id {
+            sub.and_where(activity_organisations::Column::OrganisationId.eq(org));
+        }
+        if let Some(role) = p.role {
+            sub.and_where(activity_organisations::Column::Role.eq(role.as_str()));
+        }
+        select = select.filter(Column::Id.in_subquery(sub));
+    }
+    if let Some(topic) = &p.topic {
+        select = select.filter(Column::Id.in_subquery(tag_filter(TAG_TOPIC, topic.clone())));
+    }
+    if let Some(window) = overlapping((Column::StartDate, Column::EndDate), p.from, p.to)? {
+        select = select.filter(window);
+    }
+    if let Some(own) = super::text_search(p.q.as_deref(), &[Column::Title, Column::Description]) {
+        // ... or any output line containing the text.
+        let outputs = super::text_search(p.q.as_deref(), &[activity_tags::Column::Value])
+            .unwrap_or_else(Condition::all);
+        let sub = Query::select()
+            .column(activity_tags::Column::ActivityId)
+            .from(activity_tags::Entity)
+            .and_where(activity_tags::Column::Kind.eq(TAG_OUTPUT))
+            .cond_where(outputs)
+            .to_owned();
+        select = select.filter(own.add(Column::Id.in_subquery(sub)));
+    }
+    let (rows, next_cursor, total) = paging::fetch_page(db, select, Column::Id, req, |m| {
+        let v = match key {
+            ActivitySortKey::StartDate => m.start_date.map(|d| d.to_string()),
+            ActivitySortKey::EndDate => m.end_date.map(|d| d.to_string()),
+            ActivitySortKey::Title => Some(m.title.clone()),
+            ActivitySortKey::CreatedAt => Some(timestamp_key(&m.created_at)),
+            ActivitySortKey::UpdatedAt => Some(timestamp_key(&m.updated_at)),
+        };
+        (v, m.id)
+    })
+    .await?;
+    Ok(Page {
+        items: assemble(db, rows).await?,
+        next_cursor,
+        total,
+    })
+}
+
+/// `GET /projects/{id}/activities`: 404 when the project does not exist; the
+/// path's project replaces any `project_id` filter.
+pub async fn list_for_project(
+    db: &impl ConnectionTrait,
+    project_id: Uuid,
+    p: &ActivityListParams,
+) -> Result<Page<Activity>, RepoError> {
+    if existing::<projects::Entity>(db, projects::Column::Id, &[project_id])
+        .await?
+        .is_empty()
+    {
+        return Err(RepoError::NotFound);
+    }
+    let p = ActivityListParams {
+        project_id: Some(project_id),
+        ..p.clone()
+    };
+    list(db, &p).await
+}
+
+/// Every reference the input makes must exist, and its outcome must be one of
+/// its project's. All failures are reported together.
+async fn check_input(db: &impl ConnectionTrait, input: &ActivityInput) -> Result<(), RepoError> {
+    let mut errors = Vec::new();
+    let project = [("project_id".to_owned(), input.project_id)];
+    let found = existing::<projects::Entity>(db, projects::Column::Id, &[input.project_id]).await?;
+    errors.extend(dangling(&project, &found, "project"));
+    if let Some(code) = &input.outcome_code
+        && found.contains(&input.project_id)
+    {
+        let known = project_outcomes::Entity::find()
+            .filter(project_outcomes::Column::ProjectId.eq(input.project_id))
+            .filter(project_outcomes::Column::Code.eq(code.as_str()))
+            .one(db)
+            .await?;
+        if known.is_none() {
+            errors.push(FieldError::new(
+                "outcome_code",
+                "unknown_outcome",
+                format!(
+                    "project {} has no outcome with code {code:?}",
+                    input.project_id
+                ),
+            ));
+        }
+    }
+    if let Some(dialogue) = input.dialogue_id {
+        let found = existing::<dialogues::Entity>(db, dialogues::Column::Id, &[dialogue]).await?;
+        errors.extend(dangling(
+            &[("dialogue_id".to_owned(), dialogue)],
+            &found,
+            "dialogue",
+        ));
+    }
+    let orgs: Vec<(String, Uuid)> = input
+        .organisations
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            (
+                format!("organisations[{i}].organisation_id"),
+                o.organisation_id,
+            )
+        })
+        .collect();
+    let ids: Vec<Uuid> = orgs.iter().map(|(_, id)| *id).collect();
+    let found = existing::<organisations::Entity>(db, organisations::Column::Id, &ids).await?;
+    errors.extend(dangling(&orgs, &found, "organisation"));
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(RepoError::Invalid(errors))
+    }
+}
+
+async fn write_children(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    input: &ActivityInput,
+) -> Result<(), RepoError> {
+    let locations: Vec<_> = input
+        .locations
+        .iter()
+        .enumerate()
+        .map(|(i, l)| activity_locations::ActiveModel {
+            activity_id: Set(id),
+            position: Set(i as i32),
+            city: Set(l.city.clone()),
+            country_code: Set(l.country_code.clone()),
+            venue: Set(l.venue.clone()),
+        })
+        .collect();
+    if !locations.is_empty() {
+        activity_locations::Entity::insert_many(locations)
+            .exec(db)
+            .await?;
+    }
+    let orgs: Vec<_> = input
+        .organisations
+        .iter()
+        .enumerate()
+        .map(|(i, o)| activity_organisations::ActiveModel {
+            activity_id: Set(id),
+            position: Set(i as i32),
+            organisation_id: Set(o.organisation_id),
+            role: Set(o.role.as_str().to_owned()),
+        })
+        .collect();
+    if !orgs.is_empty() {
+        activity_organisations::Entity::insert_many(orgs)
+            .exec(db)
+            .await?;
+    }
+    let tags: Vec<_> = [(TAG_TOPIC, &input.topics), (TAG_OUTPUT, &input.outputs)]
+        .into_iter()
+        .flat_map(|(kind, values)| {
+            values
+                .iter()
+                .enumerate()
+                .map(move |(i, v)| activity_tags::ActiveModel {
+                    activity_id: Set(id),
+                    kind: Set(kind.to_owned()),
+                    position: Set(i as i32),
+                    value: Set(v.clone()),
+                })
+        })
+        .collect();
+    if !tags.is_empty() {
+        activity_tags::Entity::insert_many(tags).exec(db).await?;
+    }
+    Ok(())
+}
+
+async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
+    activity_locations::Entity::delete_many()
+        .filter(activity_locations::Column::ActivityId.eq(id))
+        .exec(db)
+        .await?;
+    activity_organisations::Entity::delete_many()
+        .filter(activity_organisations::Column::ActivityId.eq(id))
+        .exec(db)
+        .await?;
+    activity_tags::Entity::delete_many()
+        .filter(activity_tags::Column::ActivityId.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// The columns a client controls, shared by create and replace.
+fn columns(input: &ActivityInput) -> Result<activities::ActiveModel, RepoError> {
+    let p = &input.participants;
+    Ok(activities::ActiveModel {
+        project_id: Set(input.project_id),
+        outcome_code: Set(input.outcome_code.clone()),
+        dialogue_id: Set(input.dialogue_id),
+        title: Set(input.title.clone()),
+        kind: Set(input.kind.as_str().to_owned()),
+        status: Set(input.status.as_str().to_owned()),
+        start_date: Set(input.start_date),
+        end_date: Set(input.end_date),
+        modality: Set(input.modality.map(|m| m.as_str().to_owned())),
+        description: Set(input.description.clone()),
+        participants_planned: Set(p.planned),
+        participants_actual: Set(p.actual),
+        participants_female: Set(p.female),
+        participants_male: Set(p.male),
+        facilitators: Set(to_json(&input.facilitators)?),
+        ..Default::default()
+    })
+}
+
+/// Creates an activity and its children. Call inside a transaction.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    actor: Option<&Actor>,
+    input: &ActivityInput,
+) -> Result<Activity, RepoError> {
+    check_input(db, input).await?;
+    let id = Uuid::now_v7();
+    let at = now();
+    let row = activities::ActiveModel {
+        id: Set(id),
+        created_at: Set(at),
+        updated_at: Set(at),
+        created_by: Set(actor.map(|a| a.user_id)),
+        updated_by: Set(actor.map(|a| a.user_id)),
+        version: Set(1),
+        ..columns(input)?
+    };
+    Entity::insert(row).exec_without_returning(db).await?;
+    write_children(db, id, input).await?;
+    get(db, id).await
+}
+
+/// Replaces every field and child of an activity (PUT, and PATCH after merging).
+pub async fn replace(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    input: &ActivityInput,
+    expected_version: Option<i32>,
+) -> Result<Activity, RepoError> {
+    let current = locked(db, id).await?;
+    check_version(expected_version, current.version)?;
+    check_input(db, input).await?;
+    super::update_versioned::<Entity>(
+        db,
+        activities::ActiveModel {
+            updated_at: Set(now()),
+            updated_by: Set(Some(actor.user_id)),
+            version: Set(current.version + 1),
+            ..columns(input)?
+        },
+        (Column::Id, Column::Version),
+        id,
+        current.version,
+    )
+    .await?;
+    delete_children(db, id).await?;
+    write_children(db, id, input).await?;
+    get(db, id).await
+}
+
+/// Nothing references an activity: it goes with its children.
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<(), RepoError> {
+    let current = locked(db, id).await?;
+    check_version(expected_version, current.version)?;
+    delete_children(db, id).await?;
+    Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+/// Activities matching `cond` (of a project, of a dialogue...), for 409s.
+pub(crate) async fn referencing(
+    db: &impl ConnectionTrait,
+    cond: Condition,
+    limit: u64,
+) -> Result<Vec<Reference>, RepoError> {
+    referrers::<Entity>(db, cond, (Column::Id, Column::Title), "activities", limit).await
+}
+
+/// Activities that take part through organisation `id`.
+pub(crate) async fn with_organisation(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    limit: u64,
+) -> Result<Vec<Reference>, RepoError> {
+    let sub = Query::select()
+        .column(activity_organisations::Column::ActivityId)
+        .from(activity_organisations::Entity)
+        .and_where(activity_organisations::Column::OrganisationId.eq(id))
+        .to_owned();
+    referencing(db, Condition::all().add(Column::Id.in_subquery(sub)), limit).await
+}
+
+/// Outcome codes of project `id` that its activities still use and that are
+/// not in `keep`: a project replace must not orphan them.
+pub(crate) async fn outcome_codes_in_use(
+    db: &impl ConnectionTrait,
+    project_id: Uuid,
+    keep: &[&str],
+) -> Result<Vec<Reference>, RepoError> {
+    let mut cond = Condition::all()
+        .add(Column::ProjectId.eq(project_id))
+        .add(Column::OutcomeCode.is_not_null());
+    if !keep.is_empty() {
+        cond = cond.add(Column::OutcomeCode.is_not_in(keep.iter().copied()));
+    }
+    referencing(db, cond, 20).await
+}

@@ -1,0 +1,484 @@
+//! Delegations with their members, the meeting summary every read carries, and
+//! the status workflow enforced on every update.
+
+use std::collections::HashMap;
+
+use rihla_domain::delegation::DELEGATION_SORT_KEYS;
+use rihla_domain::{
+    Delegation, DelegationInput, DelegationListParams, DelegationSortKey, DelegationStatus,
+    MeetingSummary, Member, Page, Preparation, Reference, Sort,
+};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::{dangling, existing, from_json, parse_enum, to_json};
+use crate::entities::{
+    delegation_members, delegations, dialogue_meetings, organisations, projects,
+};
+use crate::error::check_version;
+use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
+use crate::{Actor, RepoError, now};
+
+use delegations::{Column, Entity};
+
+async fn load_members(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<Member>>, RepoError> {
+    let mut map: HashMap<Uuid, Vec<Member>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(map);
+    }
+    let rows = delegation_members::Entity::find()
+        .filter(delegation_members::Column::DelegationId.is_in(ids.iter().copied()))
+        .order_by_asc(delegation_members::Column::DelegationId)
+        .order_by_asc(delegation_members::Column::Position)
+        .all(db)
+        .await?;
+    for m in rows {
+        map.entry(m.delegation_id).or_default().push(Member {
+            role: parse_enum(&m.role, "delegation_members.role")?,
+            gender: parse_enum(&m.gender, "delegation_members.gender")?,
+            name: m.name,
+            position: m.job_title,
+            organisation_id: m.organisation_id,
+        });
+    }
+    Ok(map)
+}
+
+fn to_domain(
+    m: delegations::Model,
+    members: Vec<Member>,
+    meeting: MeetingSummary,
+) -> Result<Delegation, RepoError> {
+    Ok(Delegation {
+        status: parse_enum(&m.status, "delegations.status")?,
+        support_provided: from_json(&m.support_provided, "delegations.support_provided")?,
+        id: m.id,
+        meeting_id: m.meeting_id,
+        meeting,
+        project_id: m.project_id,
+        country_code: m.country_code,
+        lead_organisation_id: m.lead_organisation_id,
+        members,
+        preparation: Preparation {
+            talking_points: m.talking_points,
+            statement: m.statement,
+        },
+        report: m.report,
+        notes: m.notes,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        created_by: m.created_by,
+        updated_by: m.updated_by,
+        version: m.version,
+    })
+}
+
+/// Members and meeting summaries for a page: one query per table.
+async fn assemble(
+    db: &impl ConnectionTrait,
+    rows: Vec<delegations::Model>,
+) -> Result<Vec<Delegation>, RepoError> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let meeting_ids: Vec<Uuid> = rows.iter().map(|r| r.meeting_id).collect();
+    let mut members = load_members(db, &ids).await?;
+    let meetings = super::meetings::summaries(db, &meeting_ids).await?;
+    rows.into_iter()
+        .map(|m| {
+            let meeting = meetings
+                .get(&m.meeting_id)
+                .cloned()
+                .ok_or_else(|| RepoError::Corrupt(format!("delegation {} has no meeting", m.id)))?;
+            let people = members.remove(&m.id).unwrap_or_default();
+            to_domain(m, people, meeting)
+        })
+        .collect()
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Delegation, RepoError> {
+    let row = Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)?;
+    assemble(db, vec![row])
+        .await?
+        .pop()
+        .ok_or(RepoError::NotFound)
+}
+
+/// Reads the record for a PATCH, locked so the merge and the write see the same
+/// version.
+pub async fn get_for_update(db: &impl ConnectionTrait, id: Uuid) -> Result<Delegation, RepoError> {
+    let row = locked(db, id).await?;
+    assemble(db, vec![row])
+        .await?
+        .pop()
+        .ok_or(RepoError::NotFound)
+}
+
+async fn locked(db: &impl ConnectionTrait, id: Uuid) -> Result<delegations::Model, RepoError> {
+    Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)
+}
+
+fn sort_column(key: DelegationSortKey) -> SortColumn<Column> {
+    let (column, kind) = match key {
+        DelegationSortKey::CreatedAt => (Column::CreatedAt, KeyKind::Timestamp),
+        DelegationSortKey::UpdatedAt => (Column::UpdatedAt, KeyKind::Timestamp),
+        DelegationSortKey::Status => (Column::Status, KeyKind::Text),
+    };
+    SortColumn {
+        column,
+        kind,
+        nullable: false,
+    }
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    p: &DelegationListParams,
+) -> Result<Page<Delegation>, RepoError> {
+    let (key, req) = paging::page_request(
+        p.sort.as_deref(),
+        Sort {
+            key: DelegationSortKey::CreatedAt,
+            descending: true,
+        },
+        DELEGATION_SORT_KEYS,
+        p.limit,
+        p.cursor.as_deref(),
+        p.count,
+        sort_column,
+    )?;
+    let mut select = Entity::find();
+    if let Some(meeting) = p.meeting_id {
+        select = select.filter(Column::MeetingId.eq(meeting));
+    }
+    if let Some(project) = p.project_id {
+        select = select.filter(Column::ProjectId.eq(project));
+    }
+    if let Some(status) = p.status {
+        select = select.filter(Column::Status.eq(status.as_str()));
+    }
+    if let Some(cc) = &p.country_code {
+        select = select.filter(Column::CountryCode.eq(cc.to_uppercase()));
+    }
+    // Dialogue and date window are the meeting's: one subquery on meetings.
+    let window = super::overlapping(
+        (
+            dialogue_meetings::Column::StartDate,
+            dialogue_meetings::Column::EndDate,
+        ),
+        p.from,
+        p.to,
+    )?;
+    if p.dialogue_id.is_some() || window.is_some() {
+        let mut sub = Query::select()
+            .column(dialogue_meetings::Column::Id)
+            .from(dialogue_meetings::Entity)
+            .to_owned();
+        if let Some(dialogue) = p.dialogue_id {
+            sub.and_where(dialogue_meetings::Column::DialogueId.eq(dialogue));
+        }
+        if let Some(window) = window {
+            sub.cond_where(window);
+        }
+        select = select.filter(Column::MeetingId.in_subquery(sub));
+    }
+    let (rows, next_cursor, total) = paging::fetch_page(db, select, Column::Id, req, |m| {
+        let v = match key {
+            DelegationSortKey::CreatedAt => timestamp_key(&m.created_at),
+            DelegationSortKey::UpdatedAt => timestamp_key(&m.updated_at),
+            DelegationSortKey::Status => m.status.clone(),
+        };
+        (Some(v), m.id)
+    })
+    .await?;
+    Ok(Page {
+        items: assemble(db, rows).await?,
+        next_cursor,
+        total,
+    })
+}
+
+/// `GET /dialogues/{id}/meetings/{meeting_id}/delegations`: 404 unless the
+/// meeting belongs to the dialogue; the path replaces any meeting/dialogue filter.
+pub async fn list_for_meeting(
+    db: &impl ConnectionTrait,
+    dialogue_id: Uuid,
+    meeting_id: Uuid,
+    p: &DelegationListParams,
+) -> Result<Page<Delegation>, RepoError> {
+    super::meetings::ensure_in_dialogue(db, dialogue_id, meeting_id).await?;
+    let p = DelegationListParams {
+        meeting_id: Some(meeting_id),
+        dialogue_id: None,
+        ..p.clone()
+    };
+    list(db, &p).await
+}
+
+/// Every record the input names must exist; all failures are reported together.
+async fn check_input(db: &impl ConnectionTrait, input: &DelegationInput) -> Result<(), RepoError> {
+    let mut errors = Vec::new();
+    let meeting = [("meeting_id".to_owned(), input.meeting_id)];
+    let found = existing::<dialogue_meetings::Entity>(
+        db,
+        dialogue_meetings::Column::Id,
+        &[input.meeting_id],
+    )
+    .await?;
+    errors.extend(dangling(&meeting, &found, "meeting"));
+    if let Some(project) = input.project_id {
+        let found = existing::<projects::Entity>(db, projects::Column::Id, &[project]).await?;
+        errors.extend(dangling(
+            &[("project_id".to_owned(), project)],
+            &found,
+            "project",
+        ));
+    }
+    let mut orgs: Vec<(String, Uuid)> = input
+        .lead_organisation_id
+        .map(|id| ("lead_organisation_id".to_owned(), id))
+        .into_iter()
+        .collect();
+    for (i, m) in input.members.iter().enumerate() {
+        if let Some(org) = m.organisation_id {
+            orgs.push((format!("members[{i}].organisation_id"), org));
+        }
+    }
+    let ids: Vec<Uuid> = orgs.iter().map(|(_, id)| *id).collect();
+    let found = existing::<organisations::Entity>(db, organisations::Column::Id, &ids).await?;
+    errors.extend(dangling(&orgs, &found, "organisation"));
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(RepoError::Invalid(errors))
+    }
+}
+
+async fn write_members(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    input: &DelegationInput,
+) -> Result<(), RepoError> {
+    delegation_members::Entity::delete_many()
+        .filter(delegation_members::Column::DelegationId.eq(id))
+        .exec(db)
+        .await?;
+    let rows: Vec<_> = input
+        .members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| delegation_members::ActiveModel {
+            delegation_id: Set(id),
+            position: Set(i as i32),
+            name: Set(m.name.clone()),
+            job_title: Set(m.position.clone()),
+            organisation_id: Set(m.organisation_id),
+            role: Set(m.role.as_str().to_owned()),
+            gender: Set(m.gender.as_str().to_owned()),
+        })
+        .collect();
+    if !rows.is_empty() {
+        delegation_members::Entity::insert_many(rows)
+            .exec(db)
+            .await?;
+    }
+    Ok(())
+}
+
+fn columns(input: &DelegationInput) -> Result<delegations::ActiveModel, RepoError> {
+    Ok(delegations::ActiveModel {
+        meeting_id: Set(input.meeting_id),
+        project_id: Set(input.project_id),
+        country_code: Set(input.country_code.clone()),
+        lead_organisation_id: Set(input.lead_organisation_id),
+        status: Set(input.status.as_str().to_owned()),
+        support_provided: Set(to_json(&input.support_provided)?),
+        talking_points: Set(input.preparation.talking_points.clone()),
+        statement: Set(input.preparation.statement.clone()),
+        report: Set(input.report.clone()),
+        notes: Set(input.notes.clone()),
+        ..Default::default()
+    })
+}
+
+/// Creates a delegation in whatever state the input gives: a record may describe
+/// a delegation already under way. Call inside a transaction.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    actor: Option<&Actor>,
+    input: &DelegationInput,
+) -> Result<Delegation, RepoError> {
+    check_input(db, input).await?;
+    let id = Uuid::now_v7();
+    let at = now();
+    let row = delegations::ActiveModel {
+        id: Set(id),
+        created_at: Set(at),
+        updated_at: Set(at),
+        created_by: Set(actor.map(|a| a.user_id)),
+        updated_by: Set(actor.map(|a| a.user_id)),
+        version: Set(1),
+        ..columns(input)?
+    };
+    Entity::insert(row).exec_without_returning(db).await?;
+    write_members(db, id, input).await?;
+    get(db, id).await
+}
+
+/// Replaces every field (PUT, and PATCH after merging). The status may only
+/// stay or move along the workflow; anything else is 409 naming the current
+/// state and the allowed next ones.
+pub async fn replace(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    input: &DelegationInput,
+    expected_version: Option<i32>,
+) -> Result<Delegation, RepoError> {
+    let current = locked(db, id).await?;
+    check_version(expected_version, current.version)?;
+    let from: DelegationStatus = parse_enum(&current.status, "delegations.status")?;
+    if !from.may_become(input.status) {
+        return Err(RepoError::IllegalTransition {
+            from: from.as_str().to_owned(),
+            to: input.status.as_str().to_owned(),
+            allowed: from.next().iter().map(|s| s.as_str().to_owned()).collect(),
+        });
+    }
+    check_input(db, input).await?;
+    super::update_versioned::<Entity>(
+        db,
+        delegations::ActiveModel {
+            updated_at: Set(now()),
+            updated_by: Set(Some(actor.user_id)),
+            version: Set(current.version + 1),
+            ..columns(input)?
+        },
+        (Column::Id, Column::Version),
+        id,
+        current.version,
+    )
+    .await?;
+    write_members(db, id, input).await?;
+    get(db, id).await
+}
+
+/// Nothing references a delegation: it goes with its members.
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<(), RepoError> {
+    let current = locked(db, id).await?;
+    check_version(expected_version, current.version)?;
+    delegation_members::Entity::delete_many()
+        .filter(delegation_members::Column::DelegationId.eq(id))
+        .exec(db)
+        .await?;
+    Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+/// Delegations matching `cond`, labelled "LY delegation to <meeting title>".
+async fn referencing(
+    db: &impl ConnectionTrait,
+    cond: Condition,
+    limit: u64,
+) -> Result<Vec<Reference>, RepoError> {
+    let rows: Vec<(Uuid, Uuid, Option<String>)> = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .column(Column::MeetingId)
+        .column(Column::CountryCode)
+        .filter(cond)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let meeting_ids: Vec<Uuid> = rows.iter().map(|(_, m, _)| *m).collect();
+    let titles: HashMap<Uuid, String> = if meeting_ids.is_empty() {
+        HashMap::new()
+    } else {
+        dialogue_meetings::Entity::find()
+            .select_only()
+            .column(dialogue_meetings::Column::Id)
+            .column(dialogue_meetings::Column::Title)
+            .filter(dialogue_meetings::Column::Id.is_in(meeting_ids))
+            .into_tuple::<(Uuid, String)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect()
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(id, meeting, country)| Reference {
+            resource: "delegations".into(),
+            id,
+            label: format!(
+                "{}delegation to {}",
+                country.map(|c| format!("{c} ")).unwrap_or_default(),
+                titles.get(&meeting).map_or("a meeting", String::as_str)
+            ),
+        })
+        .collect())
+}
+
+pub(crate) async fn to_meeting(
+    db: &impl ConnectionTrait,
+    meeting_id: Uuid,
+    limit: u64,
+) -> Result<Vec<Reference>, RepoError> {
+    referencing(
+        db,
+        Condition::all().add(Column::MeetingId.eq(meeting_id)),
+        limit,
+    )
+    .await
+}
+
+pub(crate) async fn with_project(
+    db: &impl ConnectionTrait,
+    project_id: Uuid,
+    limit: u64,
+) -> Result<Vec<Reference>, RepoError> {
+    referencing(
+        db,
+        Condition::all().add(Column::ProjectId.eq(project_id)),
+        limit,
+    )
+    .await
+}
+
+/// Delegations led by organisation `id` or with a member from it.
+pub(crate) async fn with_organisation(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    limit: u64,
+) -> Result<Vec<Reference>, RepoError> {
+    let members = Query::select()
+        .column(delegation_members::Column::DelegationId)
+        .from(delegation_members::Entity)
+        .and_where(delegation_members::Column::OrganisationId.eq(id))
+        .to_owned();
+    referencing(
+        db,
+        Condition::any()
+            .add(Column::LeadOrganisationId.eq(id))
+            .add(Column::Id.in_subquery(members)),
+        limit,
+    )
+    .await
+}

@@ -1,0 +1,390 @@
+//! Dialogues with their regions and focal point.
+
+use std::collections::HashMap;
+
+use rihla_domain::dialogue::DIALOGUE_SORT_KEYS;
+use rihla_domain::{
+    Dialogue, DialogueInput, DialogueListParams, DialogueSortKey, FieldError, FocalPoint, Page,
+    Reference, Sort,
+};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::{dangling, existing, parse_enum, referrers};
+use crate::entities::{dialogue_meetings, dialogue_regions, dialogues, organisations};
+use crate::error::{check_version, still_referenced, taken};
+use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
+use crate::{Actor, RepoError, now};
+
+use dialogues::{Column, Entity};
+
+async fn load_regions(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<String>>, RepoError> {
+    let mut map: HashMap<Uuid, Vec<String>> = HashMap::new();
+    if ids.is_empty() {
+        return Ok(map);
+    }
+    let rows = dialogue_regions::Entity::find()
+        .filter(dialogue_regions::Column::DialogueId.is_in(ids.iter().copied()))
+        .order_by_asc(dialogue_regions::Column::DialogueId)
+        .order_by_asc(dialogue_regions::Column::Position)
+        .all(db)
+        .await?;
+    for r in rows {
+        map.entry(r.dialogue_id).or_default().push(r.value);
+    }
+    Ok(map)
+}
+
+fn to_domain(m: dialogues::Model, regions: Vec<String>) -> Result<Dialogue, RepoError> {
+    let focal_point = match m.focal_point_name {
+        Some(name) => Some(FocalPoint {
+            name,
+            position: m.focal_point_position,
+            organisation_id: m.focal_point_organisation_id,
+        }),
+        None => None,
+    };
+    Ok(Dialogue {
+        kind: parse_enum(&m.kind, "dialogues.kind")?,
+        participation_status: m
+            .participation_status
+            .as_deref()
+            .map(|v| parse_enum(v, "dialogues.participation_status"))
+            .transpose()?,
+        id: m.id,
+        name: m.name,
+        acronym: m.acronym,
+        regions,
+        description: m.description,
+        established_year: m.established_year,
+        secretariat_organisation_id: m.secretariat_organisation_id,
+        website: m.website,
+        focal_point,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        created_by: m.created_by,
+        updated_by: m.updated_by,
+        version: m.version,
+    })
+}
+
+async fn assemble(
+    db: &impl ConnectionTrait,
+    rows: Vec<dialogues::Model>,
+) -> Result<Vec<Dialogue>, RepoError> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut regions = load_regions(db, &ids).await?;
+    rows.into_iter()
+        .map(|m| {
+            let r = regions.remove(&m.id).unwrap_or_default();
+            to_domain(m, r)
+        })
+        .collect()
+}
+
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Dialogue, RepoError> {
+    let row = Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)?;
+    assemble(db, vec![row])
+        .await?
+        .pop()
+        .ok_or(RepoError::NotFound)
+}
+
+/// Reads the record for a PATCH, locked so the merge and the write see the same
+/// version.
+pub async fn get_for_update(db: &impl ConnectionTrait, id: Uuid) -> Result<Dialogue, RepoError> {
+    let row = locked(db, id).await?;
+    assemble(db, vec![row])
+        .await?
+        .pop()
+        .ok_or(RepoError::NotFound)
+}
+
+async fn locked(db: &impl ConnectionTrait, id: Uuid) -> Result<dialogues::Model, RepoError> {
+    Entity::find_by_id(id)
+        .lock_exclusive()
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)
+}
+
+/// The dialogue's row, locked against a concurrent delete while a meeting is
+/// written under it.
+pub(crate) async fn lock_exists(db: &impl ConnectionTrait, id: Uuid) -> Result<String, RepoError> {
+    Ok(locked(db, id).await?.name)
+}
+
+fn sort_column(key: DialogueSortKey) -> SortColumn<Column> {
+    let (column, kind) = match key {
+        DialogueSortKey::Name => (Column::Name, KeyKind::Text),
+        DialogueSortKey::CreatedAt => (Column::CreatedAt, KeyKind::Timestamp),
+        DialogueSortKey::UpdatedAt => (Column::UpdatedAt, KeyKind::Timestamp),
+    };
+    SortColumn {
+        column,
+        kind,
+        nullable: false,
+    }
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    p: &DialogueListParams,
+) -> Result<Page<Dialogue>, RepoError> {
+    let (key, req) = paging::page_request(
+        p.sort.as_deref(),
+        Sort {
+            key: DialogueSortKey::Name,
+            descending: false,
+        },
+        DIALOGUE_SORT_KEYS,
+        p.limit,
+        p.cursor.as_deref(),
+        p.count,
+        sort_column,
+    )?;
+    let mut select = Entity::find();
+    if let Some(kind) = p.kind {
+        select = select.filter(Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(status) = p.participation_status {
+        select = select.filter(Column::ParticipationStatus.eq(status.as_str()));
+    }
+    if let Some(region) = &p.region {
+        let sub = Query::select()
+            .column(dialogue_regions::Column::DialogueId)
+            .from(dialogue_regions::Entity)
+            .and_where(dialogue_regions::Column::Value.eq(region.as_str()))
+            .to_owned();
+        select = select.filter(Column::Id.in_subquery(sub));
+    }
+    if let Some(q) = super::text_search(
+        p.q.as_deref(),
+        &[Column::Name, Column::Acronym, Column::Description],
+    ) {
+        select = select.filter(q);
+    }
+    let (rows, next_cursor, total) = paging::fetch_page(db, select, Column::Id, req, |m| {
+        let v = match key {
+            DialogueSortKey::Name => m.name.clone(),
+            DialogueSortKey::CreatedAt => timestamp_key(&m.created_at),
+            DialogueSortKey::UpdatedAt => timestamp_key(&m.updated_at),
+        };
+        (Some(v), m.id)
+    })
+    .await?;
+    Ok(Page {
+        items: assemble(db, rows).await?,
+        next_cursor,
+        total,
+    })
+}
+
+async fn check_input(
+    db: &impl ConnectionTrait,
+    id: Option<Uuid>,
+    input: &DialogueInput,
+) -> Result<(), RepoError> {
+    let mut refs = Vec::new();
+    if let Some(org) = input.secretariat_organisation_id {
+        refs.push(("secretariat_organisation_id".to_owned(), org));
+    }
+    if let Some(org) = input.focal_point.as_ref().and_then(|f| f.organisation_id) {
+        refs.push(("focal_point.organisation_id".to_owned(), org));
+    }
+    let ids: Vec<Uuid> = refs.iter().map(|(_, id)| *id).collect();
+    let found = existing::<organisations::Entity>(db, organisations::Column::Id, &ids).await?;
+    let errors: Vec<FieldError> = dangling(&refs, &found, "organisation");
+    if !errors.is_empty() {
+        return Err(RepoError::Invalid(errors));
+    }
+    let mut same_name = Entity::find().filter(Column::Name.eq(input.name.as_str()));
+    if let Some(id) = id {
+        same_name = same_name.filter(Column::Id.ne(id));
+    }
+    if same_name.one(db).await?.is_some() {
+        return Err(taken("name"));
+    }
+    Ok(())
+}
+
+async fn write_regions(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    input: &DialogueInput,
+) -> Result<(), RepoError> {
+    dialogue_regions::Entity::delete_many()
+        .filter(dialogue_regions::Column::DialogueId.eq(id))
+        .exec(db)
+        .await?;
+    let rows: Vec<_> = input
+        .regions
+        .iter()
+        .enumerate()
+        .map(|(i, v)| dialogue_regions::ActiveModel {
+            dialogue_id: Set(id),
+            position: Set(i as i32),
+            value: Set(v.clone()),
+        })
+        .collect();
+    if !rows.is_empty() {
+        dialogue_regions::Entity::insert_many(rows).exec(db).await?;
+    }
+    Ok(())
+}
+
+/// The columns a client controls, shared by create and replace.
+fn columns(input: &DialogueInput) -> dialogues::ActiveModel {
+    let focal = input.focal_point.as_ref();
+    dialogues::ActiveModel {
+        name: Set(input.name.clone()),
+        acronym: Set(input.acronym.clone()),
+        kind: Set(input.kind.as_str().to_owned()),
+        description: Set(input.description.clone()),
+        established_year: Set(input.established_year),
+        secretariat_organisation_id: Set(input.secretariat_organisation_id),
+        website: Set(input.website.clone()),
+        participation_status: Set(input.participation_status.map(|s| s.as_str().to_owned())),
+        focal_point_name: Set(focal.map(|f| f.name.clone())),
+        focal_point_position: Set(focal.and_then(|f| f.position.clone())),
+        focal_point_organisation_id: Set(focal.and_then(|f| f.organisation_id)),
+        ..Default::default()
+    }
+}
+
+pub async fn create(
+    db: &impl ConnectionTrait,
+    actor: Option<&Actor>,
+    input: &DialogueInput,
+) -> Result<Dialogue, RepoError> {
+    check_input(db, None, input).await?;
+    let id = Uuid::now_v7();
+    let at = now();
+    let row = dialogues::ActiveModel {
+        id: Set(id),
+        created_at: Set(at),
+        updated_at: Set(at),
+        created_by: Set(actor.map(|a| a.user_id)),
+        updated_by: Set(actor.map(|a| a.user_id)),
+        version: Set(1),
+        ..columns(input)
+    };
+    Entity::insert(row).exec_without_returning(db).await?;
+    write_regions(db, id, input).await?;
+    get(db, id).await
+}
+
+pub async fn replace(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    input: &DialogueInput,
+    expected_version: Option<i32>,
+) -> Result<Dialogue, RepoError> {
+    let current = locked(db, id).await?;
+    check_version(expected_version, current.version)?;
+    check_input(db, Some(id), input).await?;
+    super::update_versioned::<Entity>(
+        db,
+        dialogues::ActiveModel {
+            updated_at: Set(now()),
+            updated_by: Set(Some(actor.user_id)),
+            version: Set(current.version + 1),
+            ..columns(input)
+        },
+        (Column::Id, Column::Version),
+        id,
+        current.version,
+    )
+    .await?;
+    write_regions(db, id, input).await?;
+    get(db, id).await
+}
+
+/// 409 while meetings or activities still refer to the dialogue.
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<(), RepoError> {
+    let current = locked(db, id).await?;
+    check_version(expected_version, current.version)?;
+    let mut refs = referrers::<dialogue_meetings::Entity>(
+        db,
+        Condition::all().add(dialogue_meetings::Column::DialogueId.eq(id)),
+        (
+            dialogue_meetings::Column::Id,
+            dialogue_meetings::Column::Title,
+        ),
+        "meetings",
+        20,
+    )
+    .await?;
+    refs.extend(
+        super::activities::referencing(
+            db,
+            Condition::all().add(crate::entities::activities::Column::DialogueId.eq(id)),
+            20,
+        )
+        .await?,
+    );
+    if !refs.is_empty() {
+        return Err(still_referenced(
+            &format!("dialogue {:?}", current.name),
+            refs,
+        ));
+    }
+    dialogue_regions::Entity::delete_many()
+        .filter(dialogue_regions::Column::DialogueId.eq(id))
+        .exec(db)
+        .await?;
+    Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+/// Dialogues whose secretariat or focal point is organisation `id`.
+pub(crate) async fn with_organisation(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    limit: u64,
+) -> Result<Vec<Reference>, RepoError> {
+    referrers::<Entity>(
+        db,
+        Condition::any()
+            .add(Column::SecretariatOrganisationId.eq(id))
+            .add(Column::FocalPointOrganisationId.eq(id)),
+        (Column::Id, Column::Name),
+        "dialogues",
+        limit,
+    )
+    .await
+}
+
+/// The names of dialogues `ids`, for delegation reads.
+pub(crate) async fn names(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, String>, RepoError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Uuid, String)> = Entity::find()
+        .select_only()
+        .column(Column::Id)
+        .column(Column::Name)
+        .filter(Column::Id.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}

@@ -1,0 +1,295 @@
+//! Dialogue meetings: a sub-resource of a dialogue. Every call that names a
+//! meeting also names its dialogue, and a meeting of another dialogue is
+//! "not found" there.
+
+use std::collections::HashMap;
+
+use rihla_domain::dialogue::MEETING_SORT_KEYS;
+use rihla_domain::{
+    Meeting, MeetingInput, MeetingListParams, MeetingSortKey, MeetingSummary, Page, Sort,
+};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::{parse_enum, text_search};
+use crate::entities::dialogue_meetings;
+use crate::error::{check_version, still_referenced};
+use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
+use crate::{Actor, RepoError, now};
+
+use dialogue_meetings::{Column, Entity};
+
+fn to_domain(m: dialogue_meetings::Model) -> Result<Meeting, RepoError> {
+    Ok(Meeting {
+        meeting_type: parse_enum(&m.meeting_type, "dialogue_meetings.meeting_type")?,
+        status: parse_enum(&m.status, "dialogue_meetings.status")?,
+        modality: m
+            .modality
+            .as_deref()
+            .map(|v| parse_enum(v, "dialogue_meetings.modality"))
+            .transpose()?,
+        id: m.id,
+        dialogue_id: m.dialogue_id,
+        title: m.title,
+        start_date: m.start_date,
+        end_date: m.end_date,
+        city: m.city,
+        country_code: m.country_code,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        created_by: m.created_by,
+        updated_by: m.updated_by,
+        version: m.version,
+    })
+}
+
+async fn find(
+    db: &impl ConnectionTrait,
+    dialogue_id: Uuid,
+    id: Uuid,
+    lock: bool,
+) -> Result<dialogue_meetings::Model, RepoError> {
+    let mut q = Entity::find_by_id(id).filter(Column::DialogueId.eq(dialogue_id));
+    if lock {
+        q = q.lock_exclusive();
+    }
+    q.one(db).await?.ok_or(RepoError::NotFound)
+}
+
+pub async fn get(
+    db: &impl ConnectionTrait,
+    dialogue_id: Uuid,
+    id: Uuid,
+) -> Result<Meeting, RepoError> {
+    to_domain(find(db, dialogue_id, id, false).await?)
+}
+
+/// Reads the record for a PATCH, locked so the merge and the write see the same
+/// version.
+pub async fn get_for_update(
+    db: &impl ConnectionTrait,
+    dialogue_id: Uuid,
+    id: Uuid,
+) -> Result<Meeting, RepoError> {
+    to_domain(find(db, dialogue_id, id, true).await?)
+}
+
+/// 404 unless `id` is a meeting of `dialogue_id`.
+pub async fn ensure_in_dialogue(
+    db: &impl ConnectionTrait,
+    dialogue_id: Uuid,
+    id: Uuid,
+) -> Result<(), RepoError> {
+    find(db, dialogue_id, id, false).await.map(|_| ())
+}
+
+fn sort_column(key: MeetingSortKey) -> SortColumn<Column> {
+    let (column, kind, nullable) = match key {
+        MeetingSortKey::StartDate => (Column::StartDate, KeyKind::Date, true),
+        MeetingSortKey::EndDate => (Column::EndDate, KeyKind::Date, true),
+        MeetingSortKey::Title => (Column::Title, KeyKind::Text, false),
+        MeetingSortKey::CreatedAt => (Column::CreatedAt, KeyKind::Timestamp, false),
+        MeetingSortKey::UpdatedAt => (Column::UpdatedAt, KeyKind::Timestamp, false),
+    };
+    SortColumn {
+        column,
+        kind,
+        nullable,
+    }
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    p: &MeetingListParams,
+) -> Result<Page<Meeting>, RepoError> {
+    let (key, req) = paging::page_request(
+        p.sort.as_deref(),
+        Sort {
+            key: MeetingSortKey::StartDate,
+            descending: false,
+        },
+        MEETING_SORT_KEYS,
+        p.limit,
+        p.cursor.as_deref(),
+        p.count,
+        sort_column,
+    )?;
+    let mut select = Entity::find();
+    if let Some(dialogue) = p.dialogue_id {
+        select = select.filter(Column::DialogueId.eq(dialogue));
+    }
+    if let Some(status) = p.status {
+        select = select.filter(Column::Status.eq(status.as_str()));
+    }
+    if let Some(t) = p.meeting_type {
+        select = select.filter(Column::MeetingType.eq(t.as_str()));
+    }
+    if let Some(cc) = &p.country_code {
+        select = select.filter(Column::CountryCode.eq(cc.to_uppercase()));
+    }
+    if let Some(window) = super::overlapping((Column::StartDate, Column::EndDate), p.from, p.to)? {
+        select = select.filter(window);
+    }
+    if let Some(q) = text_search(p.q.as_deref(), &[Column::Title]) {
+        select = select.filter(q);
+    }
+    let (rows, next_cursor, total) = paging::fetch_page(db, select, Column::Id, req, |m| {
+        let v = match key {
+            MeetingSortKey::StartDate => m.start_date.map(|d| d.to_string()),
+            MeetingSortKey::EndDate => m.end_date.map(|d| d.to_string()),
+            MeetingSortKey::Title => Some(m.title.clone()),
+            MeetingSortKey::CreatedAt => Some(timestamp_key(&m.created_at)),
+            MeetingSortKey::UpdatedAt => Some(timestamp_key(&m.updated_at)),
+        };
+        (v, m.id)
+    })
+    .await?;
+    Ok(Page {
+        items: rows.into_iter().map(to_domain).collect::<Result<_, _>>()?,
+        next_cursor,
+        total,
+    })
+}
+
+/// `GET /dialogues/{id}/meetings`: 404 when the dialogue does not exist; the
+/// path's dialogue replaces any `dialogue_id` filter.
+pub async fn list_for_dialogue(
+    db: &impl ConnectionTrait,
+    dialogue_id: Uuid,
+    p: &MeetingListParams,
+) -> Result<Page<Meeting>, RepoError> {
+    let found = super::existing::<crate::entities::dialogues::Entity>(
+        db,
+        crate::entities::dialogues::Column::Id,
+        &[dialogue_id],
+    )
+    .await?;
+    if found.is_empty() {
+        return Err(RepoError::NotFound);
+    }
+    let p = MeetingListParams {
+        dialogue_id: Some(dialogue_id),
+        ..p.clone()
+    };
+    list(db, &p).await
+}
+
+fn columns(input: &MeetingInput) -> dialogue_meetings::ActiveModel {
+    dialogue_meetings::ActiveModel {
+        title: Set(input.title.clone()),
+        meeting_type: Set(input.meeting_type.as_str().to_owned()),
+        start_date: Set(input.start_date),
+        end_date: Set(input.end_date),
+        city: Set(input.city.clone()),
+        country_code: Set(input.country_code.clone()),
+        modality: Set(input.modality.map(|m| m.as_str().to_owned())),
+        status: Set(input.status.as_str().to_owned()),
+        ..Default::default()
+    }
+}
+
+/// Creates a meeting of `dialogue_id` (404 when that dialogue does not exist).
+pub async fn create(
+    db: &impl ConnectionTrait,
+    actor: Option<&Actor>,
+    dialogue_id: Uuid,
+    input: &MeetingInput,
+) -> Result<Meeting, RepoError> {
+    super::dialogues::lock_exists(db, dialogue_id).await?;
+    let at = now();
+    let row = dialogue_meetings::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        dialogue_id: Set(dialogue_id),
+        created_at: Set(at),
+        updated_at: Set(at),
+        created_by: Set(actor.map(|a| a.user_id)),
+        updated_by: Set(actor.map(|a| a.user_id)),
+        version: Set(1),
+        ..columns(input)
+    };
+    to_domain(Entity::insert(row).exec_with_returning(db).await?)
+}
+
+pub async fn replace(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    dialogue_id: Uuid,
+    id: Uuid,
+    input: &MeetingInput,
+    expected_version: Option<i32>,
+) -> Result<Meeting, RepoError> {
+    let current = find(db, dialogue_id, id, true).await?;
+    check_version(expected_version, current.version)?;
+    super::update_versioned::<Entity>(
+        db,
+        dialogue_meetings::ActiveModel {
+            updated_at: Set(now()),
+            updated_by: Set(Some(actor.user_id)),
+            version: Set(current.version + 1),
+            ..columns(input)
+        },
+        (Column::Id, Column::Version),
+        id,
+        current.version,
+    )
+    .await?;
+    get(db, dialogue_id, id).await
+}
+
+/// 409 while delegations still go to the meeting.
+pub async fn delete(
+    db: &impl ConnectionTrait,
+    dialogue_id: Uuid,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<(), RepoError> {
+    let current = find(db, dialogue_id, id, true).await?;
+    check_version(expected_version, current.version)?;
+    let refs = super::delegations::to_meeting(db, id, 20).await?;
+    if !refs.is_empty() {
+        return Err(still_referenced(
+            &format!("meeting {:?}", current.title),
+            refs,
+        ));
+    }
+    Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+/// What a delegation read shows of its meeting, for `ids` in one query each
+/// for meetings and their dialogues.
+pub(crate) async fn summaries(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashMap<Uuid, MeetingSummary>, RepoError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = Entity::find()
+        .filter(Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?;
+    let dialogue_ids: Vec<Uuid> = rows.iter().map(|m| m.dialogue_id).collect();
+    let names = super::dialogues::names(db, &dialogue_ids).await?;
+    rows.into_iter()
+        .map(|m| {
+            let dialogue_name = names
+                .get(&m.dialogue_id)
+                .cloned()
+                .ok_or_else(|| RepoError::Corrupt(format!("meeting {} has no dialogue", m.id)))?;
+            Ok((
+                m.id,
+                MeetingSummary {
+                    id: m.id,
+                    title: m.title,
+                    start_date: m.start_date,
+                    end_date: m.end_date,
+                    dialogue_id: m.dialogue_id,
+                    dialogue_name,
+                },
+            ))
+        })
+        .collect()
+}
