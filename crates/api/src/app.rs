@@ -74,6 +74,11 @@ pub struct Running {
 /// on `config.bind` (port 0 picks a free port; `addr` tells which).
 pub async fn start(config: &Config) -> anyhow::Result<Running> {
     let state = web::Data::new(bootstrap::prepare(config).await?);
+    if config.demo
+        && let Some(report) = crate::demo::seed_if_empty(&state.db).await?
+    {
+        tracing::info!(created = report.created_total(), "loaded the demo data set");
+    }
     let spec = crate::openapi::spec();
     let shared = Shared {
         state: state.clone(),

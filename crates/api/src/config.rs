@@ -82,6 +82,11 @@ pub struct Config {
 
     #[arg(long, env = "APP_LOG_FORMAT", value_enum, default_value = "json")]
     pub log_format: LogFormat,
+
+    /// `serve`: load the demo data set (facts from the seed documents) into a
+    /// database that holds no organisations, projects or dialogues yet.
+    #[arg(long, env = "APP_DEMO", global = true)]
+    pub demo: bool,
 }
 
 impl Config {

@@ -1,4 +1,4 @@
-//! The `rihla` binary: serve (default), migrate, openapi, user create.
+//! The `rihla` binary: serve (default), migrate, seed-demo, openapi, user create.
 
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
@@ -30,6 +30,9 @@ enum Command {
     Migrate,
     /// Print the OpenAPI document.
     Openapi,
+    /// Load the demo data set built from the seed documents; creates only
+    /// what is missing, so a second run changes nothing.
+    SeedDemo,
     /// Manage users.
     User {
         #[command(subcommand)]
@@ -78,6 +81,7 @@ async fn main() -> ExitCode {
         Command::Migrate => bootstrap::open_db(&cli.config).await.map(|_| {
             println!("migrations applied");
         }),
+        Command::SeedDemo => seed_demo(&cli.config).await,
         Command::Openapi => serde_json::to_string_pretty(&rihla_api::openapi::spec())
             .map(|s| println!("{s}"))
             .map_err(Into::into),
@@ -106,6 +110,13 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
     // requests finish within the grace period, then returns.
     running.server.await?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+async fn seed_demo(config: &Config) -> anyhow::Result<()> {
+    let db = bootstrap::open_db(config).await?;
+    let report = rihla_api::demo::seed(&db).await?;
+    print!("{report}");
     Ok(())
 }
 

@@ -565,3 +565,19 @@ pub(crate) async fn outcome_codes_in_use(
     }
     referencing(db, cond, 20).await
 }
+
+/// The activity of `project_id` titled exactly `title`, if any.
+pub async fn id_by_title(
+    db: &impl ConnectionTrait,
+    project_id: Uuid,
+    title: &str,
+) -> Result<Option<Uuid>, RepoError> {
+    super::find_id::<Entity>(
+        db,
+        Column::Id,
+        Condition::all()
+            .add(Column::ProjectId.eq(project_id))
+            .add(Column::Title.eq(title)),
+    )
+    .await
+}

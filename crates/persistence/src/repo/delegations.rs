@@ -482,3 +482,23 @@ pub(crate) async fn with_organisation(
     )
     .await
 }
+
+/// A delegation of `country_code` to `meeting_id`, if any.
+pub async fn id_by_meeting_and_country(
+    db: &impl ConnectionTrait,
+    meeting_id: Uuid,
+    country_code: Option<&str>,
+) -> Result<Option<Uuid>, RepoError> {
+    let country = match country_code {
+        Some(c) => Column::CountryCode.eq(c),
+        None => Column::CountryCode.is_null(),
+    };
+    super::find_id::<Entity>(
+        db,
+        Column::Id,
+        Condition::all()
+            .add(Column::MeetingId.eq(meeting_id))
+            .add(country),
+    )
+    .await
+}

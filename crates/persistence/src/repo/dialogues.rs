@@ -388,3 +388,8 @@ pub(crate) async fn names(
         .await?;
     Ok(rows.into_iter().collect())
 }
+
+/// The dialogue named exactly `name`, if any.
+pub async fn id_by_name(db: &impl ConnectionTrait, name: &str) -> Result<Option<Uuid>, RepoError> {
+    super::find_id::<Entity>(db, Column::Id, Condition::all().add(Column::Name.eq(name))).await
+}

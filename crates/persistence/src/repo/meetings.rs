@@ -293,3 +293,19 @@ pub(crate) async fn summaries(
         })
         .collect()
 }
+
+/// The meeting of `dialogue_id` titled exactly `title`, if any.
+pub async fn id_by_title(
+    db: &impl ConnectionTrait,
+    dialogue_id: Uuid,
+    title: &str,
+) -> Result<Option<Uuid>, RepoError> {
+    super::find_id::<Entity>(
+        db,
+        Column::Id,
+        sea_orm::Condition::all()
+            .add(Column::DialogueId.eq(dialogue_id))
+            .add(Column::Title.eq(title)),
+    )
+    .await
+}

@@ -175,3 +175,19 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
 ) -> Result<T, RepoError> {
     serde_json::from_str(raw).map_err(|e| RepoError::Corrupt(format!("{column}: {e}")))
 }
+
+/// The id of the first row of `E` matching `cond`: natural-key look-ups for
+/// loaders that must not create a record twice.
+pub(crate) async fn find_id<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    id: E::Column,
+    cond: Condition,
+) -> Result<Option<Uuid>, RepoError> {
+    Ok(E::find()
+        .select_only()
+        .column(id)
+        .filter(cond)
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?)
+}

@@ -324,3 +324,13 @@ pub async fn delete(
     Entity::delete_by_id(id).exec(db).await?;
     Ok(())
 }
+
+/// The organisation named exactly `name`, if any.
+pub async fn id_by_name(db: &impl ConnectionTrait, name: &str) -> Result<Option<Uuid>, RepoError> {
+    super::find_id::<Entity>(
+        db,
+        Column::Id,
+        sea_orm::Condition::all().add(Column::Name.eq(name)),
+    )
+    .await
+}

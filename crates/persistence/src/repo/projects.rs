@@ -514,3 +514,8 @@ pub async fn delete(
     Entity::delete_by_id(id).exec(db).await?;
     Ok(())
 }
+
+/// The project with this code, if any.
+pub async fn id_by_code(db: &impl ConnectionTrait, code: &str) -> Result<Option<Uuid>, RepoError> {
+    super::find_id::<Entity>(db, Column::Id, Condition::all().add(Column::Code.eq(code))).await
+}
