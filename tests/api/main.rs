@@ -6,7 +6,11 @@
 
 mod support;
 
+mod activities;
 mod auth;
+mod delegations;
+mod demo;
+mod dialogues;
 mod errors;
 mod openapi;
 mod organisations;

@@ -8,7 +8,7 @@ use crate::support::*;
 
 /// Client-side order for `sort`: key (nulls last either way), then id, both in
 /// the sort's direction.
-fn expected_order(mut all: Vec<Value>, sort: &str) -> Vec<String> {
+pub fn expected_order(mut all: Vec<Value>, sort: &str) -> Vec<String> {
     let (desc, key) = match sort.strip_prefix('-') {
         Some(k) => (true, k),
         None => (false, sort),
@@ -179,5 +179,48 @@ async fn bad_list_parameters_are_400() {
             .unwrap()
             .len(),
         2
+    );
+}
+
+/// Follows `next_cursor` from the first page of `path` (which already has its
+/// filters, and no `?` if it has none) under `sort` in pages of `limit`, and
+/// asserts the ids come out once each, in the order `sort` defines over `all`.
+pub async fn assert_pages_follow_sort(
+    app: &TestApp,
+    path: &str,
+    sort: &str,
+    limit: usize,
+    all: &[Value],
+) {
+    let sep = if path.contains('?') { '&' } else { '?' };
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = format!("{path}{sep}limit={limit}&sort={sort}");
+        if let Some(c) = &cursor {
+            url.push_str(&format!("&cursor={c}"));
+        }
+        let page = app.read(&url).await;
+        let items = page["items"].as_array().unwrap();
+        assert!(items.len() <= limit);
+        seen.extend(items.iter().map(id));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => break,
+        }
+        assert!(
+            seen.len() <= all.len() + limit,
+            "paging does not end: {url}"
+        );
+    }
+    assert_eq!(
+        seen.iter().collect::<HashSet<_>>().len(),
+        seen.len(),
+        "duplicates under {sort}"
+    );
+    assert_eq!(
+        seen,
+        expected_order(all.to_vec(), sort),
+        "{path} under {sort}"
     );
 }

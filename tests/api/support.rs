@@ -18,6 +18,8 @@ pub const JWT_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long!";
 
 pub struct TestApp {
     pub base: String,
+    /// The running app's state: the demo loader runs against its database.
+    pub state: actix_web::web::Data<rihla_api::state::AppState>,
     pub client: Client,
     pub admin: String,
     data_dir: PathBuf,
@@ -72,6 +74,7 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     tweak(&mut config);
     let running = rihla_api::start(&config).await.expect("start the app");
     let handle = running.server.handle();
+    let state = running.state.clone();
     tokio::spawn(running.server);
     let base = format!("http://{}", running.addr);
     let client = Client::builder()
@@ -80,6 +83,7 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         .expect("http client");
     let mut app = TestApp {
         base,
+        state,
         client,
         admin: String::new(),
         data_dir,
@@ -238,6 +242,65 @@ impl TestApp {
         assert_eq!(status, StatusCode::CREATED, "create project: {json}");
         json
     }
+}
+
+impl TestApp {
+    /// POSTs `body` to `path` as admin, asserts 201 and returns the record.
+    pub async fn create(&self, path: &str, body: Value) -> Value {
+        let res = self.post(path, &self.admin, &body).await;
+        let status = res.status();
+        let json: Value = res.json().await.expect("json");
+        assert_eq!(status, StatusCode::CREATED, "POST {path}: {json}");
+        json
+    }
+
+    pub async fn patch(&self, path: &str, body: &Value) -> Response {
+        self.send_json(Method::PATCH, path, &self.admin, body).await
+    }
+
+    /// GETs `path` as admin, asserts 200 and returns the body.
+    pub async fn read(&self, path: &str) -> Value {
+        let res = self.get(path, &self.admin).await;
+        assert_eq!(res.status(), StatusCode::OK, "GET {path}");
+        res.json().await.expect("json")
+    }
+
+    /// The ids of the items of one page of `path`.
+    pub async fn ids(&self, path: &str) -> Vec<String> {
+        self.read(path).await["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(id)
+            .collect()
+    }
+
+    pub async fn dialogue(&self, name: &str) -> Value {
+        self.create(
+            "/api/v1/dialogues",
+            json!({"name": name, "kind": "interregional_forum", "participation_status": "member"}),
+        )
+        .await
+    }
+
+    pub async fn meeting(&self, dialogue: &Value, body: Value) -> Value {
+        self.create(
+            &format!("/api/v1/dialogues/{}/meetings", id(dialogue)),
+            body,
+        )
+        .await
+    }
+}
+
+/// A record's id.
+pub fn id(v: &Value) -> String {
+    v["id"].as_str().expect("id").to_owned()
+}
+
+/// `ids` sorted, for comparing sets of records.
+pub fn sorted(mut ids: Vec<String>) -> Vec<String> {
+    ids.sort();
+    ids
 }
 
 /// A valid project body with the given code.

@@ -1,0 +1,105 @@
+use serde_json::{Value, json};
+
+use crate::support::*;
+
+/// Every record of every resource, as the API shows it.
+async fn everything(app: &TestApp) -> Value {
+    let mut all = serde_json::Map::new();
+    for path in [
+        "organisations",
+        "projects",
+        "dialogues",
+        "meetings",
+        "activities",
+        "delegations",
+    ] {
+        let page = app
+            .read(&format!("/api/v1/{path}?limit=100&count=true"))
+            .await;
+        assert!(page["next_cursor"].is_null(), "{path} fits in one page");
+        all.insert(path.to_owned(), page["items"].clone());
+    }
+    Value::Object(all)
+}
+
+#[tokio::test]
+async fn seed_demo_loads_the_seed_facts_and_a_second_run_changes_nothing() {
+    let app = spawn_app().await;
+    let first = rihla_api::demo::seed(&app.state.db).await.unwrap();
+    assert!(first.created_total() > 40, "{first}");
+    let loaded = everything(&app).await;
+
+    let second = rihla_api::demo::seed(&app.state.db).await.unwrap();
+    assert_eq!(second.created_total(), 0, "{second}");
+    assert_eq!(second.present, first.created);
+    assert_eq!(
+        everything(&app).await,
+        loaded,
+        "nothing changed, not even a version"
+    );
+
+    // A few facts straight from the seeds.
+    let projects = app.read("/api/v1/projects?q=LIBMITAF").await;
+    let libmitaf = &projects["items"][0];
+    assert_eq!(libmitaf["start_date"], "2021-04-01");
+    assert_eq!(libmitaf["end_date"], "2023-11-30");
+    assert_eq!(libmitaf["duty_stations"], json!(["Tripoli"]));
+    let activities = app
+        .read("/api/v1/activities?from=2020-11-17&to=2020-11-19&sort=start_date")
+        .await;
+    let titles: Vec<&str> = activities["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            "Awareness-raising workshop on consular crisis management",
+            "Migration Governance Training Course"
+        ]
+    );
+    assert_eq!(activities["items"][1]["modality"], "online");
+    let plan = app
+        .read("/api/v1/activities?q=draft%20training%20plan")
+        .await;
+    assert_eq!(plan["items"][0]["start_date"], "2022-11-08");
+    let dialogues = app.read("/api/v1/dialogues?limit=100").await;
+    let names: Vec<&str> = dialogues["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["name"].as_str().unwrap())
+        .collect();
+    for name in [
+        "Khartoum Process",
+        "Rabat Process",
+        "Joint Valletta Action Plan",
+    ] {
+        assert!(names.contains(&name), "{name}");
+    }
+    // What the seeds do not give is marked as an example, not invented.
+    for d in loaded["delegations"].as_array().unwrap() {
+        assert!(d["notes"].as_str().unwrap().starts_with("Example record"));
+        assert_eq!(d["members"], json!([]));
+    }
+}
+
+#[tokio::test]
+async fn serve_with_demo_seeds_an_empty_database_at_start() {
+    let app = spawn_with(|c| c.demo = true).await;
+    let page = app.read("/api/v1/projects?count=true").await;
+    assert_eq!(page["total"], 2);
+    let page = app.read("/api/v1/delegations?count=true").await;
+    assert_eq!(page["total"], 2);
+}
+
+#[tokio::test]
+async fn demo_data_never_goes_into_a_database_that_holds_records() {
+    let app = spawn_app().await;
+    app.organisation("Our own ministry").await;
+    let report = rihla_api::demo::seed_if_empty(&app.state.db).await.unwrap();
+    assert!(report.is_none());
+    assert_eq!(app.read("/api/v1/projects?count=true").await["total"], 0);
+}
