@@ -187,3 +187,38 @@ async fn health_ready_swagger_ui_and_the_spec_are_served() {
     assert_eq!(ui.status(), StatusCode::OK);
     assert!(ui.text().await.unwrap().contains("swagger"));
 }
+
+#[tokio::test]
+async fn a_nul_character_in_a_body_or_a_query_is_a_client_error_and_stores_nothing() {
+    let app = spawn_app().await;
+    let res = app
+        .post(
+            "/api/v1/dialogues",
+            &app.admin,
+            &json!({"name": "Rabat\u{0}Process", "kind": "bilateral"}),
+        )
+        .await;
+    let p = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(error_fields(&p), ["name"]);
+    let res = app
+        .post(
+            "/api/v1/organisations",
+            &app.admin,
+            &json!({"name": "MFA", "kind": "other", "acronym": "M\u{0}"}),
+        )
+        .await;
+    problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    for path in [
+        "/api/v1/dialogues?q=%00",
+        "/api/v1/activities?topic=a%00b",
+        "/api/v1/projects?theme=%00",
+        "/api/v1/meetings?country_code=%00",
+    ] {
+        problem(app.get(path, &app.admin).await, StatusCode::BAD_REQUEST).await;
+    }
+    assert_eq!(app.read("/api/v1/dialogues?count=true").await["total"], 0);
+    assert_eq!(
+        app.read("/api/v1/organisations?count=true").await["total"],
+        0
+    );
+}

@@ -26,8 +26,14 @@ fn is_postgres(url: &str) -> bool {
 
 /// The database URL: APP_DATABASE_URL, or SQLite in the data folder.
 pub fn database_url(config: &Config) -> anyhow::Result<String> {
-    if let Some(url) = &config.database_url {
-        return Ok(url.expose_secret().to_owned());
+    // An empty value (`APP_DATABASE_URL=` in an env file) means unset.
+    if let Some(url) = config
+        .database_url
+        .as_ref()
+        .map(|u| u.expose_secret().trim())
+        .filter(|u| !u.is_empty())
+    {
+        return Ok(url.to_owned());
     }
     fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("cannot create data folder {}", config.data_dir.display()))?;

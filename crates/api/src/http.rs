@@ -97,6 +97,39 @@ fn canonical_hash(v: &Value) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
 
+/// The path of the first member name or string holding U+0000. PostgreSQL
+/// cannot store it in text, and no field of ours has a use for it, so every
+/// body is refused alike on both backends.
+fn nul_path(v: &Value, path: &str) -> Option<String> {
+    let here = || {
+        if path.is_empty() {
+            "body".to_owned()
+        } else {
+            path.to_owned()
+        }
+    };
+    match v {
+        Value::String(s) if s.contains('\0') => Some(here()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_path(item, &format!("{path}[{i}]"))),
+        Value::Object(m) => m.iter().find_map(|(k, item)| {
+            let field = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            if k.contains('\0') {
+                Some(field)
+            } else {
+                nul_path(item, &field)
+            }
+        }),
+        _ => None,
+    }
+}
+
 /// Deserialises a JSON value into `T`, naming the field of a type error.
 pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
@@ -148,6 +181,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                     detail: format!("malformed JSON: {e}"),
                     errors: vec![],
                 })?;
+            if let Some(field) = nul_path(&value, "") {
+                return Err(ApiError::validation(vec![FieldError::new(
+                    field.clone(),
+                    "nul_character",
+                    format!("{field} must not contain the NUL character (U+0000)"),
+                )]));
+            }
             let canonical_hash = canonical_hash(&value);
             Ok(Json {
                 value: from_value(value)?,
@@ -276,7 +316,17 @@ pub async fn request_context(
     // An Err here comes from a middleware, not a handler; actix renders it with
     // its ResponseError impl (ours is already problem+json). The request must
     // not be cloned before routing, so there is no request to rebuild it with.
-    let res = next.call(req).await?.map_into_boxed_body();
+    // A NUL (%00) in a query parameter could only reach the database as text it
+    // cannot store (PostgreSQL), so it stops here with a 400.
+    let res = if req.query_string().to_ascii_lowercase().contains("%00") {
+        let err = ApiError::BadRequest {
+            detail: "query parameters must not contain the NUL character (%00)".into(),
+            errors: vec![],
+        };
+        req.into_response(actix_web::ResponseError::error_response(&err))
+    } else {
+        next.call(req).await?.map_into_boxed_body()
+    };
     let status = res.status();
     let mut res = if status.is_client_error() || status.is_server_error() {
         as_problem(res, &path, &request_id).await
