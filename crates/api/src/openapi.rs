@@ -83,7 +83,7 @@ const PROBLEMS: &[(&str, &str, &str)] = &[
     (
         "409",
         "Conflict",
-        "A unique value is taken, or other records still reference this one",
+        "A unique value is taken, other records still reference this one (`references`), or a status change the workflow does not allow (`current_state`, `allowed_next_states`)",
     ),
     (
         "412",
