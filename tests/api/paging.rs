@@ -224,3 +224,14 @@ pub async fn assert_pages_follow_sort(
         "{path} under {sort}"
     );
 }
+
+#[tokio::test]
+async fn an_empty_cursor_is_the_first_page() {
+    let app = spawn_app().await;
+    for code in ["A", "B"] {
+        app.project(project_body(code)).await;
+    }
+    let first = app.read("/api/v1/projects?sort=code&limit=1").await;
+    let empty = app.read("/api/v1/projects?sort=code&limit=1&cursor=").await;
+    assert_eq!(first, empty);
+}

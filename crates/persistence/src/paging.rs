@@ -230,7 +230,8 @@ where
                     sort: column_of(sort.key),
                     sort_name,
                     descending: sort.descending,
-                    cursor,
+                    // `cursor=` (empty) is the first page, as if absent.
+                    cursor: cursor.filter(|c| !c.is_empty()),
                     limit,
                     count: count.unwrap_or(false),
                 },
