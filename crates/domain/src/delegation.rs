@@ -64,15 +64,13 @@ fn default_status() -> DelegationStatus {
     "meeting_id": "019367e0-0000-7000-8000-000000000040",
     "project_id": "019367e0-0000-7000-8000-000000000010",
     "country_code": "LY",
-    "lead_organisation_id": "019367e0-0000-7000-8000-000000000001",
-    "status": "planned",
-    "members": [
-        {"name": "Example Head", "position": "Director", "organisation_id": null, "role": "head", "gender": "undisclosed"}
-    ],
-    "support_provided": ["briefing", "talking_points"],
-    "preparation": {"talking_points": "Libya's priorities for the meeting", "statement": null},
+    "lead_organisation_id": null,
+    "status": "attended",
+    "members": [],
+    "support_provided": [],
+    "preparation": {"talking_points": null, "statement": null},
     "report": null,
-    "notes": "Example record: the members are illustrative."
+    "notes": "Example record. The LIBMITAF project page says the project accompanied Libyan delegations to Rabat Process and Khartoum Process meetings and supported them in preparing their participation; it names no meeting, date, lead organisation or member, so those are left empty."
 }))]
 pub struct DelegationInput {
     /// The dialogue meeting; must exist. The dialogue follows from it.
@@ -144,7 +142,7 @@ impl Check for DelegationInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct MeetingSummary {
     pub id: Uuid,
-    #[schema(example = "Rabat Process Steering Committee")]
+    #[schema(example = "Rabat Process meeting attended by a Libyan delegation (example: the seeds name no meeting or date)")]
     pub title: String,
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,
@@ -159,26 +157,26 @@ pub struct MeetingSummary {
     "meeting_id": "019367e0-0000-7000-8000-000000000040",
     "meeting": {
         "id": "019367e0-0000-7000-8000-000000000040",
-        "title": "Rabat Process Steering Committee",
-        "start_date": "2023-03-14",
-        "end_date": "2023-03-15",
+        "title": "Rabat Process meeting attended by a Libyan delegation (example: the seeds name no meeting or date)",
+        "start_date": null,
+        "end_date": null,
         "dialogue_id": "019367e0-0000-7000-8000-000000000030",
         "dialogue_name": "Rabat Process"
     },
     "project_id": "019367e0-0000-7000-8000-000000000010",
     "country_code": "LY",
-    "lead_organisation_id": "019367e0-0000-7000-8000-000000000001",
-    "status": "confirmed",
+    "lead_organisation_id": null,
+    "status": "attended",
     "members": [],
-    "support_provided": ["briefing"],
+    "support_provided": [],
     "preparation": {"talking_points": null, "statement": null},
     "report": null,
-    "notes": null,
+    "notes": "Example record. The LIBMITAF project page says the project accompanied Libyan delegations to Rabat Process and Khartoum Process meetings and supported them in preparing their participation; it names no meeting, date, lead organisation or member, so those are left empty.",
     "created_at": "2026-11-22T08:00:00Z",
     "updated_at": "2026-11-22T08:00:00Z",
     "created_by": "019367e0-0000-7000-8000-0000000000aa",
     "updated_by": "019367e0-0000-7000-8000-0000000000aa",
-    "version": 3
+    "version": 1
 }))]
 pub struct Delegation {
     pub id: Uuid,

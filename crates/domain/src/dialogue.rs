@@ -187,14 +187,14 @@ fn default_meeting_status() -> MeetingStatus {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({
-    "title": "Rabat Process Steering Committee",
-    "meeting_type": "steering_committee",
-    "start_date": "2023-03-14",
-    "end_date": "2023-03-15",
-    "city": "Rabat",
-    "country_code": "MA",
-    "modality": "in_person",
-    "status": "planned"
+    "title": "Rabat Process meeting attended by a Libyan delegation (example: the seeds name no meeting or date)",
+    "meeting_type": "other",
+    "start_date": null,
+    "end_date": null,
+    "city": null,
+    "country_code": null,
+    "modality": null,
+    "status": "held"
 }))]
 pub struct MeetingInput {
     #[validate(length(min = 1, max = 500), custom(function = "validation::not_blank"))]
@@ -234,13 +234,13 @@ impl Check for MeetingInput {
 #[schema(example = json!({
     "id": "019367e0-0000-7000-8000-000000000040",
     "dialogue_id": "019367e0-0000-7000-8000-000000000030",
-    "title": "Rabat Process Steering Committee",
-    "meeting_type": "steering_committee",
-    "start_date": "2023-03-14",
-    "end_date": "2023-03-15",
-    "city": "Rabat",
-    "country_code": "MA",
-    "modality": "in_person",
+    "title": "Rabat Process meeting attended by a Libyan delegation (example: the seeds name no meeting or date)",
+    "meeting_type": "other",
+    "start_date": null,
+    "end_date": null,
+    "city": null,
+    "country_code": null,
+    "modality": null,
     "status": "held",
     "created_at": "2026-11-22T08:00:00Z",
     "updated_at": "2026-11-22T08:00:00Z",

@@ -27,7 +27,7 @@ super::crud::crud_routes! {
         "Every field and list is set from the body; omitted fields take their defaults (null, empty, status `planned`)."],
     patch: patch_activity => ["Update an activity partially",
         "A JSON merge patch (RFC 7386): members present change, `null` clears a field or empties a list, objects such as `participants` merge. The result must pass the same rules as a replace.",
-        {"status": "completed", "outputs": ["Draft training plan"], "participants": {"actual": 18, "female": 7, "male": 11}}],
+        {"status": "completed", "outputs": ["Draft training plan"]}],
     delete: delete_activity => ["Delete an activity",
         "Removes the activity with its locations, organisations, topics and outputs."],
     also: [list_project_activities],
