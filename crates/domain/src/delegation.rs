@@ -142,7 +142,9 @@ impl Check for DelegationInput {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct MeetingSummary {
     pub id: Uuid,
-    #[schema(example = "Rabat Process meeting attended by a Libyan delegation (example: the seeds name no meeting or date)")]
+    #[schema(
+        example = "Rabat Process meeting attended by a Libyan delegation (example: the seeds name no meeting or date)"
+    )]
     pub title: String,
     pub start_date: Option<NaiveDate>,
     pub end_date: Option<NaiveDate>,

@@ -258,27 +258,20 @@ mod tests {
                 _ => {}
             }
         }
-        for (section, key) in [
+        for (name, key) in [
             ("organisations", "name"),
             ("projects", "code"),
             ("dialogues", "name"),
         ] {
-            for item in section_items(&data, section) {
+            for item in section(&data, name) {
                 refs.clear();
                 walk(&item, &mut refs);
                 for r in &refs {
-                    assert!(
-                        known.contains(r),
-                        "{section}: {r} is not defined before use"
-                    );
+                    assert!(known.contains(r), "{name}: {r} is not defined before use");
                 }
-                let kind = section.trim_end_matches('s');
+                let kind = name.trim_end_matches('s');
                 known.insert(format!("{kind}:{}", item[key].as_str().unwrap_or_default()));
             }
         }
-    }
-
-    fn section_items(data: &Value, name: &str) -> Vec<Value> {
-        section(data, name)
     }
 }

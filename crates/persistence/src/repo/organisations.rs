@@ -132,17 +132,7 @@ pub async fn existing_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<HashSet<Uuid>, RepoError> {
-    if ids.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let found: Vec<Uuid> = Entity::find()
-        .select_only()
-        .column(Column::Id)
-        .filter(Column::Id.is_in(ids.iter().copied()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(found.into_iter().collect())
+    super::existing::<Entity>(db, Column::Id, ids).await
 }
 
 async fn check_input(
