@@ -10,8 +10,7 @@ use rihla_domain::{
 };
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
@@ -149,31 +148,20 @@ async fn assemble(
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Activity, RepoError> {
-    let row = Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(RepoError::NotFound)?;
-    assemble(db, vec![row])
-        .await?
-        .pop()
-        .ok_or(RepoError::NotFound)
+    fetch(db, id, false).await
 }
 
 /// Reads the record for a PATCH, locked so the merge and the write see the same
-/// version (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the write lock).
+/// version.
 pub async fn get_for_update(db: &impl ConnectionTrait, id: Uuid) -> Result<Activity, RepoError> {
-    let row = locked(db, id).await?;
+    fetch(db, id, true).await
+}
+
+async fn fetch(db: &impl ConnectionTrait, id: Uuid, lock: bool) -> Result<Activity, RepoError> {
+    let row = super::row::<Entity>(db, id, lock).await?;
     assemble(db, vec![row])
         .await?
         .pop()
-        .ok_or(RepoError::NotFound)
-}
-
-async fn locked(db: &impl ConnectionTrait, id: Uuid) -> Result<activities::Model, RepoError> {
-    Entity::find_by_id(id)
-        .lock_exclusive()
-        .one(db)
-        .await?
         .ok_or(RepoError::NotFound)
 }
 
@@ -493,7 +481,7 @@ pub async fn replace(
     input: &ActivityInput,
     expected_version: Option<i32>,
 ) -> Result<Activity, RepoError> {
-    let current = locked(db, id).await?;
+    let current = super::row::<Entity>(db, id, true).await?;
     check_version(expected_version, current.version)?;
     check_input(db, input).await?;
     super::update_versioned::<Entity>(
@@ -520,7 +508,7 @@ pub async fn delete(
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<(), RepoError> {
-    let current = locked(db, id).await?;
+    let current = super::row::<Entity>(db, id, true).await?;
     check_version(expected_version, current.version)?;
     delete_children(db, id).await?;
     Entity::delete_by_id(id).exec(db).await?;

@@ -102,31 +102,20 @@ async fn assemble(
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Delegation, RepoError> {
-    let row = Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(RepoError::NotFound)?;
-    assemble(db, vec![row])
-        .await?
-        .pop()
-        .ok_or(RepoError::NotFound)
+    fetch(db, id, false).await
 }
 
 /// Reads the record for a PATCH, locked so the merge and the write see the same
 /// version.
 pub async fn get_for_update(db: &impl ConnectionTrait, id: Uuid) -> Result<Delegation, RepoError> {
-    let row = locked(db, id).await?;
+    fetch(db, id, true).await
+}
+
+async fn fetch(db: &impl ConnectionTrait, id: Uuid, lock: bool) -> Result<Delegation, RepoError> {
+    let row = super::row::<Entity>(db, id, lock).await?;
     assemble(db, vec![row])
         .await?
         .pop()
-        .ok_or(RepoError::NotFound)
-}
-
-async fn locked(db: &impl ConnectionTrait, id: Uuid) -> Result<delegations::Model, RepoError> {
-    Entity::find_by_id(id)
-        .lock_exclusive()
-        .one(db)
-        .await?
         .ok_or(RepoError::NotFound)
 }
 
@@ -347,7 +336,7 @@ pub async fn replace(
     input: &DelegationInput,
     expected_version: Option<i32>,
 ) -> Result<Delegation, RepoError> {
-    let current = locked(db, id).await?;
+    let current = super::row::<Entity>(db, id, true).await?;
     check_version(expected_version, current.version)?;
     let from: DelegationStatus = parse_enum(&current.status, "delegations.status")?;
     if !from.may_become(input.status) {
@@ -381,7 +370,7 @@ pub async fn delete(
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<(), RepoError> {
-    let current = locked(db, id).await?;
+    let current = super::row::<Entity>(db, id, true).await?;
     check_version(expected_version, current.version)?;
     delegation_members::Entity::delete_many()
         .filter(delegation_members::Column::DelegationId.eq(id))

@@ -90,38 +90,21 @@ async fn assemble(
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Dialogue, RepoError> {
-    let row = Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(RepoError::NotFound)?;
-    assemble(db, vec![row])
-        .await?
-        .pop()
-        .ok_or(RepoError::NotFound)
+    fetch(db, id, false).await
 }
 
 /// Reads the record for a PATCH, locked so the merge and the write see the same
 /// version.
 pub async fn get_for_update(db: &impl ConnectionTrait, id: Uuid) -> Result<Dialogue, RepoError> {
-    let row = locked(db, id).await?;
+    fetch(db, id, true).await
+}
+
+async fn fetch(db: &impl ConnectionTrait, id: Uuid, lock: bool) -> Result<Dialogue, RepoError> {
+    let row = super::row::<Entity>(db, id, lock).await?;
     assemble(db, vec![row])
         .await?
         .pop()
         .ok_or(RepoError::NotFound)
-}
-
-async fn locked(db: &impl ConnectionTrait, id: Uuid) -> Result<dialogues::Model, RepoError> {
-    Entity::find_by_id(id)
-        .lock_exclusive()
-        .one(db)
-        .await?
-        .ok_or(RepoError::NotFound)
-}
-
-/// The dialogue's row, locked against a concurrent delete while a meeting is
-/// written under it.
-pub(crate) async fn lock_exists(db: &impl ConnectionTrait, id: Uuid) -> Result<String, RepoError> {
-    Ok(locked(db, id).await?.name)
 }
 
 fn sort_column(key: DialogueSortKey) -> SortColumn<Column> {
@@ -291,7 +274,7 @@ pub async fn replace(
     input: &DialogueInput,
     expected_version: Option<i32>,
 ) -> Result<Dialogue, RepoError> {
-    let current = locked(db, id).await?;
+    let current = super::row::<Entity>(db, id, true).await?;
     check_version(expected_version, current.version)?;
     check_input(db, Some(id), input).await?;
     super::update_versioned::<Entity>(
@@ -317,7 +300,7 @@ pub async fn delete(
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<(), RepoError> {
-    let current = locked(db, id).await?;
+    let current = super::row::<Entity>(db, id, true).await?;
     check_version(expected_version, current.version)?;
     let mut refs = referrers::<dialogue_meetings::Entity>(
         db,

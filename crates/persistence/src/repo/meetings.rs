@@ -197,7 +197,8 @@ pub async fn create(
     dialogue_id: Uuid,
     input: &MeetingInput,
 ) -> Result<Meeting, RepoError> {
-    super::dialogues::lock_exists(db, dialogue_id).await?;
+    // Locks the dialogue so a concurrent delete cannot orphan the new meeting.
+    super::row::<crate::entities::dialogues::Entity>(db, dialogue_id, true).await?;
     let at = now();
     let row = dialogue_meetings::ActiveModel {
         id: Set(Uuid::now_v7()),

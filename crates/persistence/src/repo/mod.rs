@@ -191,3 +191,22 @@ pub(crate) async fn find_id<E: EntityTrait>(
         .one(db)
         .await?)
 }
+
+/// One row by id. With `lock` it is held until the transaction ends (FOR UPDATE
+/// on PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the write lock), so a
+/// read-modify-write sees the version it writes over.
+pub(crate) async fn row<E>(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    lock: bool,
+) -> Result<E::Model, RepoError>
+where
+    E: EntityTrait,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
+{
+    let mut q = E::find_by_id(id);
+    if lock {
+        q = q.lock_exclusive();
+    }
+    q.one(db).await?.ok_or(RepoError::NotFound)
+}

@@ -39,21 +39,7 @@ fn to_domain(m: organisations::Model) -> Result<Organisation, RepoError> {
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Organisation, RepoError> {
-    let row = Entity::find_by_id(id).one(db).await?;
-    to_domain(row.ok_or(RepoError::NotFound)?)
-}
-
-/// The current row, locked until the transaction ends (PostgreSQL; SQLite's
-/// BEGIN IMMEDIATE already holds the database write lock).
-async fn get_locked(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-) -> Result<organisations::Model, RepoError> {
-    Entity::find_by_id(id)
-        .lock_exclusive()
-        .one(db)
-        .await?
-        .ok_or(RepoError::NotFound)
+    to_domain(super::row::<Entity>(db, id, false).await?)
 }
 
 fn sort_column(key: OrganisationSortKey) -> SortColumn<Column> {
@@ -217,7 +203,7 @@ pub async fn get_for_update(
     db: &impl ConnectionTrait,
     id: Uuid,
 ) -> Result<Organisation, RepoError> {
-    to_domain(get_locked(db, id).await?)
+    to_domain(super::row::<Entity>(db, id, true).await?)
 }
 
 pub async fn replace(
@@ -227,7 +213,7 @@ pub async fn replace(
     input: &OrganisationInput,
     expected_version: Option<i32>,
 ) -> Result<Organisation, RepoError> {
-    let current = get_locked(db, id).await?;
+    let current = super::row::<Entity>(db, id, true).await?;
     check_version(expected_version, current.version)?;
     check_input(db, Some(id), input).await?;
     super::update_versioned::<Entity>(
@@ -302,7 +288,7 @@ pub async fn delete(
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<(), RepoError> {
-    let current = get_locked(db, id).await?;
+    let current = super::row::<Entity>(db, id, true).await?;
     check_version(expected_version, current.version)?;
     let refs = references(db, id, 20).await?;
     if !refs.is_empty() {

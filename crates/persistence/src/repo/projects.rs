@@ -11,8 +11,7 @@ use rihla_domain::{
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
@@ -141,31 +140,20 @@ async fn assemble(
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Project, RepoError> {
-    let row = Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or(RepoError::NotFound)?;
-    assemble(db, vec![row])
-        .await?
-        .pop()
-        .ok_or(RepoError::NotFound)
+    fetch(db, id, false).await
 }
 
 /// Reads the record for a PATCH, locked so the merge and the write see the same
-/// version (PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the write lock).
+/// version.
 pub async fn get_for_update(db: &impl ConnectionTrait, id: Uuid) -> Result<Project, RepoError> {
-    let row = locked(db, id).await?;
+    fetch(db, id, true).await
+}
+
+async fn fetch(db: &impl ConnectionTrait, id: Uuid, lock: bool) -> Result<Project, RepoError> {
+    let row = super::row::<Entity>(db, id, lock).await?;
     assemble(db, vec![row])
         .await?
         .pop()
-        .ok_or(RepoError::NotFound)
-}
-
-async fn locked(db: &impl ConnectionTrait, id: Uuid) -> Result<projects::Model, RepoError> {
-    Entity::find_by_id(id)
-        .lock_exclusive()
-        .one(db)
-        .await?
         .ok_or(RepoError::NotFound)
 }
 
@@ -448,7 +436,7 @@ pub async fn replace(
     input: &ProjectInput,
     expected_version: Option<i32>,
 ) -> Result<Project, RepoError> {
-    let current = locked(db, id).await?;
+    let current = super::row::<Entity>(db, id, true).await?;
     check_version(expected_version, current.version)?;
     check_input(db, Some(id), input).await?;
     // An outcome its activities still name must stay.
@@ -495,7 +483,7 @@ pub async fn delete(
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<(), RepoError> {
-    let current = locked(db, id).await?;
+    let current = super::row::<Entity>(db, id, true).await?;
     check_version(expected_version, current.version)?;
     let mut refs = super::activities::referencing(
         db,
