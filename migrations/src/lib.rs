@@ -13,6 +13,7 @@ mod m20261122_000003_projects;
 mod m20261122_000004_dialogues;
 mod m20261122_000005_activities;
 mod m20261122_000006_delegations;
+mod m20261122_000007_history;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_dialogues::Migration),
             Box::new(m20261122_000005_activities::Migration),
             Box::new(m20261122_000006_delegations::Migration),
+            Box::new(m20261122_000007_history::Migration),
         ]
     }
 }

@@ -9,7 +9,7 @@ use anyhow::{Context, bail};
 use migration::{Migrator, MigratorTrait};
 use rihla_domain::Role;
 use rihla_persistence::repo::users;
-use rihla_persistence::{Db, DbSettings, RepoError};
+use rihla_persistence::{Actor, Db, DbSettings, RepoError};
 use secrecy::ExposeSecret;
 
 use crate::auth::password;
@@ -127,7 +127,7 @@ async fn ensure_admin(db: &Db, config: &Config) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let created = users::create(
         db,
-        None,
+        &Actor::system("bootstrap"),
         users::NewUser {
             email: &config.admin_email,
             display_name: "Administrator",

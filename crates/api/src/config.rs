@@ -83,6 +83,11 @@ pub struct Config {
     #[arg(long, env = "APP_LOG_FORMAT", value_enum, default_value = "json")]
     pub log_format: LogFormat,
 
+    /// Audit events older than this many days are removed by `rihla audit
+    /// prune`; unset (the default) keeps every event.
+    #[arg(long, env = "APP_AUDIT_RETENTION_DAYS", global = true, value_parser = clap::value_parser!(u32).range(1..))]
+    pub audit_retention_days: Option<u32>,
+
     /// `serve`: load the demo data set (facts from the seed documents) into a
     /// database that holds no organisations, projects or dialogues yet.
     #[arg(long, env = "APP_DEMO", global = true)]

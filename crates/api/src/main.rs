@@ -1,4 +1,5 @@
-//! The `rihla` binary: serve (default), migrate, seed-demo, openapi, user create.
+//! The `rihla` binary: serve (default), migrate, seed-demo, openapi, user
+//! create, audit prune, purge.
 
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
@@ -7,7 +8,8 @@ use clap::{Parser, Subcommand};
 use rihla_api::auth::password;
 use rihla_api::{Config, bootstrap, telemetry};
 use rihla_domain::{Check, Role, UserCreate};
-use rihla_persistence::repo::users;
+use rihla_persistence::Actor;
+use rihla_persistence::repo::{audit, purge as purging, users};
 
 #[derive(Parser)]
 #[command(
@@ -38,6 +40,24 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The audit trail.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Remove records deleted more than DAYS days ago for good (each removal
+    /// is recorded in the audit trail). Records that a remaining row still
+    /// refers to are kept and counted.
+    Purge {
+        #[arg(long, value_name = "DAYS")]
+        older_than: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Remove audit events older than APP_AUDIT_RETENTION_DAYS.
+    Prune,
 }
 
 #[derive(Subcommand)]
@@ -93,6 +113,10 @@ async fn main() -> ExitCode {
                     display_name,
                 },
         } => create_user(&cli.config, email, role, display_name).await,
+        Command::Audit {
+            command: AuditCommand::Prune,
+        } => prune_audit(&cli.config).await,
+        Command::Purge { older_than } => purge(&cli.config, older_than).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -145,7 +169,7 @@ async fn create_user(
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let user = users::create(
         &db,
-        None,
+        &Actor::system("cli"),
         users::NewUser {
             email: &input.email,
             display_name: &input.display_name,
@@ -156,5 +180,38 @@ async fn create_user(
     )
     .await?;
     println!("created {} ({}) with id {}", user.email, user.role, user.id);
+    Ok(())
+}
+
+fn days_ago(days: u32) -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() - chrono::Duration::days(i64::from(days))
+}
+
+async fn prune_audit(config: &Config) -> anyhow::Result<()> {
+    let Some(days) = config.audit_retention_days else {
+        println!("APP_AUDIT_RETENTION_DAYS is not set: every audit event is kept");
+        return Ok(());
+    };
+    let db = bootstrap::open_db(config).await?;
+    let removed = audit::prune(&db, days_ago(days)).await?;
+    println!("removed {removed} audit events older than {days} days");
+    Ok(())
+}
+
+async fn purge(config: &Config, older_than: u32) -> anyhow::Result<()> {
+    let db = bootstrap::open_db(config).await?;
+    let report = purging::run(&db, &Actor::system("purge"), days_ago(older_than)).await?;
+    for row in &report.rows {
+        println!(
+            "{:<13} purged {:>6}  kept (still referenced) {:>6}",
+            row.resource.as_str(),
+            row.purged,
+            row.kept
+        );
+    }
+    println!(
+        "purged {} records deleted more than {older_than} days ago",
+        report.purged()
+    );
     Ok(())
 }

@@ -36,6 +36,7 @@ keyset-paged: pass `next_cursor` back as `cursor`. Writes return an `ETag`; send
         (name = "dialogues", description = "International and regional migration dialogues"),
         (name = "meetings", description = "Meetings of a dialogue, and the calendar across dialogues"),
         (name = "delegations", description = "The delegations a country sends to dialogue meetings, and their workflow"),
+        (name = "history", description = "The audit trail (admin) and the change feed for integrating systems; each record's own history is under its path"),
         (name = "health", description = "Liveness and readiness")
     ),
     components(schemas(Problem, rihla_domain::FieldError, rihla_domain::Reference))
@@ -171,10 +172,10 @@ impl Modify for Contract {
                 let creates =
                     method == HttpMethod::Post && op.responses.responses.contains_key("201");
                 let versioned = has_id
-                    && matches!(
+                    && (matches!(
                         method,
                         HttpMethod::Put | HttpMethod::Patch | HttpMethod::Delete
-                    );
+                    ) || (method == HttpMethod::Post && path.ends_with("/restore")));
 
                 let mut statuses = vec!["400", "500", "503"];
                 if !public {

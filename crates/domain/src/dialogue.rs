@@ -116,6 +116,13 @@ pub struct Dialogue {
     pub updated_by: Option<Uuid>,
     /// +1 on every write; the ETag is derived from it.
     pub version: i32,
+    /// Set when the record was deleted; only admins see deleted records
+    /// (`include_deleted=true`), and `POST .../restore` clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// Who deleted it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_by: Option<Uuid>,
 }
 
 impl From<&Dialogue> for DialogueInput {
@@ -172,6 +179,9 @@ pub struct DialogueListParams {
     pub cursor: Option<String>,
     /// Also return `total`, the number of matching records.
     pub count: Option<bool>,
+    /// Admins only: list deleted records too (each carries `deleted_at`).
+    #[param(default = false)]
+    pub include_deleted: Option<bool>,
 }
 
 fn default_meeting_type() -> MeetingType {
@@ -265,6 +275,13 @@ pub struct Meeting {
     pub updated_by: Option<Uuid>,
     /// +1 on every write; the ETag is derived from it.
     pub version: i32,
+    /// Set when the record was deleted; only admins see deleted records
+    /// (`include_deleted=true`), and `POST .../restore` clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// Who deleted it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_by: Option<Uuid>,
 }
 
 impl From<&Meeting> for MeetingInput {
@@ -338,4 +355,7 @@ pub struct MeetingListParams {
     pub cursor: Option<String>,
     /// Also return `total`, the number of matching records.
     pub count: Option<bool>,
+    /// Admins only: list deleted records too (each carries `deleted_at`).
+    #[param(default = false)]
+    pub include_deleted: Option<bool>,
 }

@@ -10,6 +10,7 @@ pub mod codes;
 pub mod delegation;
 pub mod dialogue;
 pub mod enums;
+pub mod history;
 pub mod organisation;
 pub mod paging;
 pub mod patch;
@@ -33,6 +34,10 @@ pub use enums::{
     ActivityKind, ActivityRole, ActivityStatus, DelegationStatus, DialogueKind, FacilitatorRole,
     Gender, MeetingStatus, MeetingType, MemberRole, Modality, OrganisationKind, ParticipationRole,
     ParticipationStatus, ProjectStatus, Role, SupportKind,
+};
+pub use history::{
+    ActorType, AuditAction, AuditEvent, AuditEventListParams, ChangeEvent, ChangeFeed,
+    ChangeListParams, FieldChange, HistoryParams, ReadParams, ResourceType,
 };
 pub use organisation::{
     Organisation, OrganisationInput, OrganisationListParams, OrganisationSortKey,

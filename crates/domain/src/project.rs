@@ -216,6 +216,13 @@ pub struct Project {
     pub updated_by: Option<Uuid>,
     /// +1 on every write; the ETag is derived from it.
     pub version: i32,
+    /// Set when the record was deleted; only admins see deleted records
+    /// (`include_deleted=true`), and `POST .../restore` clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// Who deleted it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_by: Option<Uuid>,
 }
 
 impl From<&Project> for ProjectInput {
@@ -300,4 +307,7 @@ pub struct ProjectListParams {
     pub cursor: Option<String>,
     /// Also return `total`, the number of matching records.
     pub count: Option<bool>,
+    /// Admins only: list deleted records too (each carries `deleted_at`).
+    #[param(default = false)]
+    pub include_deleted: Option<bool>,
 }

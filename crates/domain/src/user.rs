@@ -35,6 +35,13 @@ pub struct User {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i32,
+    /// Set when the record was deleted; only admins see deleted records
+    /// (`include_deleted=true`), and `POST .../restore` clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// Who deleted it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_by: Option<Uuid>,
 }
 
 fn default_true() -> bool {
@@ -136,6 +143,9 @@ pub struct UserListParams {
     pub cursor: Option<String>,
     /// Also return `total`.
     pub count: Option<bool>,
+    /// Admins only: list deleted records too (each carries `deleted_at`).
+    #[param(default = false)]
+    pub include_deleted: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]

@@ -20,9 +20,46 @@ pub use sea_orm::{ConnectionTrait, TransactionSession};
 use rihla_domain::Role;
 use uuid::Uuid;
 
-/// Who is making a change; stamped into `created_by` / `updated_by`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Who is making a change: stamped into `created_by` / `updated_by` /
+/// `deleted_by` and into every audit event, with the request that made it.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
-    pub user_id: Uuid,
-    pub role: Role,
+    pub kind: ActorKind,
+    /// The HTTP request's id, so an audit event leads to its log lines.
+    pub request_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActorKind {
+    User {
+        id: Uuid,
+        role: Role,
+    },
+    /// The service itself acting for an operator's command (`seed-demo`,
+    /// `purge`, `user create`): there is no user to name.
+    System(&'static str),
+}
+
+impl Actor {
+    pub fn user(id: Uuid, role: Role, request_id: Option<String>) -> Self {
+        Actor {
+            kind: ActorKind::User { id, role },
+            request_id,
+        }
+    }
+
+    pub fn system(name: &'static str) -> Self {
+        Actor {
+            kind: ActorKind::System(name),
+            request_id: None,
+        }
+    }
+
+    /// The user to stamp into `*_by` columns; none for the system actor.
+    pub fn user_id(&self) -> Option<Uuid> {
+        match self.kind {
+            ActorKind::User { id, .. } => Some(id),
+            ActorKind::System(_) => None,
+        }
+    }
 }

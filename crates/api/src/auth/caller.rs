@@ -15,17 +15,28 @@ use uuid::Uuid;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
     pub user_id: Uuid,
     pub role: Role,
+    /// This request's id, carried into the audit trail.
+    pub request_id: Option<String>,
 }
 
 impl Caller {
     pub fn actor(&self) -> Actor {
-        Actor {
-            user_id: self.user_id,
-            role: self.role,
+        Actor::user(self.user_id, self.role, self.request_id.clone())
+    }
+
+    /// `include_deleted=true` is an admin's view; anyone else asking is 403
+    /// rather than silently shown less than they asked for.
+    pub fn include_deleted(&self, asked: Option<bool>) -> Result<bool, ApiError> {
+        match asked {
+            Some(true) if self.role != Role::Admin => Err(ApiError::Forbidden(
+                "include_deleted=true needs the admin role".into(),
+            )),
+            Some(flag) => Ok(flag),
+            None => Ok(false),
         }
     }
 }
@@ -70,6 +81,7 @@ async fn verdict(state: &AppState, header_value: &str) -> Authentication {
         Ok(Some((role, true))) => Authentication::Valid(Caller {
             user_id: claims.sub,
             role,
+            request_id: None,
         }),
         Ok(_) => Authentication::Invalid("the user of this token is not active".into()),
         Err(e) => Authentication::Unavailable(e.to_string()),
@@ -83,7 +95,13 @@ fn require(req: &HttpRequest, min: Role) -> Result<Caller, ApiError> {
         )),
         Some(Authentication::Invalid(why)) => Err(ApiError::Unauthorized(why.clone())),
         Some(Authentication::Unavailable(why)) => Err(ApiError::Unavailable(why.clone())),
-        Some(Authentication::Valid(caller)) if caller.role.at_least(min) => Ok(*caller),
+        Some(Authentication::Valid(caller)) if caller.role.at_least(min) => Ok(Caller {
+            request_id: req
+                .extensions()
+                .get::<crate::http::RequestId>()
+                .map(|r| r.0.clone()),
+            ..caller.clone()
+        }),
         Some(Authentication::Valid(caller)) => Err(ApiError::Forbidden(format!(
             "this operation needs the {min} role; you are {}",
             caller.role
@@ -94,7 +112,7 @@ fn require(req: &HttpRequest, min: Role) -> Result<Caller, ApiError> {
 macro_rules! role_extractor {
     ($(#[$meta:meta])* $name:ident, $role:expr) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy)]
+        #[derive(Debug, Clone)]
         pub struct $name(pub Caller);
 
         impl FromRequest for $name {

@@ -18,7 +18,7 @@ use rihla_domain::{
 use rihla_persistence::repo::{
     activities, delegations, dialogues, meetings, organisations, projects,
 };
-use rihla_persistence::{Db, Tx, begin_write};
+use rihla_persistence::{Actor, Db, Tx, begin_write};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use uuid::Uuid;
@@ -62,6 +62,7 @@ impl std::fmt::Display for Report {
 
 /// Natural key -> id of every record loaded or found so far.
 struct Loader {
+    actor: Actor,
     tx: Tx,
     ids: HashMap<String, Uuid>,
     report: Report,
@@ -118,6 +119,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<Report> {
     let data: Value = serde_json::from_str(DATA).context("demo data is not JSON")?;
     let mut l = Loader {
         tx: begin_write(db).await?,
+        actor: Actor::system("seed-demo"),
         ids: HashMap::new(),
         report: Report::default(),
     };
@@ -126,7 +128,10 @@ pub async fn seed(db: &Db) -> anyhow::Result<Report> {
         let input: OrganisationInput = l.input(v, "organisation")?;
         let (id, created) = match organisations::id_by_name(&l.tx, &input.name).await? {
             Some(id) => (id, false),
-            None => (organisations::create(&l.tx, None, &input).await?.id, true),
+            None => (
+                organisations::create(&l.tx, &l.actor, &input).await?.id,
+                true,
+            ),
         };
         l.note(
             "organisations",
@@ -139,7 +144,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<Report> {
         let input: ProjectInput = l.input(v, "project")?;
         let (id, created) = match projects::id_by_code(&l.tx, &input.code).await? {
             Some(id) => (id, false),
-            None => (projects::create(&l.tx, None, &input).await?.id, true),
+            None => (projects::create(&l.tx, &l.actor, &input).await?.id, true),
         };
         l.note("projects", format!("project:{}", input.code), id, created);
     }
@@ -147,7 +152,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<Report> {
         let input: DialogueInput = l.input(v, "dialogue")?;
         let (id, created) = match dialogues::id_by_name(&l.tx, &input.name).await? {
             Some(id) => (id, false),
-            None => (dialogues::create(&l.tx, None, &input).await?.id, true),
+            None => (dialogues::create(&l.tx, &l.actor, &input).await?.id, true),
         };
         l.note("dialogues", format!("dialogue:{}", input.name), id, created);
     }
@@ -161,7 +166,9 @@ pub async fn seed(db: &Db) -> anyhow::Result<Report> {
         let (id, created) = match meetings::id_by_title(&l.tx, dialogue, &input.title).await? {
             Some(id) => (id, false),
             None => (
-                meetings::create(&l.tx, None, dialogue, &input).await?.id,
+                meetings::create(&l.tx, &l.actor, dialogue, &input)
+                    .await?
+                    .id,
                 true,
             ),
         };
@@ -173,7 +180,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<Report> {
         let (id, created) =
             match activities::id_by_title(&l.tx, input.project_id, &input.title).await? {
                 Some(id) => (id, false),
-                None => (activities::create(&l.tx, None, &input).await?.id, true),
+                None => (activities::create(&l.tx, &l.actor, &input).await?.id, true),
             };
         l.note(
             "activities",
@@ -192,7 +199,7 @@ pub async fn seed(db: &Db) -> anyhow::Result<Report> {
         .await?;
         let (id, created) = match found {
             Some(id) => (id, false),
-            None => (delegations::create(&l.tx, None, &input).await?.id, true),
+            None => (delegations::create(&l.tx, &l.actor, &input).await?.id, true),
         };
         l.note("delegations", format!("delegation:{id}"), id, created);
     }

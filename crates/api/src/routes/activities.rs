@@ -29,7 +29,11 @@ super::crud::crud_routes! {
         "A JSON merge patch (RFC 7386): members present change, `null` clears a field or empties a list, objects such as `participants` merge. The result must pass the same rules as a replace.",
         {"status": "completed", "outputs": ["Draft training plan"]}],
     delete: delete_activity => ["Delete an activity",
-        "Removes the activity with its locations, organisations, topics and outputs."],
+        "Soft delete: the record disappears from reads, lists and reference checks, keeps its history, and can be restored (`POST .../restore`) until `rihla purge` removes it."],
+    restore: restore_activity at "/activities/{id}/restore" => ["Restore a deleted activity",
+        "Its project (with its outcome), dialogue and organisations must still exist (409 otherwise)."],
+    history: activity_history at "/activities/{id}/history" => ["History of an activity"],
+    resource: Activity,
     also: [list_project_activities],
 }
 
@@ -45,10 +49,11 @@ super::crud::crud_routes! {
 )]
 #[get("/projects/{id}/activities")]
 async fn list_project_activities(
-    _: Viewer,
+    caller: Viewer,
     state: Data<AppState>,
     id: Path<Uuid>,
     params: Query<ActivityListParams>,
 ) -> Result<Json<Page<Activity>>, ApiError> {
+    caller.include_deleted(params.include_deleted)?;
     Ok(Json(repo::list_for_project(&state.db, *id, &params).await?))
 }

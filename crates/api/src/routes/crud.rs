@@ -1,10 +1,12 @@
-//! The six handlers every domain resource has (list, create, get, replace,
-//! merge-patch, delete), generated from one declaration so each resource
-//! behaves, and is documented, exactly like the others. A resource module gives
-//! its types, repository, paths and prose; the macro gives the HTTP contract.
+//! The eight handlers every domain resource has (list, create, get, replace,
+//! merge-patch, delete, restore, history), generated from one declaration so
+//! each resource behaves, and is documented, exactly like the others. A
+//! resource module gives its types, repository, paths and prose; the macro
+//! gives the HTTP contract.
 //!
-//! The repository module must provide `list`, `create`, `get`,
-//! `get_for_update`, `replace` and `delete` with the shapes used below.
+//! The repository module must provide `list`, `create`, `get`, `get_any`,
+//! `get_for_update`, `replace`, `delete` and `restore` with the shapes used
+//! below.
 //! `also:` registers a resource's extra handlers (nested reads) in the same
 //! `configure`.
 
@@ -24,6 +26,9 @@ macro_rules! crud_routes {
         replace: $replace:ident => [$replace_summary:literal, $replace_doc:literal],
         patch: $patch:ident => [$patch_summary:literal, $patch_doc:literal, $patch_example:tt],
         delete: $delete:ident => [$delete_summary:literal, $delete_doc:literal],
+        restore: $restore:ident at $restore_path:literal => [$restore_summary:literal, $restore_doc:literal],
+        history: $history:ident at $history_path:literal => [$history_summary:literal],
+        resource: $resource:ident,
         $(also: [$($extra:ident),* $(,)?],)?
     ) => {
         // Bare names: utoipa finds the method and path through these attributes.
@@ -39,10 +44,11 @@ macro_rules! crud_routes {
         )]
         #[get($collection)]
         async fn $list(
-            _: $crate::auth::Viewer,
+            caller: $crate::auth::Viewer,
             state: actix_web::web::Data<$crate::state::AppState>,
             params: actix_web::web::Query<$Params>,
         ) -> Result<actix_web::web::Json<Page<$Record>>, $crate::error::ApiError> {
+            caller.include_deleted(params.include_deleted)?;
             Ok(actix_web::web::Json($repo::list(&state.db, &params).await?))
         }
 
@@ -64,7 +70,7 @@ macro_rules! crud_routes {
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
             let $crate::http::Valid(body) = body;
             $crate::write::create(&state, &caller, &req, key, &body.canonical_hash, async |tx| {
-                Ok($repo::create(tx, Some(&caller.actor()), &body.value).await?)
+                Ok($repo::create(tx, &caller.actor(), &body.value).await?)
             })
             .await
         }
@@ -73,16 +79,22 @@ macro_rules! crud_routes {
         $(#[doc = ""] #[doc = $get_doc])?
         #[utoipa::path(
             tag = $tag,
-            params(("id" = uuid::Uuid, Path, description = $id_doc)),
+            params(("id" = uuid::Uuid, Path, description = $id_doc), rihla_domain::ReadParams),
             responses((status = 200, description = "The record", body = $Record))
         )]
         #[get($item)]
         async fn $get(
-            _: $crate::auth::Viewer,
+            caller: $crate::auth::Viewer,
             state: actix_web::web::Data<$crate::state::AppState>,
             id: actix_web::web::Path<uuid::Uuid>,
+            read: actix_web::web::Query<rihla_domain::ReadParams>,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
-            Ok($crate::write::ok(&$repo::get(&state.db, *id).await?))
+            let record = if caller.include_deleted(read.include_deleted)? {
+                $repo::get_any(&state.db, *id).await?
+            } else {
+                $repo::get(&state.db, *id).await?
+            };
+            Ok($crate::write::ok(&record))
         }
 
         #[doc = $replace_summary]
@@ -146,15 +158,62 @@ macro_rules! crud_routes {
         )]
         #[delete($item)]
         async fn $delete(
-            _: $crate::auth::Editor,
+            caller: $crate::auth::Editor,
             state: actix_web::web::Data<$crate::state::AppState>,
             id: actix_web::web::Path<uuid::Uuid>,
             if_match: $crate::http::IfMatch,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
             let tx = $crate::write::begin(&state).await?;
-            $repo::delete(&tx, *id, if_match.0).await?;
+            $repo::delete(&tx, &caller.actor(), *id, if_match.0).await?;
             $crate::write::commit(tx).await?;
             Ok(actix_web::HttpResponse::NoContent().finish())
+        }
+
+        #[doc = $restore_summary]
+        #[doc = ""]
+        #[doc = $restore_doc]
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = uuid::Uuid, Path, description = $id_doc)),
+            responses((status = 200, description = "The restored record", body = $Record))
+        )]
+        #[post($restore_path)]
+        async fn $restore(
+            caller: $crate::auth::Editor,
+            state: actix_web::web::Data<$crate::state::AppState>,
+            id: actix_web::web::Path<uuid::Uuid>,
+            if_match: $crate::http::IfMatch,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            let tx = $crate::write::begin(&state).await?;
+            let record = $repo::restore(&tx, &caller.actor(), *id, if_match.0).await?;
+            $crate::write::commit(tx).await?;
+            Ok($crate::write::ok(&record))
+        }
+
+        #[doc = $history_summary]
+        #[doc = ""]
+        #[doc = "Every create, update, delete, restore and purge of the record, newest first: who, when, from which request, the version it produced, and what changed. Admins also see the history of deleted and purged records."]
+        #[utoipa::path(
+            tag = $tag,
+            params(("id" = uuid::Uuid, Path, description = $id_doc), rihla_domain::HistoryParams),
+            responses((status = 200, description = "One page of events, newest first", body = Page<rihla_domain::AuditEvent>))
+        )]
+        #[get($history_path)]
+        async fn $history(
+            caller: $crate::auth::Viewer,
+            state: actix_web::web::Data<$crate::state::AppState>,
+            id: actix_web::web::Path<uuid::Uuid>,
+            params: actix_web::web::Query<rihla_domain::HistoryParams>,
+        ) -> Result<actix_web::web::Json<Page<rihla_domain::AuditEvent>>, $crate::error::ApiError> {
+            $crate::routes::history::record_history(
+                &state,
+                &caller,
+                rihla_domain::ResourceType::$resource,
+                *id,
+                &params,
+            )
+            .await
+            .map(actix_web::web::Json)
         }
 
         pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -164,6 +223,8 @@ macro_rules! crud_routes {
                 .service($replace)
                 .service($patch)
                 .service($delete)
+                .service($restore)
+                .service($history)
                 $($(.service($extra))*)?;
         }
     };

@@ -31,7 +31,11 @@ super::crud::crud_routes! {
         "A JSON merge patch (RFC 7386). A `status` change follows the workflow (see Replace a delegation): an illegal move is 409 with `current_state` and `allowed_next_states` and changes nothing.",
         {"status": "nominated"}],
     delete: delete_delegation => ["Delete a delegation",
-        "Removes the delegation with its members."],
+        "Soft delete: the record disappears from reads, lists and reference checks, keeps its history, and can be restored (`POST .../restore`) until `rihla purge` removes it."],
+    restore: restore_delegation at "/delegations/{id}/restore" => ["Restore a deleted delegation",
+        "Its meeting, project and organisations must still exist (409 otherwise)."],
+    history: delegation_history at "/delegations/{id}/history" => ["History of a delegation"],
+    resource: Delegation,
     also: [list_meeting_delegations],
 }
 
@@ -50,11 +54,12 @@ super::crud::crud_routes! {
 )]
 #[get("/dialogues/{id}/meetings/{meeting_id}/delegations")]
 async fn list_meeting_delegations(
-    _: Viewer,
+    caller: Viewer,
     state: Data<AppState>,
     path: Path<(Uuid, Uuid)>,
     params: Query<DelegationListParams>,
 ) -> Result<Json<Page<Delegation>>, ApiError> {
+    caller.include_deleted(params.include_deleted)?;
     let (dialogue, meeting) = path.into_inner();
     Ok(Json(
         repo::list_for_meeting(&state.db, dialogue, meeting, &params).await?,

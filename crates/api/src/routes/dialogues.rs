@@ -23,5 +23,9 @@ super::crud::crud_routes! {
         "A JSON merge patch (RFC 7386): members present change, `null` clears a field, objects such as `focal_point` merge. The result must pass the same rules as a replace.",
         {"participation_status": "member"}],
     delete: delete_dialogue => ["Delete a dialogue",
-        "409, listing them in `references`, while meetings or activities still refer to it."],
+        "Soft delete: the record disappears from reads, lists and reference checks, keeps its history, and can be restored (`POST .../restore`) until `rihla purge` removes it. 409, listing them in `references`, while meetings or activities still refer to it."],
+    restore: restore_dialogue at "/dialogues/{id}/restore" => ["Restore a deleted dialogue",
+        "Its name must not have been taken by another dialogue meanwhile, and its secretariat and focal-point organisations must still exist (409 otherwise)."],
+    history: dialogue_history at "/dialogues/{id}/history" => ["History of a dialogue"],
+    resource: Dialogue,
 }

@@ -4,7 +4,10 @@
 
 use actix_web::web::{Data, Json, Path, Query};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put};
-use rihla_domain::{Meeting, MeetingInput, MeetingListParams, Page};
+use rihla_domain::{
+    AuditEvent, HistoryParams, Meeting, MeetingInput, MeetingListParams, Page, ReadParams,
+    ResourceType,
+};
 use rihla_persistence::repo::meetings as repo;
 use uuid::Uuid;
 
@@ -25,10 +28,11 @@ use crate::write;
 )]
 #[get("/meetings")]
 async fn list_meetings(
-    _: Viewer,
+    caller: Viewer,
     state: Data<AppState>,
     params: Query<MeetingListParams>,
 ) -> Result<Json<Page<Meeting>>, ApiError> {
+    caller.include_deleted(params.include_deleted)?;
     Ok(Json(repo::list(&state.db, &params).await?))
 }
 
@@ -43,11 +47,12 @@ async fn list_meetings(
 )]
 #[get("/dialogues/{id}/meetings")]
 async fn list_dialogue_meetings(
-    _: Viewer,
+    caller: Viewer,
     state: Data<AppState>,
     id: Path<Uuid>,
     params: Query<MeetingListParams>,
 ) -> Result<Json<Page<Meeting>>, ApiError> {
+    caller.include_deleted(params.include_deleted)?;
     Ok(Json(
         repo::list_for_dialogue(&state.db, *id, &params).await?,
     ))
@@ -79,7 +84,7 @@ async fn create_meeting(
         &req,
         key,
         &body.canonical_hash,
-        async |tx| Ok(repo::create(tx, Some(&caller.actor()), dialogue, &body.value).await?),
+        async |tx| Ok(repo::create(tx, &caller.actor(), dialogue, &body.value).await?),
     )
     .await
 }
@@ -89,18 +94,25 @@ async fn create_meeting(
     tag = "meetings",
     params(
         ("id" = Uuid, Path, description = "Dialogue id"),
-        ("meeting_id" = Uuid, Path, description = "Meeting id")
+        ("meeting_id" = Uuid, Path, description = "Meeting id"),
+        ReadParams
     ),
     responses((status = 200, description = "The record", body = Meeting))
 )]
 #[get("/dialogues/{id}/meetings/{meeting_id}")]
 async fn get_meeting(
-    _: Viewer,
+    caller: Viewer,
     state: Data<AppState>,
     path: Path<(Uuid, Uuid)>,
+    read: Query<ReadParams>,
 ) -> Result<HttpResponse, ApiError> {
     let (dialogue, id) = path.into_inner();
-    Ok(write::ok(&repo::get(&state.db, dialogue, id).await?))
+    let record = if caller.include_deleted(read.include_deleted)? {
+        repo::get_any(&state.db, dialogue, id).await?
+    } else {
+        repo::get(&state.db, dialogue, id).await?
+    };
+    Ok(write::ok(&record))
 }
 
 /// Replace a meeting of a dialogue
@@ -179,7 +191,9 @@ async fn patch_meeting(
 
 /// Delete a meeting of a dialogue
 ///
-/// 409, listing them in `references`, while delegations still go to it.
+/// Soft delete: the meeting disappears from reads, lists and reference checks,
+/// keeps its history, and can be restored until `rihla purge` removes it. 409,
+/// listing them in `references`, while delegations still go to it.
 #[utoipa::path(
     tag = "meetings",
     params(
@@ -190,16 +204,73 @@ async fn patch_meeting(
 )]
 #[delete("/dialogues/{id}/meetings/{meeting_id}")]
 async fn delete_meeting(
-    _: Editor,
+    caller: Editor,
     state: Data<AppState>,
     path: Path<(Uuid, Uuid)>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let (dialogue, id) = path.into_inner();
     let tx = write::begin(&state).await?;
-    repo::delete(&tx, dialogue, id, if_match.0).await?;
+    repo::delete(&tx, &caller.actor(), dialogue, id, if_match.0).await?;
     write::commit(tx).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Restore a deleted meeting
+///
+/// Its dialogue must still exist (409 otherwise).
+#[utoipa::path(
+    tag = "meetings",
+    params(
+        ("id" = Uuid, Path, description = "Dialogue id"),
+        ("meeting_id" = Uuid, Path, description = "Meeting id")
+    ),
+    responses((status = 200, description = "The restored record", body = Meeting))
+)]
+#[post("/dialogues/{id}/meetings/{meeting_id}/restore")]
+async fn restore_meeting(
+    caller: Editor,
+    state: Data<AppState>,
+    path: Path<(Uuid, Uuid)>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let (dialogue, id) = path.into_inner();
+    let tx = write::begin(&state).await?;
+    let record = repo::restore(&tx, &caller.actor(), dialogue, id, if_match.0).await?;
+    write::commit(tx).await?;
+    Ok(write::ok(&record))
+}
+
+/// History of a meeting
+///
+/// Every create, update, delete, restore and purge of the meeting, newest
+/// first. Admins also see the history of deleted and purged meetings.
+#[utoipa::path(
+    tag = "meetings",
+    params(
+        ("id" = Uuid, Path, description = "Dialogue id"),
+        ("meeting_id" = Uuid, Path, description = "Meeting id"),
+        HistoryParams
+    ),
+    responses((status = 200, description = "One page of events, newest first", body = Page<AuditEvent>))
+)]
+#[get("/dialogues/{id}/meetings/{meeting_id}/history")]
+async fn meeting_history(
+    caller: Viewer,
+    state: Data<AppState>,
+    path: Path<(Uuid, Uuid)>,
+    params: Query<HistoryParams>,
+) -> Result<Json<Page<AuditEvent>>, ApiError> {
+    let (dialogue, id) = path.into_inner();
+    // A purged meeting has no row left to place it under its dialogue.
+    match repo::ensure_in_dialogue(&state.db, dialogue, id, true).await {
+        Err(rihla_persistence::RepoError::NotFound) if caller.role == rihla_domain::Role::Admin => {
+        }
+        other => other?,
+    }
+    super::history::record_history(&state, &caller, ResourceType::Meeting, id, &params)
+        .await
+        .map(Json)
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -209,5 +280,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(get_meeting)
         .service(replace_meeting)
         .service(patch_meeting)
-        .service(delete_meeting);
+        .service(delete_meeting)
+        .service(restore_meeting)
+        .service(meeting_history);
 }

@@ -8,6 +8,7 @@ mod crud;
 pub mod delegations;
 pub mod dialogues;
 pub mod health;
+pub mod history;
 pub mod meetings;
 pub mod organisations;
 pub mod projects;
@@ -25,6 +26,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(activities::configure)
             .configure(dialogues::configure)
             .configure(meetings::configure)
-            .configure(delegations::configure),
+            .configure(delegations::configure)
+            .configure(history::configure),
     );
 }

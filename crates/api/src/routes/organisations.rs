@@ -23,5 +23,9 @@ super::crud::crud_routes! {
         "A JSON merge patch (RFC 7386): members present change, `null` clears an optional field. The result must pass the same rules as a replace.",
         {"acronym": "MoFA"}],
     delete: delete_organisation => ["Delete an organisation",
-        "409, listing them in `references`, while projects, departments, activities, dialogues or delegations still refer to it."],
+        "Soft delete: the record disappears from reads, lists and reference checks, keeps its history, and can be restored (`POST .../restore`) until `rihla purge` removes it. 409, listing them in `references`, while projects, departments, activities, dialogues or delegations still refer to it."],
+    restore: restore_organisation at "/organisations/{id}/restore" => ["Restore a deleted organisation",
+        "Its name must not have been taken by another organisation meanwhile, and its parent must still exist (409 otherwise)."],
+    history: organisation_history at "/organisations/{id}/history" => ["History of an organisation"],
+    resource: Organisation,
 }

@@ -23,5 +23,9 @@ super::crud::crud_routes! {
         "A JSON merge patch (RFC 7386): members present change, `null` clears a field or empties a list, objects such as `budget` merge. The result must pass the same rules as a replace.",
         {"status": "active", "themes": ["governance"]}],
     delete: delete_project => ["Delete a project",
-        "Removes the project with its participating organisations, outcomes and lists. 409, listing them in `references`, while activities or delegations still refer to it."],
+        "Soft delete: the record disappears from reads, lists and reference checks, keeps its history, and can be restored (`POST .../restore`) until `rihla purge` removes it. 409, listing them in `references`, while activities or delegations still refer to it."],
+    restore: restore_project at "/projects/{id}/restore" => ["Restore a deleted project",
+        "Its code must not have been taken by another project meanwhile, and every organisation it names must still exist (409 otherwise). Its participating organisations, outcomes and lists come back with it."],
+    history: project_history at "/projects/{id}/history" => ["History of a project"],
+    resource: Project,
 }

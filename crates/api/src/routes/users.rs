@@ -2,7 +2,8 @@
 
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, web};
 use rihla_domain::{
-    Page, PasswordReset, PasswordResetResult, User, UserCreate, UserListParams, UserPatch,
+    AuditEvent, HistoryParams, Page, PasswordReset, PasswordResetResult, ReadParams, ResourceType,
+    User, UserCreate, UserListParams, UserPatch,
 };
 use rihla_persistence::repo::{refresh_tokens, users as repo};
 use uuid::Uuid;
@@ -21,10 +22,11 @@ use crate::write;
 )]
 #[get("/users")]
 async fn list_users(
-    _: Admin,
+    caller: Admin,
     state: web::Data<AppState>,
     params: web::Query<UserListParams>,
 ) -> Result<web::Json<Page<User>>, ApiError> {
+    caller.include_deleted(params.include_deleted)?;
     Ok(web::Json(repo::list(&state.db, &params).await?))
 }
 
@@ -60,7 +62,7 @@ async fn create_user(
                 active: body.value.active,
                 password_hash: hash,
             };
-            Ok(repo::create(tx, Some(&caller.actor()), new).await?)
+            Ok(repo::create(tx, &caller.actor(), new).await?)
         },
     )
     .await
@@ -69,16 +71,22 @@ async fn create_user(
 /// Get a user
 #[utoipa::path(
     tag = "users",
-    params(("id" = Uuid, Path, description = "User id")),
+    params(("id" = Uuid, Path, description = "User id"), ReadParams),
     responses((status = 200, description = "The user", body = User))
 )]
 #[get("/users/{id}")]
 async fn get_user(
-    _: Admin,
+    caller: Admin,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
+    read: web::Query<ReadParams>,
 ) -> Result<HttpResponse, ApiError> {
-    Ok(write::ok(&repo::get(&state.db, *id).await?))
+    let user = if caller.include_deleted(read.include_deleted)? {
+        repo::get_any(&state.db, *id).await?
+    } else {
+        repo::get(&state.db, *id).await?
+    };
+    Ok(write::ok(&user))
 }
 
 /// Update a user's role, active flag or display name
@@ -134,7 +142,7 @@ async fn reset_password(
     };
     let hash = password::hash(new_password).await?;
     let tx = write::begin(&state).await?;
-    repo::set_password(&tx, Some(&caller.actor()), *id, hash).await?;
+    repo::set_password(&tx, &caller.actor(), *id, hash).await?;
     let revoked = refresh_tokens::revoke_user(&tx, *id).await?;
     write::commit(tx).await?;
     Ok(web::Json(PasswordResetResult {
@@ -145,7 +153,10 @@ async fn reset_password(
 
 /// Delete a user
 ///
-/// The last active admin cannot be deleted (409).
+/// Soft delete: the user can no longer log in, every session ends, and the
+/// email is free for a new account; the record keeps its history and can be
+/// restored until `rihla purge` removes it. The last active admin cannot be
+/// deleted (409).
 #[utoipa::path(
     tag = "users",
     params(("id" = Uuid, Path, description = "User id")),
@@ -153,15 +164,59 @@ async fn reset_password(
 )]
 #[delete("/users/{id}")]
 async fn delete_user(
-    _: Admin,
+    caller: Admin,
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let tx = write::begin(&state).await?;
-    repo::delete(&tx, *id, if_match.0).await?;
+    repo::delete(&tx, &caller.actor(), *id, if_match.0).await?;
+    refresh_tokens::revoke_user(&tx, *id).await?;
     write::commit(tx).await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// Restore a deleted user
+///
+/// 409 if another user has taken the email meanwhile. Their old sessions stay
+/// ended: they log in again.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = Uuid, Path, description = "User id")),
+    responses((status = 200, description = "The restored user", body = User))
+)]
+#[post("/users/{id}/restore")]
+async fn restore_user(
+    caller: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let tx = write::begin(&state).await?;
+    let user = repo::restore(&tx, &caller.actor(), *id, if_match.0).await?;
+    write::commit(tx).await?;
+    Ok(write::ok(&user))
+}
+
+/// History of a user
+///
+/// Every create, update (a password change shows as `password`, values
+/// redacted), delete, restore and purge of the account, newest first.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = Uuid, Path, description = "User id"), HistoryParams),
+    responses((status = 200, description = "One page of events, newest first", body = Page<AuditEvent>))
+)]
+#[get("/users/{id}/history")]
+async fn user_history(
+    caller: Admin,
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    params: web::Query<HistoryParams>,
+) -> Result<web::Json<Page<AuditEvent>>, ApiError> {
+    super::history::record_history(&state, &caller, ResourceType::User, *id, &params)
+        .await
+        .map(web::Json)
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
@@ -170,5 +225,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(get_user)
         .service(patch_user)
         .service(reset_password)
-        .service(delete_user);
+        .service(delete_user)
+        .service(restore_user)
+        .service(user_history);
 }

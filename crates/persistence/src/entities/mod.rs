@@ -5,6 +5,8 @@ pub mod activities;
 pub mod activity_locations;
 pub mod activity_organisations;
 pub mod activity_tags;
+pub mod audit_events;
+pub mod audit_feed;
 pub mod delegation_members;
 pub mod delegations;
 pub mod dialogue_meetings;

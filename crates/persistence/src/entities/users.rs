@@ -16,6 +16,8 @@ pub struct Model {
     pub created_by: Option<Uuid>,
     pub updated_by: Option<Uuid>,
     pub version: i32,
+    pub deleted_at: Option<DateTimeUtc>,
+    pub deleted_by: Option<Uuid>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

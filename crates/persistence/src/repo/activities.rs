@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use rihla_domain::activity::ACTIVITY_SORT_KEYS;
 use rihla_domain::{
-    Activity, ActivityInput, ActivityListParams, ActivityOrganisation, ActivitySortKey, FieldError,
-    Location, Page, Participants, Reference, Sort,
+    Activity, ActivityInput, ActivityListParams, ActivityOrganisation, ActivitySortKey,
+    AuditAction, FieldError, Location, Page, Participants, Reference, Sort,
 };
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{
@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{dangling, existing, from_json, overlapping, parse_enum, referrers, to_json};
+use super::{audit, dangling, existing, from_json, overlapping, parse_enum, referrers, to_json};
 use crate::entities::{
     activities, activity_locations, activity_organisations, activity_tags, dialogues,
     organisations, project_outcomes, projects,
@@ -130,6 +130,8 @@ fn to_domain(m: activities::Model, c: Children) -> Result<Activity, RepoError> {
         created_by: m.created_by,
         updated_by: m.updated_by,
         version: m.version,
+        deleted_at: m.deleted_at,
+        deleted_by: m.deleted_by,
     })
 }
 
@@ -148,17 +150,27 @@ async fn assemble(
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Activity, RepoError> {
-    fetch(db, id, false).await
+    fetch(db, id, false, false).await
+}
+
+/// An activity even if it is deleted (admins' `include_deleted`).
+pub async fn get_any(db: &impl ConnectionTrait, id: Uuid) -> Result<Activity, RepoError> {
+    fetch(db, id, false, true).await
 }
 
 /// Reads the record for a PATCH, locked so the merge and the write see the same
 /// version.
 pub async fn get_for_update(db: &impl ConnectionTrait, id: Uuid) -> Result<Activity, RepoError> {
-    fetch(db, id, true).await
+    fetch(db, id, true, false).await
 }
 
-async fn fetch(db: &impl ConnectionTrait, id: Uuid, lock: bool) -> Result<Activity, RepoError> {
-    let row = super::row::<Entity>(db, id, lock).await?;
+async fn fetch(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    lock: bool,
+    include_deleted: bool,
+) -> Result<Activity, RepoError> {
+    let row = super::row_in::<Entity>(db, id, lock, include_deleted).await?;
     assemble(db, vec![row])
         .await?
         .pop()
@@ -206,6 +218,9 @@ pub async fn list(
         sort_column,
     )?;
     let mut select = Entity::find();
+    if p.include_deleted != Some(true) {
+        select = select.filter(super::live::<Entity>());
+    }
     if let Some(project) = p.project_id {
         select = select.filter(Column::ProjectId.eq(project));
     }
@@ -285,12 +300,8 @@ pub async fn list_for_project(
     project_id: Uuid,
     p: &ActivityListParams,
 ) -> Result<Page<Activity>, RepoError> {
-    if existing::<projects::Entity>(db, projects::Column::Id, &[project_id])
-        .await?
-        .is_empty()
-    {
-        return Err(RepoError::NotFound);
-    }
+    super::row_in::<projects::Entity>(db, project_id, false, p.include_deleted == Some(true))
+        .await?;
     let p = ActivityListParams {
         project_id: Some(project_id),
         ..p.clone()
@@ -303,7 +314,7 @@ pub async fn list_for_project(
 async fn check_input(db: &impl ConnectionTrait, input: &ActivityInput) -> Result<(), RepoError> {
     let mut errors = Vec::new();
     let project = [("project_id".to_owned(), input.project_id)];
-    let found = existing::<projects::Entity>(db, projects::Column::Id, &[input.project_id]).await?;
+    let found = existing::<projects::Entity>(db, &[input.project_id]).await?;
     errors.extend(dangling(&project, &found, "project"));
     if let Some(code) = &input.outcome_code
         && found.contains(&input.project_id)
@@ -325,7 +336,7 @@ async fn check_input(db: &impl ConnectionTrait, input: &ActivityInput) -> Result
         }
     }
     if let Some(dialogue) = input.dialogue_id {
-        let found = existing::<dialogues::Entity>(db, dialogues::Column::Id, &[dialogue]).await?;
+        let found = existing::<dialogues::Entity>(db, &[dialogue]).await?;
         errors.extend(dangling(
             &[("dialogue_id".to_owned(), dialogue)],
             &found,
@@ -344,7 +355,7 @@ async fn check_input(db: &impl ConnectionTrait, input: &ActivityInput) -> Result
         })
         .collect();
     let ids: Vec<Uuid> = orgs.iter().map(|(_, id)| *id).collect();
-    let found = existing::<organisations::Entity>(db, organisations::Column::Id, &ids).await?;
+    let found = existing::<organisations::Entity>(db, &ids).await?;
     errors.extend(dangling(&orgs, &found, "organisation"));
     if errors.is_empty() {
         Ok(())
@@ -453,7 +464,7 @@ fn columns(input: &ActivityInput) -> Result<activities::ActiveModel, RepoError> 
 /// Creates an activity and its children. Call inside a transaction.
 pub async fn create(
     db: &impl ConnectionTrait,
-    actor: Option<&Actor>,
+    actor: &Actor,
     input: &ActivityInput,
 ) -> Result<Activity, RepoError> {
     check_input(db, input).await?;
@@ -463,14 +474,16 @@ pub async fn create(
         id: Set(id),
         created_at: Set(at),
         updated_at: Set(at),
-        created_by: Set(actor.map(|a| a.user_id)),
-        updated_by: Set(actor.map(|a| a.user_id)),
+        created_by: Set(actor.user_id()),
+        updated_by: Set(actor.user_id()),
         version: Set(1),
         ..columns(input)?
     };
     Entity::insert(row).exec_without_returning(db).await?;
     write_children(db, id, input).await?;
-    get(db, id).await
+    let record = get(db, id).await?;
+    audit::created(db, actor, &record).await?;
+    Ok(record)
 }
 
 /// Replaces every field and child of an activity (PUT, and PATCH after merging).
@@ -481,14 +494,14 @@ pub async fn replace(
     input: &ActivityInput,
     expected_version: Option<i32>,
 ) -> Result<Activity, RepoError> {
-    let current = super::row::<Entity>(db, id, true).await?;
+    let current = fetch(db, id, true, false).await?;
     check_version(expected_version, current.version)?;
     check_input(db, input).await?;
     super::update_versioned::<Entity>(
         db,
         activities::ActiveModel {
             updated_at: Set(now()),
-            updated_by: Set(Some(actor.user_id)),
+            updated_by: Set(actor.user_id()),
             version: Set(current.version + 1),
             ..columns(input)?
         },
@@ -499,17 +512,53 @@ pub async fn replace(
     .await?;
     delete_children(db, id).await?;
     write_children(db, id, input).await?;
-    get(db, id).await
+    let record = get(db, id).await?;
+    audit::updated(db, actor, &current, &record).await?;
+    Ok(record)
 }
 
 /// Nothing references an activity: it goes with its children.
 pub async fn delete(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<(), RepoError> {
     let current = super::row::<Entity>(db, id, true).await?;
     check_version(expected_version, current.version)?;
+    super::set_deleted::<Entity>(db, actor, id, current.version, true).await?;
+    audit::whole(db, actor, AuditAction::Delete, &get_any(db, id).await?).await
+}
+
+/// Brings a deleted activity back; 409 if its project, outcome, dialogue or an organisation it names is gone.
+pub async fn restore(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<Activity, RepoError> {
+    let current = fetch(db, id, true, true).await?;
+    if current.deleted_at.is_none() {
+        return Err(super::not_deleted());
+    }
+    check_version(expected_version, current.version)?;
+    check_input(db, &ActivityInput::from(&current))
+        .await
+        .map_err(super::restore_blocked)?;
+    super::set_deleted::<Entity>(db, actor, id, current.version, false).await?;
+    let record = get(db, id).await?;
+    audit::whole(db, actor, AuditAction::Restore, &record).await?;
+    Ok(record)
+}
+
+/// Removes a deleted activity for good.
+pub(crate) async fn purge(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(), RepoError> {
+    let record = get_any(db, id).await?;
+    audit::whole(db, actor, AuditAction::Purge, &record).await?;
     delete_children(db, id).await?;
     Entity::delete_by_id(id).exec(db).await?;
     Ok(())
@@ -535,6 +584,7 @@ pub(crate) async fn with_organisation(
         .from(activity_organisations::Entity)
         .and_where(activity_organisations::Column::OrganisationId.eq(id))
         .to_owned();
+    // `referencing` keeps only live activities.
     referencing(db, Condition::all().add(Column::Id.in_subquery(sub)), limit).await
 }
 

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use rihla_domain::delegation::DELEGATION_SORT_KEYS;
 use rihla_domain::{
-    Delegation, DelegationInput, DelegationListParams, DelegationSortKey, DelegationStatus,
-    MeetingSummary, Member, Page, Preparation, Reference, Sort,
+    AuditAction, Delegation, DelegationInput, DelegationListParams, DelegationSortKey,
+    DelegationStatus, MeetingSummary, Member, Page, Preparation, Reference, Sort,
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
@@ -15,7 +15,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{dangling, existing, from_json, parse_enum, to_json};
+use super::{audit, dangling, existing, from_json, parse_enum, to_json};
 use crate::entities::{
     delegation_members, delegations, dialogue_meetings, organisations, projects,
 };
@@ -77,6 +77,8 @@ fn to_domain(
         created_by: m.created_by,
         updated_by: m.updated_by,
         version: m.version,
+        deleted_at: m.deleted_at,
+        deleted_by: m.deleted_by,
     })
 }
 
@@ -102,17 +104,27 @@ async fn assemble(
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Delegation, RepoError> {
-    fetch(db, id, false).await
+    fetch(db, id, false, false).await
+}
+
+/// A delegation even if it is deleted (admins' `include_deleted`).
+pub async fn get_any(db: &impl ConnectionTrait, id: Uuid) -> Result<Delegation, RepoError> {
+    fetch(db, id, false, true).await
 }
 
 /// Reads the record for a PATCH, locked so the merge and the write see the same
 /// version.
 pub async fn get_for_update(db: &impl ConnectionTrait, id: Uuid) -> Result<Delegation, RepoError> {
-    fetch(db, id, true).await
+    fetch(db, id, true, false).await
 }
 
-async fn fetch(db: &impl ConnectionTrait, id: Uuid, lock: bool) -> Result<Delegation, RepoError> {
-    let row = super::row::<Entity>(db, id, lock).await?;
+async fn fetch(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    lock: bool,
+    include_deleted: bool,
+) -> Result<Delegation, RepoError> {
+    let row = super::row_in::<Entity>(db, id, lock, include_deleted).await?;
     assemble(db, vec![row])
         .await?
         .pop()
@@ -149,6 +161,9 @@ pub async fn list(
         sort_column,
     )?;
     let mut select = Entity::find();
+    if p.include_deleted != Some(true) {
+        select = select.filter(super::live::<Entity>());
+    }
     if let Some(meeting) = p.meeting_id {
         select = select.filter(Column::MeetingId.eq(meeting));
     }
@@ -207,7 +222,13 @@ pub async fn list_for_meeting(
     meeting_id: Uuid,
     p: &DelegationListParams,
 ) -> Result<Page<Delegation>, RepoError> {
-    super::meetings::ensure_in_dialogue(db, dialogue_id, meeting_id).await?;
+    super::meetings::ensure_in_dialogue(
+        db,
+        dialogue_id,
+        meeting_id,
+        p.include_deleted == Some(true),
+    )
+    .await?;
     let p = DelegationListParams {
         meeting_id: Some(meeting_id),
         dialogue_id: None,
@@ -220,15 +241,10 @@ pub async fn list_for_meeting(
 async fn check_input(db: &impl ConnectionTrait, input: &DelegationInput) -> Result<(), RepoError> {
     let mut errors = Vec::new();
     let meeting = [("meeting_id".to_owned(), input.meeting_id)];
-    let found = existing::<dialogue_meetings::Entity>(
-        db,
-        dialogue_meetings::Column::Id,
-        &[input.meeting_id],
-    )
-    .await?;
+    let found = existing::<dialogue_meetings::Entity>(db, &[input.meeting_id]).await?;
     errors.extend(dangling(&meeting, &found, "meeting"));
     if let Some(project) = input.project_id {
-        let found = existing::<projects::Entity>(db, projects::Column::Id, &[project]).await?;
+        let found = existing::<projects::Entity>(db, &[project]).await?;
         errors.extend(dangling(
             &[("project_id".to_owned(), project)],
             &found,
@@ -246,7 +262,7 @@ async fn check_input(db: &impl ConnectionTrait, input: &DelegationInput) -> Resu
         }
     }
     let ids: Vec<Uuid> = orgs.iter().map(|(_, id)| *id).collect();
-    let found = existing::<organisations::Entity>(db, organisations::Column::Id, &ids).await?;
+    let found = existing::<organisations::Entity>(db, &ids).await?;
     errors.extend(dangling(&orgs, &found, "organisation"));
     if errors.is_empty() {
         Ok(())
@@ -306,7 +322,7 @@ fn columns(input: &DelegationInput) -> Result<delegations::ActiveModel, RepoErro
 /// a delegation already under way. Call inside a transaction.
 pub async fn create(
     db: &impl ConnectionTrait,
-    actor: Option<&Actor>,
+    actor: &Actor,
     input: &DelegationInput,
 ) -> Result<Delegation, RepoError> {
     check_input(db, input).await?;
@@ -316,14 +332,16 @@ pub async fn create(
         id: Set(id),
         created_at: Set(at),
         updated_at: Set(at),
-        created_by: Set(actor.map(|a| a.user_id)),
-        updated_by: Set(actor.map(|a| a.user_id)),
+        created_by: Set(actor.user_id()),
+        updated_by: Set(actor.user_id()),
         version: Set(1),
         ..columns(input)?
     };
     Entity::insert(row).exec_without_returning(db).await?;
     write_members(db, id, input).await?;
-    get(db, id).await
+    let record = get(db, id).await?;
+    audit::created(db, actor, &record).await?;
+    Ok(record)
 }
 
 /// Replaces every field (PUT, and PATCH after merging). The status may only
@@ -336,9 +354,9 @@ pub async fn replace(
     input: &DelegationInput,
     expected_version: Option<i32>,
 ) -> Result<Delegation, RepoError> {
-    let current = super::row::<Entity>(db, id, true).await?;
+    let current = fetch(db, id, true, false).await?;
     check_version(expected_version, current.version)?;
-    let from: DelegationStatus = parse_enum(&current.status, "delegations.status")?;
+    let from: DelegationStatus = current.status;
     if !from.may_become(input.status) {
         return Err(RepoError::IllegalTransition {
             from: from.as_str().to_owned(),
@@ -351,7 +369,7 @@ pub async fn replace(
         db,
         delegations::ActiveModel {
             updated_at: Set(now()),
-            updated_by: Set(Some(actor.user_id)),
+            updated_by: Set(actor.user_id()),
             version: Set(current.version + 1),
             ..columns(input)?
         },
@@ -361,22 +379,63 @@ pub async fn replace(
     )
     .await?;
     write_members(db, id, input).await?;
-    get(db, id).await
+    let record = get(db, id).await?;
+    audit::updated(db, actor, &current, &record).await?;
+    Ok(record)
 }
 
 /// Nothing references a delegation: it goes with its members.
 pub async fn delete(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<(), RepoError> {
     let current = super::row::<Entity>(db, id, true).await?;
     check_version(expected_version, current.version)?;
+    super::set_deleted::<Entity>(db, actor, id, current.version, true).await?;
+    audit::whole(db, actor, AuditAction::Delete, &get_any(db, id).await?).await
+}
+
+/// Brings a deleted delegation back; 409 if its meeting, project or an organisation it names is gone.
+pub async fn restore(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<Delegation, RepoError> {
+    let current = fetch(db, id, true, true).await?;
+    if current.deleted_at.is_none() {
+        return Err(super::not_deleted());
+    }
+    check_version(expected_version, current.version)?;
+    check_input(db, &DelegationInput::from(&current))
+        .await
+        .map_err(super::restore_blocked)?;
+    super::set_deleted::<Entity>(db, actor, id, current.version, false).await?;
+    let record = get(db, id).await?;
+    audit::whole(db, actor, AuditAction::Restore, &record).await?;
+    Ok(record)
+}
+
+/// Removes a deleted delegation for good.
+pub(crate) async fn purge(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(), RepoError> {
+    let record = get_any(db, id).await?;
+    audit::whole(db, actor, AuditAction::Purge, &record).await?;
+    delete_children(db, id).await?;
+    Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
     delegation_members::Entity::delete_many()
         .filter(delegation_members::Column::DelegationId.eq(id))
         .exec(db)
         .await?;
-    Entity::delete_by_id(id).exec(db).await?;
     Ok(())
 }
 
@@ -392,6 +451,7 @@ async fn referencing(
         .column(Column::MeetingId)
         .column(Column::CountryCode)
         .filter(cond)
+        .filter(super::live::<Entity>())
         .limit(limit)
         .into_tuple()
         .all(db)

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use rihla_domain::dialogue::DIALOGUE_SORT_KEYS;
 use rihla_domain::{
-    Dialogue, DialogueInput, DialogueListParams, DialogueSortKey, FieldError, FocalPoint, Page,
-    Reference, Sort,
+    AuditAction, Dialogue, DialogueInput, DialogueListParams, DialogueSortKey, FieldError,
+    FocalPoint, Page, Reference, Sort,
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{dangling, existing, parse_enum, referrers};
+use super::{audit, dangling, existing, parse_enum, referrers};
 use crate::entities::{dialogue_meetings, dialogue_regions, dialogues, organisations};
 use crate::error::{check_version, still_referenced, taken};
 use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
@@ -72,6 +72,8 @@ fn to_domain(m: dialogues::Model, regions: Vec<String>) -> Result<Dialogue, Repo
         created_by: m.created_by,
         updated_by: m.updated_by,
         version: m.version,
+        deleted_at: m.deleted_at,
+        deleted_by: m.deleted_by,
     })
 }
 
@@ -90,17 +92,27 @@ async fn assemble(
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Dialogue, RepoError> {
-    fetch(db, id, false).await
+    fetch(db, id, false, false).await
+}
+
+/// A dialogue even if it is deleted (admins' `include_deleted`).
+pub async fn get_any(db: &impl ConnectionTrait, id: Uuid) -> Result<Dialogue, RepoError> {
+    fetch(db, id, false, true).await
 }
 
 /// Reads the record for a PATCH, locked so the merge and the write see the same
 /// version.
 pub async fn get_for_update(db: &impl ConnectionTrait, id: Uuid) -> Result<Dialogue, RepoError> {
-    fetch(db, id, true).await
+    fetch(db, id, true, false).await
 }
 
-async fn fetch(db: &impl ConnectionTrait, id: Uuid, lock: bool) -> Result<Dialogue, RepoError> {
-    let row = super::row::<Entity>(db, id, lock).await?;
+async fn fetch(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    lock: bool,
+    include_deleted: bool,
+) -> Result<Dialogue, RepoError> {
+    let row = super::row_in::<Entity>(db, id, lock, include_deleted).await?;
     assemble(db, vec![row])
         .await?
         .pop()
@@ -137,6 +149,9 @@ pub async fn list(
         sort_column,
     )?;
     let mut select = Entity::find();
+    if p.include_deleted != Some(true) {
+        select = select.filter(super::live::<Entity>());
+    }
     if let Some(kind) = p.kind {
         select = select.filter(Column::Kind.eq(kind.as_str()));
     }
@@ -186,12 +201,14 @@ async fn check_input(
         refs.push(("focal_point.organisation_id".to_owned(), org));
     }
     let ids: Vec<Uuid> = refs.iter().map(|(_, id)| *id).collect();
-    let found = existing::<organisations::Entity>(db, organisations::Column::Id, &ids).await?;
+    let found = existing::<organisations::Entity>(db, &ids).await?;
     let errors: Vec<FieldError> = dangling(&refs, &found, "organisation");
     if !errors.is_empty() {
         return Err(RepoError::Invalid(errors));
     }
-    let mut same_name = Entity::find().filter(Column::Name.eq(input.name.as_str()));
+    let mut same_name = Entity::find()
+        .filter(Column::Name.eq(input.name.as_str()))
+        .filter(super::live::<Entity>());
     if let Some(id) = id {
         same_name = same_name.filter(Column::Id.ne(id));
     }
@@ -247,7 +264,7 @@ fn columns(input: &DialogueInput) -> dialogues::ActiveModel {
 
 pub async fn create(
     db: &impl ConnectionTrait,
-    actor: Option<&Actor>,
+    actor: &Actor,
     input: &DialogueInput,
 ) -> Result<Dialogue, RepoError> {
     check_input(db, None, input).await?;
@@ -257,14 +274,16 @@ pub async fn create(
         id: Set(id),
         created_at: Set(at),
         updated_at: Set(at),
-        created_by: Set(actor.map(|a| a.user_id)),
-        updated_by: Set(actor.map(|a| a.user_id)),
+        created_by: Set(actor.user_id()),
+        updated_by: Set(actor.user_id()),
         version: Set(1),
         ..columns(input)
     };
     Entity::insert(row).exec_without_returning(db).await?;
     write_regions(db, id, input).await?;
-    get(db, id).await
+    let record = get(db, id).await?;
+    audit::created(db, actor, &record).await?;
+    Ok(record)
 }
 
 pub async fn replace(
@@ -274,14 +293,14 @@ pub async fn replace(
     input: &DialogueInput,
     expected_version: Option<i32>,
 ) -> Result<Dialogue, RepoError> {
-    let current = super::row::<Entity>(db, id, true).await?;
+    let current = fetch(db, id, true, false).await?;
     check_version(expected_version, current.version)?;
     check_input(db, Some(id), input).await?;
     super::update_versioned::<Entity>(
         db,
         dialogues::ActiveModel {
             updated_at: Set(now()),
-            updated_by: Set(Some(actor.user_id)),
+            updated_by: Set(actor.user_id()),
             version: Set(current.version + 1),
             ..columns(input)
         },
@@ -291,12 +310,15 @@ pub async fn replace(
     )
     .await?;
     write_regions(db, id, input).await?;
-    get(db, id).await
+    let record = get(db, id).await?;
+    audit::updated(db, actor, &current, &record).await?;
+    Ok(record)
 }
 
 /// 409 while meetings or activities still refer to the dialogue.
 pub async fn delete(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<(), RepoError> {
@@ -327,11 +349,49 @@ pub async fn delete(
             refs,
         ));
     }
+    super::set_deleted::<Entity>(db, actor, id, current.version, true).await?;
+    audit::whole(db, actor, AuditAction::Delete, &get_any(db, id).await?).await
+}
+
+/// Brings a deleted dialogue back; 409 if its name is now another dialogue's or an organisation it names is gone.
+pub async fn restore(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<Dialogue, RepoError> {
+    let current = fetch(db, id, true, true).await?;
+    if current.deleted_at.is_none() {
+        return Err(super::not_deleted());
+    }
+    check_version(expected_version, current.version)?;
+    check_input(db, Some(id), &DialogueInput::from(&current))
+        .await
+        .map_err(super::restore_blocked)?;
+    super::set_deleted::<Entity>(db, actor, id, current.version, false).await?;
+    let record = get(db, id).await?;
+    audit::whole(db, actor, AuditAction::Restore, &record).await?;
+    Ok(record)
+}
+
+/// Removes a deleted dialogue for good.
+pub(crate) async fn purge(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(), RepoError> {
+    let record = get_any(db, id).await?;
+    audit::whole(db, actor, AuditAction::Purge, &record).await?;
+    delete_children(db, id).await?;
+    Entity::delete_by_id(id).exec(db).await?;
+    Ok(())
+}
+
+async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
     dialogue_regions::Entity::delete_many()
         .filter(dialogue_regions::Column::DialogueId.eq(id))
         .exec(db)
         .await?;
-    Entity::delete_by_id(id).exec(db).await?;
     Ok(())
 }
 

@@ -6,14 +6,15 @@ use std::collections::HashMap;
 
 use rihla_domain::dialogue::MEETING_SORT_KEYS;
 use rihla_domain::{
-    Meeting, MeetingInput, MeetingListParams, MeetingSortKey, MeetingSummary, Page, Sort,
+    AuditAction, Meeting, MeetingInput, MeetingListParams, MeetingSortKey, MeetingSummary, Page,
+    Sort,
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
 };
 use uuid::Uuid;
 
-use super::{parse_enum, text_search};
+use super::{audit, parse_enum, text_search};
 use crate::entities::dialogue_meetings;
 use crate::error::{check_version, still_referenced};
 use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
@@ -42,6 +43,8 @@ fn to_domain(m: dialogue_meetings::Model) -> Result<Meeting, RepoError> {
         created_by: m.created_by,
         updated_by: m.updated_by,
         version: m.version,
+        deleted_at: m.deleted_at,
+        deleted_by: m.deleted_by,
     })
 }
 
@@ -50,8 +53,12 @@ async fn find(
     dialogue_id: Uuid,
     id: Uuid,
     lock: bool,
+    include_deleted: bool,
 ) -> Result<dialogue_meetings::Model, RepoError> {
     let mut q = Entity::find_by_id(id).filter(Column::DialogueId.eq(dialogue_id));
+    if !include_deleted {
+        q = q.filter(super::live::<Entity>());
+    }
     if lock {
         q = q.lock_exclusive();
     }
@@ -63,7 +70,16 @@ pub async fn get(
     dialogue_id: Uuid,
     id: Uuid,
 ) -> Result<Meeting, RepoError> {
-    to_domain(find(db, dialogue_id, id, false).await?)
+    to_domain(find(db, dialogue_id, id, false, false).await?)
+}
+
+/// A meeting even if it is deleted (admins' `include_deleted`).
+pub async fn get_any(
+    db: &impl ConnectionTrait,
+    dialogue_id: Uuid,
+    id: Uuid,
+) -> Result<Meeting, RepoError> {
+    to_domain(find(db, dialogue_id, id, false, true).await?)
 }
 
 /// Reads the record for a PATCH, locked so the merge and the write see the same
@@ -73,16 +89,20 @@ pub async fn get_for_update(
     dialogue_id: Uuid,
     id: Uuid,
 ) -> Result<Meeting, RepoError> {
-    to_domain(find(db, dialogue_id, id, true).await?)
+    to_domain(find(db, dialogue_id, id, true, false).await?)
 }
 
-/// 404 unless `id` is a meeting of `dialogue_id`.
+/// 404 unless `id` is a meeting of `dialogue_id` (a live one, unless
+/// `include_deleted`).
 pub async fn ensure_in_dialogue(
     db: &impl ConnectionTrait,
     dialogue_id: Uuid,
     id: Uuid,
+    include_deleted: bool,
 ) -> Result<(), RepoError> {
-    find(db, dialogue_id, id, false).await.map(|_| ())
+    find(db, dialogue_id, id, false, include_deleted)
+        .await
+        .map(|_| ())
 }
 
 fn sort_column(key: MeetingSortKey) -> SortColumn<Column> {
@@ -117,6 +137,9 @@ pub async fn list(
         sort_column,
     )?;
     let mut select = Entity::find();
+    if p.include_deleted != Some(true) {
+        select = select.filter(super::live::<Entity>());
+    }
     if let Some(dialogue) = p.dialogue_id {
         select = select.filter(Column::DialogueId.eq(dialogue));
     }
@@ -160,15 +183,13 @@ pub async fn list_for_dialogue(
     dialogue_id: Uuid,
     p: &MeetingListParams,
 ) -> Result<Page<Meeting>, RepoError> {
-    let found = super::existing::<crate::entities::dialogues::Entity>(
+    super::row_in::<crate::entities::dialogues::Entity>(
         db,
-        crate::entities::dialogues::Column::Id,
-        &[dialogue_id],
+        dialogue_id,
+        false,
+        p.include_deleted == Some(true),
     )
     .await?;
-    if found.is_empty() {
-        return Err(RepoError::NotFound);
-    }
     let p = MeetingListParams {
         dialogue_id: Some(dialogue_id),
         ..p.clone()
@@ -193,7 +214,7 @@ fn columns(input: &MeetingInput) -> dialogue_meetings::ActiveModel {
 /// Creates a meeting of `dialogue_id` (404 when that dialogue does not exist).
 pub async fn create(
     db: &impl ConnectionTrait,
-    actor: Option<&Actor>,
+    actor: &Actor,
     dialogue_id: Uuid,
     input: &MeetingInput,
 ) -> Result<Meeting, RepoError> {
@@ -205,12 +226,14 @@ pub async fn create(
         dialogue_id: Set(dialogue_id),
         created_at: Set(at),
         updated_at: Set(at),
-        created_by: Set(actor.map(|a| a.user_id)),
-        updated_by: Set(actor.map(|a| a.user_id)),
+        created_by: Set(actor.user_id()),
+        updated_by: Set(actor.user_id()),
         version: Set(1),
         ..columns(input)
     };
-    to_domain(Entity::insert(row).exec_with_returning(db).await?)
+    let record = to_domain(Entity::insert(row).exec_with_returning(db).await?)?;
+    audit::created(db, actor, &record).await?;
+    Ok(record)
 }
 
 pub async fn replace(
@@ -221,13 +244,13 @@ pub async fn replace(
     input: &MeetingInput,
     expected_version: Option<i32>,
 ) -> Result<Meeting, RepoError> {
-    let current = find(db, dialogue_id, id, true).await?;
+    let current = to_domain(find(db, dialogue_id, id, true, false).await?)?;
     check_version(expected_version, current.version)?;
     super::update_versioned::<Entity>(
         db,
         dialogue_meetings::ActiveModel {
             updated_at: Set(now()),
-            updated_by: Set(Some(actor.user_id)),
+            updated_by: Set(actor.user_id()),
             version: Set(current.version + 1),
             ..columns(input)
         },
@@ -236,17 +259,20 @@ pub async fn replace(
         current.version,
     )
     .await?;
-    get(db, dialogue_id, id).await
+    let record = get(db, dialogue_id, id).await?;
+    audit::updated(db, actor, &current, &record).await?;
+    Ok(record)
 }
 
 /// 409 while delegations still go to the meeting.
 pub async fn delete(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     dialogue_id: Uuid,
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<(), RepoError> {
-    let current = find(db, dialogue_id, id, true).await?;
+    let current = find(db, dialogue_id, id, true, false).await?;
     check_version(expected_version, current.version)?;
     let refs = super::delegations::to_meeting(db, id, 20).await?;
     if !refs.is_empty() {
@@ -255,6 +281,50 @@ pub async fn delete(
             refs,
         ));
     }
+    super::set_deleted::<Entity>(db, actor, id, current.version, true).await?;
+    let record = get_any(db, dialogue_id, id).await?;
+    audit::whole(db, actor, AuditAction::Delete, &record).await
+}
+
+/// Brings a deleted meeting back; 409 if its dialogue is gone.
+pub async fn restore(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    dialogue_id: Uuid,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<Meeting, RepoError> {
+    let current = find(db, dialogue_id, id, true, true).await?;
+    if current.deleted_at.is_none() {
+        return Err(super::not_deleted());
+    }
+    check_version(expected_version, current.version)?;
+    if super::existing::<crate::entities::dialogues::Entity>(db, &[dialogue_id])
+        .await?
+        .is_empty()
+    {
+        return Err(super::restore_blocked(RepoError::Invalid(vec![
+            rihla_domain::FieldError::new(
+                "dialogue_id",
+                "not_found",
+                format!("dialogue {dialogue_id} is deleted"),
+            ),
+        ])));
+    }
+    super::set_deleted::<Entity>(db, actor, id, current.version, false).await?;
+    let record = get(db, dialogue_id, id).await?;
+    audit::whole(db, actor, AuditAction::Restore, &record).await?;
+    Ok(record)
+}
+
+/// Removes a deleted meeting for good.
+pub(crate) async fn purge(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(), RepoError> {
+    let row = super::row_in::<Entity>(db, id, false, true).await?;
+    audit::whole(db, actor, AuditAction::Purge, &to_domain(row)?).await?;
     Entity::delete_by_id(id).exec(db).await?;
     Ok(())
 }

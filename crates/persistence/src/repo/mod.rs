@@ -2,12 +2,14 @@
 //! function takes `&impl ConnectionTrait` so the caller decides the transaction.
 
 pub mod activities;
+pub mod audit;
 pub mod delegations;
 pub mod dialogues;
 pub mod idempotency;
 pub mod meetings;
 pub mod organisations;
 pub mod projects;
+pub mod purge;
 pub mod refresh_tokens;
 pub mod users;
 
@@ -20,8 +22,8 @@ use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-use crate::RepoError;
 use crate::paging::like_pattern;
+use crate::{Actor, RepoError, now};
 
 /// Reads an enum column; a value no variant matches means the row was edited
 /// outside the service.
@@ -57,25 +59,6 @@ where
     }
 }
 
-/// Which of `ids` exist in `column` of `E`, in one query.
-pub(crate) async fn existing<E: EntityTrait>(
-    db: &impl ConnectionTrait,
-    column: E::Column,
-    ids: &[Uuid],
-) -> Result<HashSet<Uuid>, RepoError> {
-    if ids.is_empty() {
-        return Ok(HashSet::new());
-    }
-    let found: Vec<Uuid> = E::find()
-        .select_only()
-        .column(column)
-        .filter(column.is_in(ids.iter().copied()))
-        .into_tuple()
-        .all(db)
-        .await?;
-    Ok(found.into_iter().collect())
-}
-
 /// 422 entries for each `(field, id)` whose id is not in `found`.
 pub(crate) fn dangling(
     refs: &[(String, Uuid)],
@@ -94,8 +77,9 @@ pub(crate) fn dangling(
         .collect()
 }
 
-/// Up to `limit` rows of `E` matching `cond`, as references labelled by `label`.
-pub(crate) async fn referrers<E: EntityTrait>(
+/// Up to `limit` live rows of `E` matching `cond`, as references labelled by
+/// `label`. Deleted records never block a delete.
+pub(crate) async fn referrers<E: SoftDelete>(
     db: &impl ConnectionTrait,
     cond: Condition,
     (id, label): (E::Column, E::Column),
@@ -107,6 +91,7 @@ pub(crate) async fn referrers<E: EntityTrait>(
         .column(id)
         .column(label)
         .filter(cond)
+        .filter(live::<E>())
         .limit(limit)
         .into_tuple()
         .all(db)
@@ -176,9 +161,9 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
     serde_json::from_str(raw).map_err(|e| RepoError::Corrupt(format!("{column}: {e}")))
 }
 
-/// The id of the first row of `E` matching `cond`: natural-key look-ups for
-/// loaders that must not create a record twice.
-pub(crate) async fn find_id<E: EntityTrait>(
+/// The id of the first live row of `E` matching `cond`: natural-key look-ups
+/// for loaders that must not create a record twice.
+pub(crate) async fn find_id<E: SoftDelete>(
     db: &impl ConnectionTrait,
     id: E::Column,
     cond: Condition,
@@ -187,26 +172,177 @@ pub(crate) async fn find_id<E: EntityTrait>(
         .select_only()
         .column(id)
         .filter(cond)
+        .filter(live::<E>())
         .into_tuple::<Uuid>()
         .one(db)
         .await?)
 }
 
-/// One row by id. With `lock` it is held until the transaction ends (FOR UPDATE
-/// on PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the write lock), so a
-/// read-modify-write sees the version it writes over.
+/// A table whose rows are soft-deleted: `deleted_at` / `deleted_by` mark a
+/// deleted record, and every read, reference check and uniqueness rule looks
+/// only at live rows unless it says otherwise.
+pub(crate) trait SoftDelete: EntityTrait {
+    const ID: Self::Column;
+    const DELETED_AT: Self::Column;
+    const DELETED_BY: Self::Column;
+    const VERSION: Self::Column;
+    const UPDATED_AT: Self::Column;
+    const UPDATED_BY: Self::Column;
+}
+
+macro_rules! soft_delete {
+    ($($table:ident),+) => {$(
+        impl SoftDelete for crate::entities::$table::Entity {
+            const ID: Self::Column = crate::entities::$table::Column::Id;
+            const DELETED_AT: Self::Column = crate::entities::$table::Column::DeletedAt;
+            const DELETED_BY: Self::Column = crate::entities::$table::Column::DeletedBy;
+            const VERSION: Self::Column = crate::entities::$table::Column::Version;
+            const UPDATED_AT: Self::Column = crate::entities::$table::Column::UpdatedAt;
+            const UPDATED_BY: Self::Column = crate::entities::$table::Column::UpdatedBy;
+        }
+    )+};
+}
+soft_delete!(
+    users,
+    organisations,
+    projects,
+    activities,
+    dialogues,
+    dialogue_meetings,
+    delegations
+);
+
+/// Live rows only.
+pub(crate) fn live<E: SoftDelete>() -> Condition {
+    Condition::all().add(E::DELETED_AT.is_null())
+}
+
+/// `SELECT id FROM <E> WHERE deleted_at IS NULL`: for child tables, whose rows
+/// count only while their parent is live.
+pub(crate) fn live_ids<E: SoftDelete>() -> sea_orm::sea_query::SelectStatement {
+    sea_orm::sea_query::Query::select()
+        .column(E::ID)
+        .from(E::default())
+        .and_where(E::DELETED_AT.is_null())
+        .to_owned()
+}
+
+/// Which of `ids` are live rows of `E`, in one query. The rows found are
+/// locked in share mode until the transaction ends (PostgreSQL), so a
+/// concurrent delete of a record this write is about to point at waits for it
+/// and then sees the new reference, instead of both passing their checks.
+pub(crate) async fn existing<E: SoftDelete>(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<HashSet<Uuid>, RepoError> {
+    if ids.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let found: Vec<Uuid> = E::find()
+        .select_only()
+        .column(E::ID)
+        .filter(E::ID.is_in(ids.iter().copied()))
+        .filter(live::<E>())
+        .lock_shared()
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(found.into_iter().collect())
+}
+
+/// One live row by id. With `lock` it is held until the transaction ends (FOR
+/// UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the write
+/// lock), so a read-modify-write sees the version it writes over.
 pub(crate) async fn row<E>(
     db: &impl ConnectionTrait,
     id: Uuid,
     lock: bool,
 ) -> Result<E::Model, RepoError>
 where
-    E: EntityTrait,
+    E: SoftDelete,
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
+{
+    row_in::<E>(db, id, lock, false).await
+}
+
+/// One row by id, deleted or not when `include_deleted`.
+pub(crate) async fn row_in<E>(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    lock: bool,
+    include_deleted: bool,
+) -> Result<E::Model, RepoError>
+where
+    E: SoftDelete,
     <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
 {
     let mut q = E::find_by_id(id);
+    if !include_deleted {
+        q = q.filter(live::<E>());
+    }
     if lock {
         q = q.lock_exclusive();
     }
     q.one(db).await?.ok_or(RepoError::NotFound)
+}
+
+/// Marks a record deleted (or live again), as one more version of it. The
+/// caller has locked the row and checked `version`; the guard makes a
+/// concurrent writer's change impossible to lose anyway.
+pub(crate) async fn set_deleted<E: SoftDelete>(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    version: i32,
+    deleted: bool,
+) -> Result<(), RepoError> {
+    let at = now();
+    let result = E::update_many()
+        .col_expr(E::DELETED_AT, Expr::val(deleted.then_some(at)))
+        .col_expr(
+            E::DELETED_BY,
+            Expr::val(if deleted { actor.user_id() } else { None }),
+        )
+        .col_expr(E::VERSION, Expr::val(version + 1))
+        .col_expr(E::UPDATED_AT, Expr::val(at))
+        .col_expr(E::UPDATED_BY, Expr::val(actor.user_id()))
+        .filter(E::ID.eq(id))
+        .filter(E::VERSION.eq(version))
+        .exec(db)
+        .await?;
+    if result.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(RepoError::VersionMismatch { current: version })
+    }
+}
+
+/// 409 for a restore of a record that is not deleted.
+pub(crate) fn not_deleted() -> RepoError {
+    RepoError::Conflict {
+        message: "this record is not deleted; there is nothing to restore".into(),
+        errors: vec![],
+        references: vec![],
+    }
+}
+
+/// A restore re-runs the record's create-time rules. What would be a 422 for
+/// a new record (a reference to a record that is gone) is a 409 here: the
+/// request was fine, the state of the other records is what blocks it.
+pub(crate) fn restore_blocked(e: RepoError) -> RepoError {
+    match e {
+        RepoError::Invalid(errors) => RepoError::Conflict {
+            message: format!(
+                "the record cannot be restored: {}",
+                errors
+                    .iter()
+                    .map(|e| e.message.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            errors,
+            references: vec![],
+        },
+        other => other,
+    }
 }

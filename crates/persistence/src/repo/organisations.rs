@@ -4,8 +4,8 @@ use std::collections::HashSet;
 
 use rihla_domain::organisation::ORGANISATION_SORT_KEYS;
 use rihla_domain::{
-    FieldError, Organisation, OrganisationInput, OrganisationListParams, OrganisationSortKey, Page,
-    Reference, Sort,
+    AuditAction, FieldError, Organisation, OrganisationInput, OrganisationListParams,
+    OrganisationSortKey, Page, Reference, Sort,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::parse_enum;
+use super::{audit, parse_enum};
 use crate::entities::{organisations, project_participants, projects};
 use crate::error::{check_version, still_referenced, taken};
 use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
@@ -35,11 +35,18 @@ fn to_domain(m: organisations::Model) -> Result<Organisation, RepoError> {
         created_by: m.created_by,
         updated_by: m.updated_by,
         version: m.version,
+        deleted_at: m.deleted_at,
+        deleted_by: m.deleted_by,
     })
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Organisation, RepoError> {
     to_domain(super::row::<Entity>(db, id, false).await?)
+}
+
+/// An organisation even if it is deleted (admins' `include_deleted`).
+pub async fn get_any(db: &impl ConnectionTrait, id: Uuid) -> Result<Organisation, RepoError> {
+    to_domain(super::row_in::<Entity>(db, id, false, true).await?)
 }
 
 fn sort_column(key: OrganisationSortKey) -> SortColumn<Column> {
@@ -73,6 +80,9 @@ pub async fn list(
         sort_column,
     )?;
     let mut select = Entity::find();
+    if p.include_deleted != Some(true) {
+        select = select.filter(super::live::<Entity>());
+    }
     if let Some(kind) = p.kind {
         select = select.filter(Column::Kind.eq(kind.as_str()));
     }
@@ -118,7 +128,7 @@ pub async fn existing_ids(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<HashSet<Uuid>, RepoError> {
-    super::existing::<Entity>(db, Column::Id, ids).await
+    super::existing::<Entity>(db, ids).await
 }
 
 async fn check_input(
@@ -154,7 +164,9 @@ async fn check_input(
             }
         }
     }
-    let mut same_name = Entity::find().filter(Column::Name.eq(input.name.as_str()));
+    let mut same_name = Entity::find()
+        .filter(Column::Name.eq(input.name.as_str()))
+        .filter(super::live::<Entity>());
     if let Some(id) = id {
         same_name = same_name.filter(Column::Id.ne(id));
     }
@@ -179,7 +191,7 @@ fn columns(input: &OrganisationInput) -> organisations::ActiveModel {
 
 pub async fn create(
     db: &impl ConnectionTrait,
-    actor: Option<&Actor>,
+    actor: &Actor,
     input: &OrganisationInput,
 ) -> Result<Organisation, RepoError> {
     check_input(db, None, input).await?;
@@ -188,13 +200,14 @@ pub async fn create(
         id: Set(Uuid::now_v7()),
         created_at: Set(at),
         updated_at: Set(at),
-        created_by: Set(actor.map(|a| a.user_id)),
-        updated_by: Set(actor.map(|a| a.user_id)),
+        created_by: Set(actor.user_id()),
+        updated_by: Set(actor.user_id()),
         version: Set(1),
         ..columns(input)
     };
-    let model = Entity::insert(row).exec_with_returning(db).await?;
-    to_domain(model)
+    let record = to_domain(Entity::insert(row).exec_with_returning(db).await?)?;
+    audit::created(db, actor, &record).await?;
+    Ok(record)
 }
 
 /// Reads the record for a PATCH: locked, so the merge and the write see the same
@@ -213,14 +226,14 @@ pub async fn replace(
     input: &OrganisationInput,
     expected_version: Option<i32>,
 ) -> Result<Organisation, RepoError> {
-    let current = super::row::<Entity>(db, id, true).await?;
+    let current = to_domain(super::row::<Entity>(db, id, true).await?)?;
     check_version(expected_version, current.version)?;
     check_input(db, Some(id), input).await?;
     super::update_versioned::<Entity>(
         db,
         organisations::ActiveModel {
             updated_at: Set(now()),
-            updated_by: Set(Some(actor.user_id)),
+            updated_by: Set(actor.user_id()),
             version: Set(current.version + 1),
             ..columns(input)
         },
@@ -229,7 +242,9 @@ pub async fn replace(
         current.version,
     )
     .await?;
-    get(db, id).await
+    let record = get(db, id).await?;
+    audit::updated(db, actor, &current, &record).await?;
+    Ok(record)
 }
 
 /// Records that point at organisation `id`, at most `limit` of each kind.
@@ -243,6 +258,10 @@ pub async fn references(
         .column(project_participants::Column::ProjectId)
         .distinct()
         .filter(project_participants::Column::OrganisationId.eq(id))
+        .filter(
+            project_participants::Column::ProjectId
+                .in_subquery(super::live_ids::<projects::Entity>()),
+        )
         .limit(limit)
         .into_tuple()
         .all(db)
@@ -268,6 +287,7 @@ pub async fn references(
         .column(Column::Id)
         .column(Column::Name)
         .filter(Column::ParentId.eq(id))
+        .filter(super::live::<Entity>())
         .limit(limit)
         .into_tuple()
         .all(db)
@@ -285,6 +305,7 @@ pub async fn references(
 
 pub async fn delete(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<(), RepoError> {
@@ -297,6 +318,40 @@ pub async fn delete(
             refs,
         ));
     }
+    super::set_deleted::<Entity>(db, actor, id, current.version, true).await?;
+    audit::whole(db, actor, AuditAction::Delete, &get_any(db, id).await?).await
+}
+
+/// Brings a deleted organisation back; 409 if its name is now another's or its
+/// parent is gone.
+pub async fn restore(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<Organisation, RepoError> {
+    let current = to_domain(super::row_in::<Entity>(db, id, true, true).await?)?;
+    if current.deleted_at.is_none() {
+        return Err(super::not_deleted());
+    }
+    check_version(expected_version, current.version)?;
+    check_input(db, Some(id), &OrganisationInput::from(&current))
+        .await
+        .map_err(super::restore_blocked)?;
+    super::set_deleted::<Entity>(db, actor, id, current.version, false).await?;
+    let record = get(db, id).await?;
+    audit::whole(db, actor, AuditAction::Restore, &record).await?;
+    Ok(record)
+}
+
+/// Removes a deleted organisation for good.
+pub(crate) async fn purge(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(), RepoError> {
+    let record = get_any(db, id).await?;
+    audit::whole(db, actor, AuditAction::Purge, &record).await?;
     Entity::delete_by_id(id).exec(db).await?;
     Ok(())
 }

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use rihla_domain::project::PROJECT_SORT_KEYS;
 use rihla_domain::{
-    Budget, FieldError, Outcome, Page, ParticipatingOrganisation, Project, ProjectInput,
-    ProjectListParams, ProjectSortKey, Sort,
+    AuditAction, Budget, FieldError, Outcome, Page, ParticipatingOrganisation, Project,
+    ProjectInput, ProjectListParams, ProjectSortKey, Sort,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
@@ -15,7 +15,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{organisations, parse_enum};
+use super::{audit, organisations, parse_enum};
 use crate::entities::{project_outcomes, project_participants, project_tags, projects};
 use crate::error::{check_version, still_referenced, taken};
 use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
@@ -122,6 +122,8 @@ fn to_domain(m: projects::Model, c: Children) -> Result<Project, RepoError> {
         created_by: m.created_by,
         updated_by: m.updated_by,
         version: m.version,
+        deleted_at: m.deleted_at,
+        deleted_by: m.deleted_by,
     })
 }
 
@@ -140,17 +142,27 @@ async fn assemble(
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Project, RepoError> {
-    fetch(db, id, false).await
+    fetch(db, id, false, false).await
+}
+
+/// A project even if it is deleted (admins' `include_deleted`).
+pub async fn get_any(db: &impl ConnectionTrait, id: Uuid) -> Result<Project, RepoError> {
+    fetch(db, id, false, true).await
 }
 
 /// Reads the record for a PATCH, locked so the merge and the write see the same
 /// version.
 pub async fn get_for_update(db: &impl ConnectionTrait, id: Uuid) -> Result<Project, RepoError> {
-    fetch(db, id, true).await
+    fetch(db, id, true, false).await
 }
 
-async fn fetch(db: &impl ConnectionTrait, id: Uuid, lock: bool) -> Result<Project, RepoError> {
-    let row = super::row::<Entity>(db, id, lock).await?;
+async fn fetch(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    lock: bool,
+    include_deleted: bool,
+) -> Result<Project, RepoError> {
+    let row = super::row_in::<Entity>(db, id, lock, include_deleted).await?;
     assemble(db, vec![row])
         .await?
         .pop()
@@ -199,6 +211,9 @@ pub async fn list(
         sort_column,
     )?;
     let mut select = Entity::find();
+    if p.include_deleted != Some(true) {
+        select = select.filter(super::live::<Entity>());
+    }
     if let Some(status) = p.status {
         select = select.filter(Column::Status.eq(status.as_str()));
     }
@@ -285,7 +300,7 @@ async fn check_input(
         return Err(RepoError::Invalid(missing));
     }
     let others = |c: Condition| {
-        let mut s = Entity::find().filter(c);
+        let mut s = Entity::find().filter(c).filter(super::live::<Entity>());
         if let Some(id) = id {
             s = s.filter(Column::Id.ne(id));
         }
@@ -408,7 +423,7 @@ fn columns(input: &ProjectInput) -> projects::ActiveModel {
 /// part-way must leave nothing behind.
 pub async fn create(
     db: &impl ConnectionTrait,
-    actor: Option<&Actor>,
+    actor: &Actor,
     input: &ProjectInput,
 ) -> Result<Project, RepoError> {
     check_input(db, None, input).await?;
@@ -418,14 +433,16 @@ pub async fn create(
         id: Set(id),
         created_at: Set(at),
         updated_at: Set(at),
-        created_by: Set(actor.map(|a| a.user_id)),
-        updated_by: Set(actor.map(|a| a.user_id)),
+        created_by: Set(actor.user_id()),
+        updated_by: Set(actor.user_id()),
         version: Set(1),
         ..columns(input)
     };
     Entity::insert(row).exec_without_returning(db).await?;
     write_children(db, id, input).await?;
-    get(db, id).await
+    let record = get(db, id).await?;
+    audit::created(db, actor, &record).await?;
+    Ok(record)
 }
 
 /// Replaces every field and child of a project (PUT, and PATCH after merging).
@@ -436,7 +453,7 @@ pub async fn replace(
     input: &ProjectInput,
     expected_version: Option<i32>,
 ) -> Result<Project, RepoError> {
-    let current = super::row::<Entity>(db, id, true).await?;
+    let current = fetch(db, id, true, false).await?;
     check_version(expected_version, current.version)?;
     check_input(db, Some(id), input).await?;
     // An outcome its activities still name must stay.
@@ -464,7 +481,7 @@ pub async fn replace(
         db,
         projects::ActiveModel {
             updated_at: Set(now()),
-            updated_by: Set(Some(actor.user_id)),
+            updated_by: Set(actor.user_id()),
             version: Set(current.version + 1),
             ..columns(input)
         },
@@ -475,11 +492,16 @@ pub async fn replace(
     .await?;
     delete_children(db, id).await?;
     write_children(db, id, input).await?;
-    get(db, id).await
+    let record = get(db, id).await?;
+    audit::updated(db, actor, &current, &record).await?;
+    Ok(record)
 }
 
+/// Soft delete: the project disappears from reads but keeps its children, so
+/// a restore brings it back whole.
 pub async fn delete(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<(), RepoError> {
@@ -498,6 +520,40 @@ pub async fn delete(
             refs,
         ));
     }
+    super::set_deleted::<Entity>(db, actor, id, current.version, true).await?;
+    audit::whole(db, actor, AuditAction::Delete, &get_any(db, id).await?).await
+}
+
+/// Brings a deleted project back; 409 if its code is now another project's or
+/// an organisation it names is gone.
+pub async fn restore(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<Project, RepoError> {
+    let current = fetch(db, id, true, true).await?;
+    if current.deleted_at.is_none() {
+        return Err(super::not_deleted());
+    }
+    check_version(expected_version, current.version)?;
+    check_input(db, Some(id), &ProjectInput::from(&current))
+        .await
+        .map_err(super::restore_blocked)?;
+    super::set_deleted::<Entity>(db, actor, id, current.version, false).await?;
+    let record = get(db, id).await?;
+    audit::whole(db, actor, AuditAction::Restore, &record).await?;
+    Ok(record)
+}
+
+/// Removes a deleted project and its children for good.
+pub(crate) async fn purge(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(), RepoError> {
+    let record = get_any(db, id).await?;
+    audit::whole(db, actor, AuditAction::Purge, &record).await?;
     delete_children(db, id).await?;
     Entity::delete_by_id(id).exec(db).await?;
     Ok(())

@@ -1,6 +1,6 @@
 //! Users: accounts, roles, and the rule that one active admin always remains.
 
-use rihla_domain::{Page, Role, User, UserListParams, UserPatch};
+use rihla_domain::{AuditAction, Page, Role, User, UserListParams, UserPatch};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
@@ -8,7 +8,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::parse_enum;
+use super::{audit, parse_enum};
 use crate::entities::users::{self, Column, Entity};
 use crate::error::{check_version, taken};
 use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
@@ -31,6 +31,8 @@ fn to_domain(m: users::Model) -> Result<User, RepoError> {
         created_at: m.created_at,
         updated_at: m.updated_at,
         version: m.version,
+        deleted_at: m.deleted_at,
+        deleted_by: m.deleted_by,
     })
 }
 
@@ -39,16 +41,19 @@ pub fn normalise_email(email: &str) -> String {
 }
 
 pub async fn count(db: &impl ConnectionTrait) -> Result<u64, RepoError> {
-    Ok(Entity::find().count(db).await?)
+    Ok(Entity::find()
+        .filter(super::live::<Entity>())
+        .count(db)
+        .await?)
 }
 
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<User, RepoError> {
-    to_domain(
-        Entity::find_by_id(id)
-            .one(db)
-            .await?
-            .ok_or(RepoError::NotFound)?,
-    )
+    to_domain(super::row::<Entity>(db, id, false).await?)
+}
+
+/// A user even if deleted (admins' `include_deleted`).
+pub async fn get_any(db: &impl ConnectionTrait, id: Uuid) -> Result<User, RepoError> {
+    to_domain(super::row_in::<Entity>(db, id, false, true).await?)
 }
 
 pub async fn credentials_by_email(
@@ -57,6 +62,7 @@ pub async fn credentials_by_email(
 ) -> Result<Option<Credentials>, RepoError> {
     let row = Entity::find()
         .filter(Column::Email.eq(normalise_email(email)))
+        .filter(super::live::<Entity>())
         .one(db)
         .await?;
     row.map(|m| {
@@ -87,6 +93,9 @@ pub async fn list(db: &impl ConnectionTrait, p: &UserListParams) -> Result<Page<
         },
     )?;
     let mut select = Entity::find();
+    if p.include_deleted != Some(true) {
+        select = select.filter(super::live::<Entity>());
+    }
     if let Some(role) = p.role {
         select = select.filter(Column::Role.eq(role.as_str()));
     }
@@ -144,12 +153,13 @@ pub struct NewUser<'a> {
 
 pub async fn create(
     db: &impl ConnectionTrait,
-    actor: Option<&Actor>,
+    actor: &Actor,
     new: NewUser<'_>,
 ) -> Result<User, RepoError> {
     let email = normalise_email(new.email);
     if Entity::find()
         .filter(Column::Email.eq(email.as_str()))
+        .filter(super::live::<Entity>())
         .one(db)
         .await?
         .is_some()
@@ -166,13 +176,17 @@ pub async fn create(
         password_hash: Set(new.password_hash),
         created_at: Set(at),
         updated_at: Set(at),
-        created_by: Set(actor.map(|a| a.user_id)),
-        updated_by: Set(actor.map(|a| a.user_id)),
+        created_by: Set(actor.user_id()),
+        updated_by: Set(actor.user_id()),
         version: Set(1),
+        deleted_at: Set(None),
+        deleted_by: Set(None),
     })
     .exec_with_returning(db)
     .await?;
-    to_domain(model)
+    let user = to_domain(model)?;
+    audit::created(db, actor, &user).await?;
+    Ok(user)
 }
 
 /// Active admins other than `except`, with their rows locked so two admins
@@ -184,6 +198,7 @@ async fn other_active_admins(db: &impl ConnectionTrait, except: Uuid) -> Result<
         .filter(Column::Role.eq(Role::Admin.as_str()))
         .filter(Column::Active.eq(true))
         .filter(Column::Id.ne(except))
+        .filter(super::live::<Entity>())
         .lock_exclusive()
         .into_tuple()
         .all(db)
@@ -206,11 +221,8 @@ pub async fn update(
     patch: &UserPatch,
     expected_version: Option<i32>,
 ) -> Result<User, RepoError> {
-    let current = Entity::find_by_id(id)
-        .lock_exclusive()
-        .one(db)
-        .await?
-        .ok_or(RepoError::NotFound)?;
+    let current = super::row::<Entity>(db, id, true).await?;
+    let before = to_domain(current.clone())?;
     check_version(expected_version, current.version)?;
     let was_active_admin = current.active && current.role == Role::Admin.as_str();
     let stays_active_admin = patch.active.unwrap_or(current.active)
@@ -223,7 +235,7 @@ pub async fn update(
     }
     let mut row = users::ActiveModel {
         updated_at: Set(now()),
-        updated_by: Set(Some(actor.user_id)),
+        updated_by: Set(actor.user_id()),
         version: Set(current.version + 1),
         ..Default::default()
     };
@@ -241,39 +253,47 @@ pub async fn update(
         .filter(Column::Id.eq(id))
         .exec(db)
         .await?;
-    get(db, id).await
+    let after = get(db, id).await?;
+    audit::updated(db, actor, &before, &after).await?;
+    Ok(after)
 }
 
 pub async fn set_password(
     db: &impl ConnectionTrait,
-    actor: Option<&Actor>,
+    actor: &Actor,
     id: Uuid,
     password_hash: String,
 ) -> Result<(), RepoError> {
-    let result = Entity::update_many()
+    let current = super::row::<Entity>(db, id, true).await?;
+    Entity::update_many()
         .col_expr(Column::PasswordHash, Expr::val(password_hash))
         .col_expr(Column::UpdatedAt, Expr::val(now()))
-        .col_expr(Column::UpdatedBy, Expr::val(actor.map(|a| a.user_id)))
-        .col_expr(Column::Version, Expr::col(Column::Version).add(1))
+        .col_expr(Column::UpdatedBy, Expr::val(actor.user_id()))
+        .col_expr(Column::Version, Expr::val(current.version + 1))
         .filter(Column::Id.eq(id))
         .exec(db)
         .await?;
-    if result.rows_affected == 0 {
-        return Err(RepoError::NotFound);
-    }
-    Ok(())
+    // The hash itself never reaches the audit trail.
+    audit::fields(
+        db,
+        actor,
+        rihla_domain::ResourceType::User,
+        id,
+        current.version + 1,
+        vec![audit::password_changed()],
+    )
+    .await
 }
 
+/// Soft delete: the user can no longer log in and their email is free for a
+/// new account; the caller revokes their sessions in the same transaction.
 pub async fn delete(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<(), RepoError> {
-    let current = Entity::find_by_id(id)
-        .lock_exclusive()
-        .one(db)
-        .await?
-        .ok_or(RepoError::NotFound)?;
+    let current = super::row::<Entity>(db, id, true).await?;
     check_version(expected_version, current.version)?;
     if current.active
         && current.role == Role::Admin.as_str()
@@ -281,6 +301,45 @@ pub async fn delete(
     {
         return Err(last_admin());
     }
+    super::set_deleted::<Entity>(db, actor, id, current.version, true).await?;
+    audit::whole(db, actor, AuditAction::Delete, &get_any(db, id).await?).await
+}
+
+/// Brings a deleted user back; 409 if their email now belongs to another user.
+pub async fn restore(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<User, RepoError> {
+    let current = super::row_in::<Entity>(db, id, true, true).await?;
+    if current.deleted_at.is_none() {
+        return Err(super::not_deleted());
+    }
+    check_version(expected_version, current.version)?;
+    if Entity::find()
+        .filter(Column::Email.eq(current.email.as_str()))
+        .filter(super::live::<Entity>())
+        .one(db)
+        .await?
+        .is_some()
+    {
+        return Err(taken("email"));
+    }
+    super::set_deleted::<Entity>(db, actor, id, current.version, false).await?;
+    let user = get(db, id).await?;
+    audit::whole(db, actor, AuditAction::Restore, &user).await?;
+    Ok(user)
+}
+
+/// Removes a deleted user for good (their refresh tokens go with them).
+pub(crate) async fn purge(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(), RepoError> {
+    let user = get_any(db, id).await?;
+    audit::whole(db, actor, AuditAction::Purge, &user).await?;
     Entity::delete_by_id(id).exec(db).await?;
     Ok(())
 }
@@ -292,6 +351,7 @@ pub async fn access(
     id: Uuid,
 ) -> Result<Option<(Role, bool)>, RepoError> {
     let row: Option<(String, bool)> = Entity::find_by_id(id)
+        .filter(super::live::<Entity>())
         .select_only()
         .column(Column::Role)
         .column(Column::Active)

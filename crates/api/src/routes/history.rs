@@ -1,0 +1,91 @@
+//! /api/v1/audit-events (the admin's audit log), /api/v1/changes (the change
+//! feed), and the history read every resource's `/{id}/history` shares.
+
+use actix_web::get;
+use actix_web::web::{Data, Json, Query};
+use rihla_domain::{
+    AuditEvent, AuditEventListParams, ChangeFeed, ChangeListParams, HistoryParams, Page,
+    ResourceType, Role,
+};
+use rihla_persistence::repo::audit;
+use uuid::Uuid;
+
+use crate::auth::{Admin, Caller, Viewer};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// A record's events, for whoever may read the record: anyone while it is
+/// live, admins also once it is deleted or purged. 404 otherwise, as for the
+/// record itself.
+pub async fn record_history(
+    state: &AppState,
+    caller: &Caller,
+    resource: ResourceType,
+    id: Uuid,
+    params: &HistoryParams,
+) -> Result<Page<AuditEvent>, ApiError> {
+    let admin = caller.role == Role::Admin;
+    if !resource.readable_by(caller.role) || !audit::exists(&state.db, resource, id, admin).await? {
+        return Err(ApiError::NotFound("no record with this id".into()));
+    }
+    Ok(audit::history(&state.db, resource, id, params).await?)
+}
+
+/// List audit events
+///
+/// Every change to every record, newest first, with who made it (`actor_type`,
+/// `actor_id`), the request it came from, the version it produced and what
+/// changed. Filters combine with AND; `from` is inclusive, `to` exclusive.
+/// Admins only. Events older than `APP_AUDIT_RETENTION_DAYS` are removed by
+/// `rihla audit prune`.
+#[utoipa::path(
+    tag = "history",
+    params(AuditEventListParams),
+    responses((status = 200, description = "One page of events, newest first", body = Page<AuditEvent>))
+)]
+#[get("/audit-events")]
+async fn list_audit_events(
+    _: Admin,
+    state: Data<AppState>,
+    params: Query<AuditEventListParams>,
+) -> Result<Json<Page<AuditEvent>>, ApiError> {
+    Ok(Json(audit::list(&state.db, &params).await?))
+}
+
+/// Read the change feed
+///
+/// Every committed change, in commit order, exactly once: start without
+/// `after`, then pass each page's `next_cursor` back as `after`. An empty page
+/// means you are up to date; poll again with the same cursor. Two changes to
+/// one record always appear in the order of their versions. Deleted records
+/// appear as `delete` events; fetch the record (or its history) for details.
+/// Viewers and editors see every resource but users; admins see all.
+#[utoipa::path(
+    tag = "history",
+    params(ChangeListParams),
+    responses((status = 200, description = "The changes after `after`, oldest first", body = ChangeFeed))
+)]
+#[get("/changes")]
+async fn list_changes(
+    caller: Viewer,
+    state: Data<AppState>,
+    params: Query<ChangeListParams>,
+) -> Result<Json<ChangeFeed>, ApiError> {
+    if let Some(only) = params.resource_type
+        && !only.readable_by(caller.role)
+    {
+        return Err(ApiError::Forbidden(format!(
+            "changes to {only} records need the admin role"
+        )));
+    }
+    let readable: Vec<ResourceType> = ResourceType::ALL
+        .iter()
+        .copied()
+        .filter(|t| t.readable_by(caller.role))
+        .collect();
+    Ok(Json(audit::changes(&state.db, &params, &readable).await?))
+}
+
+pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
+    cfg.service(list_audit_events).service(list_changes);
+}

@@ -1,0 +1,172 @@
+//! The history of records: audit events (who changed what, from what), the
+//! change feed integrators follow, and the parameters of their lists.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::enums::string_enum;
+
+string_enum!(
+    /// The kinds of record the audit trail and the change feed cover.
+    ResourceType {
+        User => "user",
+        Organisation => "organisation",
+        Project => "project",
+        Activity => "activity",
+        Dialogue => "dialogue",
+        Meeting => "meeting",
+        Delegation => "delegation",
+    }
+);
+
+impl ResourceType {
+    /// Users are admin business; every other resource is readable by viewers.
+    pub fn readable_by(self, role: crate::Role) -> bool {
+        self != ResourceType::User || role == crate::Role::Admin
+    }
+}
+
+string_enum!(
+    /// What happened to the record. `purge` removed a deleted record for good.
+    AuditAction {
+        Create => "create",
+        Update => "update",
+        Delete => "delete",
+        Restore => "restore",
+        Purge => "purge",
+    }
+);
+
+string_enum!(
+    /// `user`: `actor_id` is the user's id. `system`: the service acting for
+    /// an operator's command, `actor_id` names it (`seed-demo`, `purge`, ...).
+    ActorType { User => "user", System => "system" }
+);
+
+/// One field an update changed. Secrets are never shown: a password change
+/// appears as the field `password` with both values `"[redacted]"`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FieldChange {
+    #[schema(example = "status")]
+    pub field: String,
+    #[schema(example = "planned")]
+    pub old: Value,
+    #[schema(example = "active")]
+    pub new: Value,
+}
+
+pub const REDACTED: &str = "[redacted]";
+
+/// One change to one record, written in the same transaction as the change.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AuditEvent {
+    pub id: Uuid,
+    pub resource_type: ResourceType,
+    pub record_id: Uuid,
+    pub action: AuditAction,
+    pub actor_type: ActorType,
+    /// A user id, or the name of a system actor.
+    #[schema(example = "0193a0c4-0000-7000-8000-000000000001")]
+    pub actor_id: String,
+    /// The request that made the change (none for commands run by an operator).
+    pub request_id: Option<String>,
+    pub occurred_at: DateTime<Utc>,
+    /// The record's version after the change.
+    #[schema(example = 2)]
+    pub version: i32,
+    /// For `update`: each changed field with its old and new value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<Vec<FieldChange>>,
+    /// For `create`, `delete`, `restore` and `purge`: the whole record as it
+    /// was after the change (before it, for `purge`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub record: Option<Value>,
+}
+
+/// One entry of the change feed: enough to know what to fetch again.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ChangeEvent {
+    /// Feed order: strictly increasing along the feed, never reused.
+    #[schema(example = 1042)]
+    pub position: i64,
+    /// The audit event's id (GET /audit-events gives its details to admins).
+    pub id: Uuid,
+    pub resource_type: ResourceType,
+    pub record_id: Uuid,
+    pub action: AuditAction,
+    #[schema(example = 2)]
+    pub version: i32,
+    pub occurred_at: DateTime<Utc>,
+}
+
+/// A page of the change feed. `next_cursor` is always present: pass it back as
+/// `after` to continue, and keep polling with it when `items` is empty.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ChangeFeed {
+    pub items: Vec<ChangeEvent>,
+    #[schema(example = "1042")]
+    pub next_cursor: String,
+}
+
+/// Paging of a record's history (newest first).
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryParams {
+    /// Page size.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Filters of the admin audit log (newest first).
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditEventListParams {
+    /// A user id, or a system actor's name (`seed-demo`, `purge`, ...).
+    pub actor: Option<String>,
+    pub resource_type: Option<ResourceType>,
+    pub record_id: Option<Uuid>,
+    pub action: Option<AuditAction>,
+    /// Events at or after this time (RFC 3339).
+    #[param(example = "2026-01-01T00:00:00Z")]
+    pub from: Option<DateTime<Utc>>,
+    /// Events before this time (RFC 3339).
+    #[param(example = "2027-01-01T00:00:00Z")]
+    pub to: Option<DateTime<Utc>>,
+    /// Page size.
+    #[param(minimum = 1, maximum = 100, default = 20)]
+    pub limit: Option<u64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Reading the change feed.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChangeListParams {
+    /// `next_cursor` of the previous page; omit it to start from the beginning.
+    #[param(example = "1042")]
+    pub after: Option<String>,
+    /// Page size.
+    #[param(minimum = 1, maximum = 1000, default = 100)]
+    pub limit: Option<u64>,
+    /// Only changes to this kind of record.
+    pub resource_type: Option<ResourceType>,
+}
+
+pub const FEED_DEFAULT_LIMIT: u64 = 100;
+pub const FEED_MAX_LIMIT: u64 = 1000;
+
+/// `include_deleted=true` on a single-record read (admins only).
+#[derive(Debug, Clone, Copy, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ReadParams {
+    /// Admins only: also find a deleted record.
+    #[param(default = false)]
+    pub include_deleted: Option<bool>,
+}

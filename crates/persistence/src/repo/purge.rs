@@ -1,0 +1,121 @@
+//! `rihla purge --older-than DAYS`: soft-deleted records removed for good.
+//!
+//! Each record goes in its own transaction with its `purge` audit event, so a
+//! run stopped half-way leaves every record either purged and recorded or
+//! untouched. Records are taken referrers first (a delegation before its
+//! meeting, an activity before its project); one that a remaining row still
+//! points at (a deleted activity too recent to purge, say) is kept, counted,
+//! and tried again on a later run.
+
+use chrono::{DateTime, Utc};
+use rihla_domain::ResourceType;
+use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use super::SoftDelete;
+use crate::entities;
+use crate::{Actor, Db, RepoError, begin_write};
+
+/// What a run did, per resource type, in the order it ran.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PurgeReport {
+    pub rows: Vec<PurgeCount>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PurgeCount {
+    pub resource: ResourceType,
+    pub purged: u64,
+    /// Deleted long enough but still referenced by a row that stays.
+    pub kept: u64,
+}
+
+impl PurgeReport {
+    pub fn purged(&self) -> u64 {
+        self.rows.iter().map(|r| r.purged).sum()
+    }
+}
+
+async fn candidates<E: SoftDelete>(db: &Db, cutoff: DateTime<Utc>) -> Result<Vec<Uuid>, RepoError> {
+    Ok(E::find()
+        .select_only()
+        .column(E::ID)
+        .filter(E::DELETED_AT.lt(cutoff))
+        .order_by_asc(E::DELETED_AT)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Purges one record; `Ok(false)` when a remaining row still points at it.
+async fn one(db: &Db, actor: &Actor, resource: ResourceType, id: Uuid) -> Result<bool, RepoError> {
+    let tx = begin_write(db).await?;
+    let done = match resource {
+        ResourceType::Delegation => super::delegations::purge(&tx, actor, id).await,
+        ResourceType::Activity => super::activities::purge(&tx, actor, id).await,
+        ResourceType::Meeting => super::meetings::purge(&tx, actor, id).await,
+        ResourceType::Project => super::projects::purge(&tx, actor, id).await,
+        ResourceType::Dialogue => super::dialogues::purge(&tx, actor, id).await,
+        ResourceType::Organisation => super::organisations::purge(&tx, actor, id).await,
+        ResourceType::User => super::users::purge(&tx, actor, id).await,
+    };
+    match done {
+        Ok(()) => {
+            tx.commit().await?;
+            Ok(true)
+        }
+        // A foreign key: something that stays still refers to the record.
+        Err(RepoError::Conflict { .. }) => {
+            tx.rollback().await?;
+            Ok(false)
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn purge_all<E: SoftDelete>(
+    db: &Db,
+    actor: &Actor,
+    resource: ResourceType,
+    cutoff: DateTime<Utc>,
+) -> Result<PurgeCount, RepoError> {
+    let mut pending = candidates::<E>(db, cutoff).await?;
+    let mut purged = 0;
+    // Organisations can point at each other (parent_id): pass over the rest
+    // again while a pass makes progress.
+    loop {
+        let before = pending.len();
+        let mut kept = Vec::new();
+        for id in pending {
+            if one(db, actor, resource, id).await? {
+                purged += 1;
+            } else {
+                kept.push(id);
+            }
+        }
+        pending = kept;
+        if pending.is_empty() || pending.len() == before {
+            break;
+        }
+    }
+    Ok(PurgeCount {
+        resource,
+        purged,
+        kept: pending.len() as u64,
+    })
+}
+
+/// Purges every record deleted before `cutoff`.
+pub async fn run(db: &Db, actor: &Actor, cutoff: DateTime<Utc>) -> Result<PurgeReport, RepoError> {
+    use entities::*;
+    let rows = vec![
+        purge_all::<delegations::Entity>(db, actor, ResourceType::Delegation, cutoff).await?,
+        purge_all::<activities::Entity>(db, actor, ResourceType::Activity, cutoff).await?,
+        purge_all::<dialogue_meetings::Entity>(db, actor, ResourceType::Meeting, cutoff).await?,
+        purge_all::<projects::Entity>(db, actor, ResourceType::Project, cutoff).await?,
+        purge_all::<dialogues::Entity>(db, actor, ResourceType::Dialogue, cutoff).await?,
+        purge_all::<organisations::Entity>(db, actor, ResourceType::Organisation, cutoff).await?,
+        purge_all::<users::Entity>(db, actor, ResourceType::User, cutoff).await?,
+    ];
+    Ok(PurgeReport { rows })
+}
