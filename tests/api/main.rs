@@ -12,6 +12,8 @@ mod delegations;
 mod demo;
 mod dialogues;
 mod errors;
+mod feed;
+mod history;
 mod openapi;
 mod organisations;
 mod paging;

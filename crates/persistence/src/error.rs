@@ -78,7 +78,7 @@ impl From<DbErr> for RepoError {
                     },
                 }
             }
-            Some(SqlErr::ForeignKeyConstraintViolation(_)) => RepoError::Conflict {
+            _ if is_foreign_key(&e) => RepoError::Conflict {
                 message: "the write would leave a reference to a missing record, or remove a record that is still referenced".into(),
                 errors: vec![],
                 references: vec![],
@@ -90,6 +90,13 @@ impl From<DbErr> for RepoError {
             },
         }
     }
+}
+
+/// SQLite reports a RESTRICT foreign key as SQLITE_CONSTRAINT_TRIGGER (1811),
+/// which sea-orm does not classify; the message is the same for every code.
+fn is_foreign_key(e: &DbErr) -> bool {
+    matches!(e.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_)))
+        || e.to_string().contains("FOREIGN KEY constraint failed")
 }
 
 fn is_busy(e: &DbErr) -> bool {

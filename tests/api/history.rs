@@ -1,0 +1,772 @@
+//! The audit trail, soft delete with restore, purge, and retention.
+
+use reqwest::{Method, StatusCode};
+use rihla_persistence::Actor;
+use rihla_persistence::entities::{audit_events, projects};
+use rihla_persistence::repo::{audit, purge};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use crate::support::{PASSWORD, TestApp, error_fields, id, problem, project_body, spawn_app};
+
+/// Every event of the trail, newest first (admin view, all pages).
+async fn all_events(app: &TestApp, query: &str) -> Vec<Value> {
+    let mut events = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut path = format!("/api/v1/audit-events?limit=100{query}");
+        if let Some(c) = &cursor {
+            path.push_str(&format!("&cursor={c}"));
+        }
+        let page = app.read(&path).await;
+        events.extend(page["items"].as_array().unwrap().iter().cloned());
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return events,
+        }
+    }
+}
+
+fn actions(events: &[Value]) -> Vec<&str> {
+    events
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect()
+}
+
+fn change<'a>(event: &'a Value, field: &str) -> Option<&'a Value> {
+    event["changes"]
+        .as_array()?
+        .iter()
+        .find(|c| c["field"] == field)
+}
+
+#[tokio::test]
+async fn every_write_of_every_resource_leaves_one_event_with_its_change_and_actor() {
+    let app = spawn_app().await;
+    let (editor_id, editor) = app.user("editor").await;
+    let post = |path: &'static str, body: Value| {
+        let app = &app;
+        let editor = editor.clone();
+        async move {
+            let res = app
+                .request(Method::POST, path, &editor)
+                .header("x-request-id", "req-create-1")
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::CREATED, "POST {path}");
+            res.json::<Value>().await.unwrap()
+        }
+    };
+    let org = post(
+        "/api/v1/organisations",
+        json!({"name": "Ministry of Interior", "kind": "government_ministry"}),
+    )
+    .await;
+    let project = post("/api/v1/projects", project_body("P-1")).await;
+    let activity = post(
+        "/api/v1/activities",
+        json!({"project_id": id(&project), "kind": "workshop", "title": "Workshop"}),
+    )
+    .await;
+    let dialogue = post(
+        "/api/v1/dialogues",
+        json!({"name": "Rabat Process", "kind": "interregional_forum"}),
+    )
+    .await;
+    let meetings_path = format!("/api/v1/dialogues/{}/meetings", id(&dialogue));
+    let meeting = app
+        .request(Method::POST, &meetings_path, &editor)
+        .json(&json!({"title": "Senior officials meeting"}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let delegation = post(
+        "/api/v1/delegations",
+        json!({"meeting_id": id(&meeting), "country_code": "LY"}),
+    )
+    .await;
+    let (user_id, _) = app.user("viewer").await;
+
+    let items = [
+        (
+            format!("/api/v1/organisations/{}", id(&org)),
+            "acronym",
+            json!("MoI"),
+        ),
+        (
+            format!("/api/v1/projects/{}", id(&project)),
+            "title",
+            json!("Renamed"),
+        ),
+        (
+            format!("/api/v1/activities/{}", id(&activity)),
+            "title",
+            json!("Renamed"),
+        ),
+        (
+            format!("/api/v1/dialogues/{}", id(&dialogue)),
+            "name",
+            json!("Rabat Process II"),
+        ),
+        (
+            format!("{meetings_path}/{}", id(&meeting)),
+            "title",
+            json!("Renamed"),
+        ),
+        (
+            format!("/api/v1/delegations/{}", id(&delegation)),
+            "status",
+            json!("nominated"),
+        ),
+        (
+            format!("/api/v1/users/{user_id}"),
+            "display_name",
+            json!("Renamed"),
+        ),
+    ];
+    for (path, field, value) in &items {
+        let token = if path.contains("/users/") {
+            &app.admin
+        } else {
+            &editor
+        };
+        let res = app
+            .send_json(Method::PATCH, path, token, &json!({ *field: value }))
+            .await;
+        let status = res.status();
+        assert_eq!(
+            status,
+            StatusCode::OK,
+            "PATCH {path}: {}",
+            res.text().await.unwrap()
+        );
+    }
+    // Delete children before parents: every delete here is allowed.
+    for (path, _, _) in items.iter().rev() {
+        if path.contains("/organisations/") || path.contains("/users/") {
+            continue;
+        }
+        let res = app.delete(path, &editor).await;
+        assert_eq!(res.status(), StatusCode::NO_CONTENT, "DELETE {path}");
+    }
+
+    for (path, field, value) in &items {
+        let history = app.read(&format!("{path}/history")).await;
+        let events = history["items"].as_array().unwrap();
+        let deleted = !path.contains("/organisations/") && !path.contains("/users/");
+        let expected: &[&str] = if deleted {
+            &["delete", "update", "create"]
+        } else {
+            &["update", "create"]
+        };
+        assert_eq!(actions(events), expected, "history of {path}");
+        let versions: Vec<i64> = events
+            .iter()
+            .map(|e| e["version"].as_i64().unwrap())
+            .collect();
+        let mut descending = versions.clone();
+        descending.sort_by(|a, b| b.cmp(a));
+        assert_eq!(versions, descending, "newest first: {path}");
+        let update = &events[events.len() - 2];
+        let diff = change(update, field).unwrap_or_else(|| panic!("{field} in {update}"));
+        assert_eq!(&diff["new"], value);
+        assert!(change(update, "version").is_none() && change(update, "updated_at").is_none());
+        let create = events.last().unwrap();
+        assert_eq!(create["record"]["id"].as_str(), path.rsplit('/').next());
+        assert_eq!(create["version"], 1);
+        if deleted {
+            assert!(events[0]["record"]["deleted_at"].is_string());
+            assert_eq!(events[0]["actor_id"], editor_id.as_str());
+        }
+        if !path.contains("/users/") && !path.contains("/meetings/") {
+            assert_eq!(create["actor_type"], "user");
+            assert_eq!(create["actor_id"], editor_id.as_str());
+            assert_eq!(create["request_id"], "req-create-1");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_write_that_fails_leaves_no_event_and_a_failed_audit_write_fails_the_change() {
+    let app = spawn_app().await;
+    let project = app.project(project_body("P-1")).await;
+    let path = format!("/api/v1/projects/{}", id(&project));
+    app.create(
+        "/api/v1/activities",
+        json!({"project_id": id(&project), "kind": "workshop", "title": "Uses the project"}),
+    )
+    .await;
+    let before = all_events(&app, "").await.len();
+
+    let res = app
+        .post("/api/v1/projects", &app.admin, &json!({"code": ""}))
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let res = app
+        .request(Method::PATCH, &path, &app.admin)
+        .header("if-match", "\"7\"")
+        .json(&json!({"title": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::PRECONDITION_FAILED);
+    let res = app.delete(&path, &app.admin).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let res = app
+        .post("/api/v1/projects", &app.admin, &project_body("P-1"))
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert_eq!(all_events(&app, "").await.len(), before);
+
+    // With the audit table gone, the write cannot be recorded, so it must not land.
+    app.state
+        .db
+        .execute_unprepared("DROP TABLE audit_events")
+        .await
+        .unwrap();
+    let res = app
+        .post("/api/v1/projects", &app.admin, &project_body("P-2"))
+        .await;
+    problem(res, StatusCode::INTERNAL_SERVER_ERROR).await;
+    let res = app.patch(&path, &json!({"title": "Never stored"})).await;
+    problem(res, StatusCode::INTERNAL_SERVER_ERROR).await;
+    let codes: Vec<String> = app.read("/api/v1/projects").await["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(codes, ["P-1"]);
+    assert_eq!(app.read(&path).await["title"], project["title"]);
+}
+
+#[tokio::test]
+async fn passwords_and_tokens_never_reach_the_audit_trail() {
+    let app = spawn_app().await;
+    let secret = "correct-horse-battery-staple-42";
+    let user = app
+        .create(
+            "/api/v1/users",
+            json!({"email": "v@example.org", "display_name": "V", "role": "viewer", "password": secret}),
+        )
+        .await;
+    let login = app.token_response("v@example.org", secret).await;
+    let tokens: Value = login.json().await.unwrap();
+    let res = app
+        .post(
+            &format!("/api/v1/users/{}/reset-password", id(&user)),
+            &app.admin,
+            &json!({"password": "another-secret-password-43"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    let trail = serde_json::to_string(&all_events(&app, "").await).unwrap();
+    for needle in [
+        secret,
+        "another-secret-password-43",
+        "argon2",
+        "password_hash",
+        tokens["access_token"].as_str().unwrap(),
+        tokens["refresh_token"].as_str().unwrap(),
+    ] {
+        assert!(
+            !trail.contains(needle),
+            "{needle} leaked into the audit trail"
+        );
+    }
+    let history = app
+        .read(&format!("/api/v1/users/{}/history", id(&user)))
+        .await;
+    let reset = &history["items"][0];
+    assert_eq!(reset["action"], "update");
+    assert_eq!(reset["version"], 2);
+    assert_eq!(
+        change(reset, "password").unwrap(),
+        &json!({"field": "password", "old": "[redacted]", "new": "[redacted]"})
+    );
+}
+
+#[tokio::test]
+async fn history_pages_newest_first_and_follows_who_may_read_the_record() {
+    let app = spawn_app().await;
+    let (_, viewer) = app.user("viewer").await;
+    let project = app.project(project_body("P-1")).await;
+    let path = format!("/api/v1/projects/{}", id(&project));
+    for i in 0..24 {
+        let res = app
+            .patch(&path, &json!({"title": format!("Title {i}")}))
+            .await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let mut versions = Vec::new();
+    let mut sizes = Vec::new();
+    let mut next = format!("{path}/history?limit=10");
+    loop {
+        let res = app.get(&next, &viewer).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let page: Value = res.json().await.unwrap();
+        let items = page["items"].as_array().unwrap();
+        sizes.push(items.len());
+        versions.extend(items.iter().map(|e| e["version"].as_i64().unwrap()));
+        match page["next_cursor"].as_str() {
+            Some(c) => next = format!("{path}/history?limit=10&cursor={c}"),
+            None => break,
+        }
+    }
+    assert_eq!(sizes, [10, 10, 5]);
+    assert_eq!(versions, (1..=25).rev().collect::<Vec<i64>>());
+
+    let res = app
+        .get(&format!("{path}/history?cursor=nonsense"), &viewer)
+        .await;
+    problem(res, StatusCode::BAD_REQUEST).await;
+    let res = app.get(&format!("{path}/history?limit=0"), &viewer).await;
+    problem(res, StatusCode::BAD_REQUEST).await;
+    let missing = "/api/v1/projects/0193a0c4-0000-7000-8000-000000000000/history";
+    problem(app.get(missing, &viewer).await, StatusCode::NOT_FOUND).await;
+    // Users' histories are admin business; the audit log too.
+    let admin_id = app.admin_id().await;
+    let res = app
+        .get(&format!("/api/v1/users/{admin_id}/history"), &viewer)
+        .await;
+    problem(res, StatusCode::FORBIDDEN).await;
+    problem(
+        app.get("/api/v1/audit-events", &viewer).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+
+    // Once deleted, the history is the admin's to read.
+    assert_eq!(
+        app.delete(&path, &app.admin).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    problem(
+        app.get(&format!("{path}/history"), &viewer).await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+    let history = app.read(&format!("{path}/history?limit=1")).await;
+    assert_eq!(history["items"][0]["action"], "delete");
+    assert_eq!(history["items"][0]["version"], 26);
+}
+
+#[tokio::test]
+async fn the_audit_log_filters_by_actor_type_record_action_and_time() {
+    let app = spawn_app().await;
+    let (editor_id, editor) = app.user("editor").await;
+    let p1 = app.project(project_body("P-1")).await;
+    let res = app
+        .post("/api/v1/projects", &editor, &project_body("P-2"))
+        .await;
+    let p2: Value = res.json().await.unwrap();
+    let res = app
+        .send_json(
+            Method::PATCH,
+            &format!("/api/v1/projects/{}", id(&p2)),
+            &editor,
+            &json!({"title": "Edited"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    app.organisation("Ministry of Labour").await;
+
+    let by_editor = all_events(&app, &format!("&actor={editor_id}")).await;
+    assert_eq!(actions(&by_editor), ["update", "create"]);
+    assert!(by_editor.iter().all(|e| e["record_id"] == p2["id"]));
+    let projects = all_events(&app, "&resource_type=project").await;
+    assert_eq!(projects.len(), 3);
+    let one = all_events(&app, &format!("&record_id={}", id(&p1))).await;
+    assert_eq!(actions(&one), ["create"]);
+    let updates = all_events(&app, "&action=update").await;
+    assert_eq!(updates.len(), 1);
+    assert_eq!(updates[0]["record_id"], p2["id"]);
+    let orgs = all_events(&app, "&resource_type=organisation&action=create").await;
+    assert_eq!(orgs.len(), 1);
+    // Time window: everything so far is before `now`, nothing is after it.
+    let now = chrono::Utc::now() + chrono::Duration::seconds(1);
+    let stamp = now.format("%Y-%m-%dT%H:%M:%SZ");
+    assert!(all_events(&app, &format!("&from={stamp}")).await.is_empty());
+    let before_now = all_events(&app, &format!("&to={stamp}")).await;
+    assert_eq!(before_now.len(), all_events(&app, "").await.len());
+    let res = app
+        .get(
+            "/api/v1/audit-events?from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z",
+            &app.admin,
+        )
+        .await;
+    assert_eq!(
+        error_fields(&problem(res, StatusCode::BAD_REQUEST).await),
+        ["to"]
+    );
+    let res = app
+        .get("/api/v1/audit-events?action=explode", &app.admin)
+        .await;
+    problem(res, StatusCode::BAD_REQUEST).await;
+    let res = app.get("/api/v1/audit-events", &editor).await;
+    problem(res, StatusCode::FORBIDDEN).await;
+}
+
+#[tokio::test]
+async fn prune_removes_only_events_older_than_the_retention_window() {
+    let app = spawn_app().await;
+    let old = app.project(project_body("P-OLD")).await;
+    app.project(project_body("P-NEW")).await;
+    let long_ago = chrono::Utc::now() - chrono::Duration::days(400);
+    audit_events::Entity::update_many()
+        .col_expr(audit_events::Column::OccurredAt, Expr::value(long_ago))
+        .filter(audit_events::Column::RecordId.eq(uuid::Uuid::parse_str(&id(&old)).unwrap()))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+    let before = all_events(&app, "").await.len();
+
+    let cutoff = chrono::Utc::now() - chrono::Duration::days(365);
+    let removed = audit::prune(&app.state.db, cutoff).await.unwrap();
+    assert_eq!(removed, 1);
+    let after = all_events(&app, "").await;
+    assert_eq!(after.len(), before - 1);
+    assert!(after.iter().all(|e| e["record_id"] != old["id"]));
+    // A second run finds nothing more to remove.
+    assert_eq!(audit::prune(&app.state.db, cutoff).await.unwrap(), 0);
+}
+
+#[tokio::test]
+async fn a_deleted_record_vanishes_from_reads_but_admins_can_still_see_it() {
+    let app = spawn_app().await;
+    let (_, editor) = app.user("editor").await;
+    let (_, viewer) = app.user("viewer").await;
+    let project = app.project(project_body("P-1")).await;
+    let keep = app.project(project_body("P-2")).await;
+    let path = format!("/api/v1/projects/{}", id(&project));
+    assert_eq!(
+        app.delete(&path, &editor).await.status(),
+        StatusCode::NO_CONTENT
+    );
+
+    problem(app.get(&path, &viewer).await, StatusCode::NOT_FOUND).await;
+    problem(app.get(&path, &app.admin).await, StatusCode::NOT_FOUND).await;
+    assert_eq!(app.ids("/api/v1/projects").await, [id(&keep)]);
+    assert_eq!(
+        app.patch(&path, &json!({"title": "x"})).await.status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.delete(&path, &app.admin).await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    let seen = app.read(&format!("{path}?include_deleted=true")).await;
+    assert!(seen["deleted_at"].is_string());
+    assert_eq!(
+        seen["deleted_by"].as_str().unwrap(),
+        app.read("/api/v1/users?q=editor").await["items"][0]["id"]
+            .as_str()
+            .unwrap()
+    );
+    assert_eq!(seen["version"], 2);
+    let all = app.ids("/api/v1/projects?include_deleted=true").await;
+    assert_eq!(
+        crate::support::sorted(all),
+        crate::support::sorted(vec![id(&project), id(&keep)])
+    );
+    for who in [&editor, &viewer] {
+        let res = app.get(&format!("{path}?include_deleted=true"), who).await;
+        problem(res, StatusCode::FORBIDDEN).await;
+        let res = app.get("/api/v1/projects?include_deleted=true", who).await;
+        problem(res, StatusCode::FORBIDDEN).await;
+    }
+    // A live record shows no deletion fields at all.
+    assert!(
+        app.read(&format!("/api/v1/projects/{}", id(&keep)))
+            .await
+            .get("deleted_at")
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn deleted_records_neither_block_deletes_nor_can_be_referenced() {
+    let app = spawn_app().await;
+    let org = app.organisation("Ministry of Foreign Affairs").await;
+    let mut body = project_body("P-1");
+    body["participating_organisations"] =
+        json!([{"organisation_id": id(&org), "role": "implementing"}]);
+    let project = app.project(body).await;
+    let activity = app
+        .create(
+            "/api/v1/activities",
+            json!({"project_id": id(&project), "kind": "training", "title": "Training"}),
+        )
+        .await;
+    let project_path = format!("/api/v1/projects/{}", id(&project));
+    let res = app.delete(&project_path, &app.admin).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+
+    let activity_path = format!("/api/v1/activities/{}", id(&activity));
+    assert_eq!(
+        app.delete(&activity_path, &app.admin).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.delete(&project_path, &app.admin).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let org_path = format!("/api/v1/organisations/{}", id(&org));
+    assert_eq!(
+        app.delete(&org_path, &app.admin).await.status(),
+        StatusCode::NO_CONTENT
+    );
+
+    // A new record cannot point at a deleted one: 422, as for a missing one.
+    let res = app
+        .post(
+            "/api/v1/activities",
+            &app.admin,
+            &json!({"project_id": id(&project), "kind": "training", "title": "Late"}),
+        )
+        .await;
+    let p = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(error_fields(&p), ["project_id"]);
+    let res = app
+        .get(
+            &format!("/api/v1/projects/{}/activities", id(&project)),
+            &app.admin,
+        )
+        .await;
+    problem(res, StatusCode::NOT_FOUND).await;
+}
+
+#[tokio::test]
+async fn restore_brings_a_record_back_unless_its_unique_value_or_references_are_gone() {
+    let app = spawn_app().await;
+    let (_, editor) = app.user("editor").await;
+    let project = app.project(project_body("P-1")).await;
+    let path = format!("/api/v1/projects/{}", id(&project));
+    let activity = app
+        .create(
+            "/api/v1/activities",
+            json!({"project_id": id(&project), "kind": "training", "title": "Training"}),
+        )
+        .await;
+    let activity_path = format!("/api/v1/activities/{}", id(&activity));
+    assert_eq!(
+        app.delete(&activity_path, &editor).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        app.delete(&path, &editor).await.status(),
+        StatusCode::NO_CONTENT
+    );
+
+    // Its project is gone: the activity cannot come back.
+    let res = app
+        .post(&format!("{activity_path}/restore"), &editor, &json!({}))
+        .await;
+    let p = problem(res, StatusCode::CONFLICT).await;
+    assert_eq!(error_fields(&p), ["project_id"]);
+
+    // Its code was reused meanwhile: the project cannot come back.
+    let twin = app.project(project_body("P-1")).await;
+    let res = app
+        .post(&format!("{path}/restore"), &editor, &json!({}))
+        .await;
+    let p = problem(res, StatusCode::CONFLICT).await;
+    assert_eq!(error_fields(&p), ["code"]);
+    let twin_path = format!("/api/v1/projects/{}", id(&twin));
+    assert_eq!(
+        app.delete(&twin_path, &editor).await.status(),
+        StatusCode::NO_CONTENT
+    );
+
+    // A stale If-Match is 412; then the restore goes through, as a new version.
+    let res = app
+        .request(Method::POST, &format!("{path}/restore"), &editor)
+        .header("if-match", "\"1\"")
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::PRECONDITION_FAILED).await;
+    let res = app
+        .post(&format!("{path}/restore"), &editor, &json!({}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let restored: Value = res.json().await.unwrap();
+    assert_eq!(restored["version"], 3);
+    assert!(restored.get("deleted_at").is_none());
+    assert_eq!(restored["code"], "P-1");
+    assert_eq!(app.read(&path).await["title"], project["title"]);
+    let res = app
+        .post(&format!("{activity_path}/restore"), &editor, &json!({}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        app.ids(&format!("{path}/activities")).await,
+        [id(&activity)]
+    );
+
+    // Restoring a live record is a conflict, not a silent success.
+    let res = app
+        .post(&format!("{path}/restore"), &editor, &json!({}))
+        .await;
+    problem(res, StatusCode::CONFLICT).await;
+    let history = app.read(&format!("{path}/history")).await;
+    assert_eq!(
+        actions(history["items"].as_array().unwrap()),
+        ["restore", "delete", "create"]
+    );
+    let (_, viewer) = app.user("viewer").await;
+    let res = app
+        .post(&format!("{path}/restore"), &viewer, &json!({}))
+        .await;
+    problem(res, StatusCode::FORBIDDEN).await;
+}
+
+#[tokio::test]
+async fn unique_values_are_free_again_once_their_record_is_deleted() {
+    let app = spawn_app().await;
+    let org = app.organisation("Ministry of Justice").await;
+    let dialogue = app.dialogue("Khartoum Process").await;
+    let project = app.project(project_body("P-1")).await;
+    let user = app
+        .create(
+            "/api/v1/users",
+            json!({"email": "Same@Example.org", "display_name": "A", "role": "viewer", "password": PASSWORD}),
+        )
+        .await;
+    for path in [
+        format!("/api/v1/organisations/{}", id(&org)),
+        format!("/api/v1/dialogues/{}", id(&dialogue)),
+        format!("/api/v1/projects/{}", id(&project)),
+        format!("/api/v1/users/{}", id(&user)),
+    ] {
+        assert_eq!(
+            app.delete(&path, &app.admin).await.status(),
+            StatusCode::NO_CONTENT,
+            "{path}"
+        );
+    }
+    app.organisation("Ministry of Justice").await;
+    app.dialogue("Khartoum Process").await;
+    app.project(project_body("P-1")).await;
+    let again = app
+        .create(
+            "/api/v1/users",
+            json!({"email": "same@example.org", "display_name": "B", "role": "editor", "password": PASSWORD}),
+        )
+        .await;
+    // The new account is the one that logs in; the deleted one cannot.
+    let token = app.login("same@example.org", PASSWORD).await;
+    let me: Value = app
+        .get("/api/v1/auth/me", &token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["id"], again["id"]);
+    let res = app
+        .post(
+            &format!("/api/v1/users/{}/restore", id(&user)),
+            &app.admin,
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&problem(res, StatusCode::CONFLICT).await),
+        ["email"]
+    );
+}
+
+#[tokio::test]
+async fn purge_removes_long_deleted_records_for_good_and_records_it() {
+    let app = spawn_app().await;
+    let old = app.project(project_body("P-OLD")).await;
+    let referenced = app.project(project_body("P-REF")).await;
+    let recent = app
+        .create(
+            "/api/v1/activities",
+            json!({"project_id": id(&referenced), "kind": "training", "title": "Recently deleted"}),
+        )
+        .await;
+    let live = app.project(project_body("P-LIVE")).await;
+    for path in [
+        format!("/api/v1/projects/{}", id(&old)),
+        format!("/api/v1/activities/{}", id(&recent)),
+        format!("/api/v1/projects/{}", id(&referenced)),
+    ] {
+        assert_eq!(
+            app.delete(&path, &app.admin).await.status(),
+            StatusCode::NO_CONTENT
+        );
+    }
+    let long_ago = chrono::Utc::now() - chrono::Duration::days(90);
+    projects::Entity::update_many()
+        .col_expr(projects::Column::DeletedAt, Expr::value(long_ago))
+        .filter(projects::Column::DeletedAt.is_not_null())
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+
+    let cutoff = chrono::Utc::now() - chrono::Duration::days(30);
+    let report = purge::run(&app.state.db, &Actor::system("purge"), cutoff)
+        .await
+        .unwrap();
+    let row = |r: rihla_domain::ResourceType| {
+        report
+            .rows
+            .iter()
+            .find(|x| x.resource == r)
+            .unwrap()
+            .clone()
+    };
+    // The recently deleted activity still points at P-REF, so P-REF stays.
+    assert_eq!(
+        (
+            row(rihla_domain::ResourceType::Project).purged,
+            row(rihla_domain::ResourceType::Project).kept
+        ),
+        (1, 1)
+    );
+    assert_eq!(row(rihla_domain::ResourceType::Activity).purged, 0);
+
+    let res = app
+        .get(
+            &format!("/api/v1/projects/{}?include_deleted=true", id(&old)),
+            &app.admin,
+        )
+        .await;
+    problem(res, StatusCode::NOT_FOUND).await;
+    let res = app
+        .get(
+            &format!("/api/v1/projects/{}?include_deleted=true", id(&referenced)),
+            &app.admin,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        app.read(&format!("/api/v1/projects/{}", id(&live))).await["code"],
+        "P-LIVE"
+    );
+    // The trail keeps the purge, with the record as it was, by the system actor.
+    let history = app
+        .read(&format!("/api/v1/projects/{}/history", id(&old)))
+        .await;
+    let purge_event = &history["items"][0];
+    assert_eq!(purge_event["action"], "purge");
+    assert_eq!(purge_event["actor_type"], "system");
+    assert_eq!(purge_event["actor_id"], "purge");
+    assert_eq!(purge_event["record"]["code"], "P-OLD");
+    // The code is free for good; a second run has nothing more to do.
+    let again = purge::run(&app.state.db, &Actor::system("purge"), cutoff)
+        .await
+        .unwrap();
+    assert_eq!(again.purged(), 0);
+}
