@@ -642,6 +642,7 @@ async fn unique_values_are_free_again_once_their_record_is_deleted() {
             json!({"email": "Same@Example.org", "display_name": "A", "role": "viewer", "password": PASSWORD}),
         )
         .await;
+    let old_token = app.login("same@example.org", PASSWORD).await;
     for path in [
         format!("/api/v1/organisations/{}", id(&org)),
         format!("/api/v1/dialogues/{}", id(&dialogue)),
@@ -654,6 +655,11 @@ async fn unique_values_are_free_again_once_their_record_is_deleted() {
             "{path}"
         );
     }
+    // A deleted user's tokens stop working at once, and they cannot log in.
+    let res = app.get("/api/v1/auth/me", &old_token).await;
+    problem(res, StatusCode::UNAUTHORIZED).await;
+    let res = app.token_response("same@example.org", PASSWORD).await;
+    problem(res, StatusCode::UNAUTHORIZED).await;
     app.organisation("Ministry of Justice").await;
     app.dialogue("Khartoum Process").await;
     app.project(project_body("P-1")).await;

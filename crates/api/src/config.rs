@@ -85,8 +85,8 @@ pub struct Config {
 
     /// Audit events older than this many days are removed by `rihla audit
     /// prune`; unset (the default) keeps every event.
-    #[arg(long, env = "APP_AUDIT_RETENTION_DAYS", global = true, value_parser = clap::value_parser!(u32).range(1..))]
-    pub audit_retention_days: Option<u32>,
+    #[arg(long, env = "APP_AUDIT_RETENTION_DAYS", global = true, value_parser = parse_retention)]
+    pub audit_retention_days: Option<Retention>,
 
     /// `serve`: load the demo data set (facts from the seed documents) into a
     /// database that holds no organisations, projects or dialogues yet.
@@ -94,7 +94,27 @@ pub struct Config {
     pub demo: bool,
 }
 
+/// Days of audit trail to keep. An empty value (`APP_AUDIT_RETENTION_DAYS=`,
+/// common in env files) means unset: keep everything.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retention(pub Option<u32>);
+
+fn parse_retention(raw: &str) -> Result<Retention, String> {
+    if raw.trim().is_empty() {
+        return Ok(Retention(None));
+    }
+    match raw.trim().parse::<u32>() {
+        Ok(days) if days >= 1 => Ok(Retention(Some(days))),
+        _ => Err("a whole number of days, at least 1 (leave it unset to keep every event)".into()),
+    }
+}
+
 impl Config {
+    /// Audit events older than this many days may be pruned; `None` keeps all.
+    pub fn audit_retention_days(&self) -> Option<u32> {
+        self.audit_retention_days.and_then(|r| r.0)
+    }
+
     /// The defaults, as if no variable were set: what tests start from.
     pub fn defaults() -> Self {
         use clap::{Command, FromArgMatches};

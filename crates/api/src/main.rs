@@ -188,7 +188,7 @@ fn days_ago(days: u32) -> chrono::DateTime<chrono::Utc> {
 }
 
 async fn prune_audit(config: &Config) -> anyhow::Result<()> {
-    let Some(days) = config.audit_retention_days else {
+    let Some(days) = config.audit_retention_days() else {
         println!("APP_AUDIT_RETENTION_DAYS is not set: every audit event is kept");
         return Ok(());
     };
