@@ -120,6 +120,7 @@ pub struct HistoryParams {
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^([1-9][0-9]{0,17})?$")]
     pub cursor: Option<String>,
 }
 
@@ -142,6 +143,7 @@ pub struct AuditEventListParams {
     #[param(minimum = 1, maximum = 100, default = 20)]
     pub limit: Option<u64>,
     /// `next_cursor` of the previous page.
+    #[param(pattern = "^([1-9][0-9]{0,17})?$")]
     pub cursor: Option<String>,
 }
 
@@ -150,7 +152,7 @@ pub struct AuditEventListParams {
 #[into_params(parameter_in = Query)]
 pub struct ChangeListParams {
     /// `next_cursor` of the previous page; omit it to start from the beginning.
-    #[param(example = "1042")]
+    #[param(example = "1042", pattern = "^([0-9]{1,18})?$")]
     pub after: Option<String>,
     /// Page size.
     #[param(minimum = 1, maximum = 1000, default = 100)]
