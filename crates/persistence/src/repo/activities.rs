@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use rihla_domain::activity::ACTIVITY_SORT_KEYS;
 use rihla_domain::{
-    Activity, ActivityInput, ActivityListParams, ActivityOrganisation, ActivitySortKey,
-    AuditAction, FieldError, Location, Page, Participants, Reference, Sort,
+    Activity, ActivityInput, ActivityListParams, ActivityOrganisation, ActivitySortKey, FieldError,
+    Location, Page, Participants, Reference, Sort,
 };
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{
@@ -526,8 +526,7 @@ pub async fn delete(
 ) -> Result<(), RepoError> {
     let current = super::row::<Entity>(db, id, true).await?;
     check_version(expected_version, current.version)?;
-    super::set_deleted::<Entity>(db, actor, id, current.version, true).await?;
-    audit::whole(db, actor, AuditAction::Delete, &get_any(db, id).await?).await
+    super::lifecycle::delete::<Entity>(db, actor, id, current.version).await
 }
 
 /// Brings a deleted activity back; 409 if its project, outcome, dialogue or an organisation it names is gone.
@@ -537,31 +536,7 @@ pub async fn restore(
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<Activity, RepoError> {
-    let current = fetch(db, id, true, true).await?;
-    if current.deleted_at.is_none() {
-        return Err(super::not_deleted());
-    }
-    check_version(expected_version, current.version)?;
-    check_input(db, &ActivityInput::from(&current))
-        .await
-        .map_err(super::restore_blocked)?;
-    super::set_deleted::<Entity>(db, actor, id, current.version, false).await?;
-    let record = get(db, id).await?;
-    audit::whole(db, actor, AuditAction::Restore, &record).await?;
-    Ok(record)
-}
-
-/// Removes a deleted activity for good.
-pub(crate) async fn purge(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-) -> Result<(), RepoError> {
-    let record = get_any(db, id).await?;
-    audit::whole(db, actor, AuditAction::Purge, &record).await?;
-    delete_children(db, id).await?;
-    Entity::delete_by_id(id).exec(db).await?;
-    Ok(())
+    super::lifecycle::restore::<Entity>(db, actor, id, expected_version).await
 }
 
 /// Activities matching `cond` (of a project, of a dialogue...), for 409s.
@@ -618,4 +593,24 @@ pub async fn id_by_title(
             .add(Column::Title.eq(title)),
     )
     .await
+}
+
+impl super::lifecycle::Lifecycle for Entity {
+    type Record = Activity;
+
+    async fn load(
+        db: &impl ConnectionTrait,
+        id: Uuid,
+        lock: bool,
+        include_deleted: bool,
+    ) -> Result<Activity, RepoError> {
+        fetch(db, id, lock, include_deleted).await
+    }
+
+    async fn recheck(db: &impl ConnectionTrait, record: &Activity) -> Result<(), RepoError> {
+        check_input(db, &ActivityInput::from(record)).await
+    }
+    async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
+        delete_children(db, id).await
+    }
 }

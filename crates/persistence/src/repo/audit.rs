@@ -43,6 +43,7 @@ pub(crate) trait Audited: Serialize {
     const RESOURCE: ResourceType;
     fn id(&self) -> Uuid;
     fn version(&self) -> i32;
+    fn deleted_at(&self) -> Option<DateTime<Utc>>;
 }
 
 macro_rules! audited {
@@ -51,6 +52,7 @@ macro_rules! audited {
             const RESOURCE: ResourceType = ResourceType::$r;
             fn id(&self) -> Uuid { self.id }
             fn version(&self) -> i32 { self.version }
+            fn deleted_at(&self) -> Option<DateTime<Utc>> { self.deleted_at }
         }
     )+};
 }

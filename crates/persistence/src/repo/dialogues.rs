@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use rihla_domain::dialogue::DIALOGUE_SORT_KEYS;
 use rihla_domain::{
-    AuditAction, Dialogue, DialogueInput, DialogueListParams, DialogueSortKey, FieldError,
-    FocalPoint, Page, Reference, Sort,
+    Dialogue, DialogueInput, DialogueListParams, DialogueSortKey, FieldError, FocalPoint, Page,
+    Reference, Sort,
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
@@ -349,8 +349,7 @@ pub async fn delete(
             refs,
         ));
     }
-    super::set_deleted::<Entity>(db, actor, id, current.version, true).await?;
-    audit::whole(db, actor, AuditAction::Delete, &get_any(db, id).await?).await
+    super::lifecycle::delete::<Entity>(db, actor, id, current.version).await
 }
 
 /// Brings a deleted dialogue back; 409 if its name is now another dialogue's or an organisation it names is gone.
@@ -360,31 +359,7 @@ pub async fn restore(
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<Dialogue, RepoError> {
-    let current = fetch(db, id, true, true).await?;
-    if current.deleted_at.is_none() {
-        return Err(super::not_deleted());
-    }
-    check_version(expected_version, current.version)?;
-    check_input(db, Some(id), &DialogueInput::from(&current))
-        .await
-        .map_err(super::restore_blocked)?;
-    super::set_deleted::<Entity>(db, actor, id, current.version, false).await?;
-    let record = get(db, id).await?;
-    audit::whole(db, actor, AuditAction::Restore, &record).await?;
-    Ok(record)
-}
-
-/// Removes a deleted dialogue for good.
-pub(crate) async fn purge(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-) -> Result<(), RepoError> {
-    let record = get_any(db, id).await?;
-    audit::whole(db, actor, AuditAction::Purge, &record).await?;
-    delete_children(db, id).await?;
-    Entity::delete_by_id(id).exec(db).await?;
-    Ok(())
+    super::lifecycle::restore::<Entity>(db, actor, id, expected_version).await
 }
 
 async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
@@ -435,4 +410,24 @@ pub(crate) async fn names(
 /// The dialogue named exactly `name`, if any.
 pub async fn id_by_name(db: &impl ConnectionTrait, name: &str) -> Result<Option<Uuid>, RepoError> {
     super::find_id::<Entity>(db, Column::Id, Condition::all().add(Column::Name.eq(name))).await
+}
+
+impl super::lifecycle::Lifecycle for Entity {
+    type Record = Dialogue;
+
+    async fn load(
+        db: &impl ConnectionTrait,
+        id: Uuid,
+        lock: bool,
+        include_deleted: bool,
+    ) -> Result<Dialogue, RepoError> {
+        fetch(db, id, lock, include_deleted).await
+    }
+
+    async fn recheck(db: &impl ConnectionTrait, record: &Dialogue) -> Result<(), RepoError> {
+        check_input(db, Some(record.id), &DialogueInput::from(record)).await
+    }
+    async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
+        delete_children(db, id).await
+    }
 }

@@ -6,8 +6,7 @@ use std::collections::HashMap;
 
 use rihla_domain::dialogue::MEETING_SORT_KEYS;
 use rihla_domain::{
-    AuditAction, Meeting, MeetingInput, MeetingListParams, MeetingSortKey, MeetingSummary, Page,
-    Sort,
+    Meeting, MeetingInput, MeetingListParams, MeetingSortKey, MeetingSummary, Page, Sort,
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
@@ -281,9 +280,7 @@ pub async fn delete(
             refs,
         ));
     }
-    super::set_deleted::<Entity>(db, actor, id, current.version, true).await?;
-    let record = get_any(db, dialogue_id, id).await?;
-    audit::whole(db, actor, AuditAction::Delete, &record).await
+    super::lifecycle::delete::<Entity>(db, actor, id, current.version).await
 }
 
 /// Brings a deleted meeting back; 409 if its dialogue is gone.
@@ -294,39 +291,8 @@ pub async fn restore(
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<Meeting, RepoError> {
-    let current = find(db, dialogue_id, id, true, true).await?;
-    if current.deleted_at.is_none() {
-        return Err(super::not_deleted());
-    }
-    check_version(expected_version, current.version)?;
-    if super::existing::<crate::entities::dialogues::Entity>(db, &[dialogue_id])
-        .await?
-        .is_empty()
-    {
-        return Err(super::restore_blocked(RepoError::Invalid(vec![
-            rihla_domain::FieldError::new(
-                "dialogue_id",
-                "not_found",
-                format!("dialogue {dialogue_id} is deleted"),
-            ),
-        ])));
-    }
-    super::set_deleted::<Entity>(db, actor, id, current.version, false).await?;
-    let record = get(db, dialogue_id, id).await?;
-    audit::whole(db, actor, AuditAction::Restore, &record).await?;
-    Ok(record)
-}
-
-/// Removes a deleted meeting for good.
-pub(crate) async fn purge(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-) -> Result<(), RepoError> {
-    let row = super::row_in::<Entity>(db, id, false, true).await?;
-    audit::whole(db, actor, AuditAction::Purge, &to_domain(row)?).await?;
-    Entity::delete_by_id(id).exec(db).await?;
-    Ok(())
+    ensure_in_dialogue(db, dialogue_id, id, true).await?;
+    super::lifecycle::restore::<Entity>(db, actor, id, expected_version).await
 }
 
 /// What a delegation read shows of its meeting, for `ids` in one query each
@@ -379,4 +345,33 @@ pub async fn id_by_title(
             .add(Column::Title.eq(title)),
     )
     .await
+}
+
+impl super::lifecycle::Lifecycle for Entity {
+    type Record = Meeting;
+
+    async fn load(
+        db: &impl ConnectionTrait,
+        id: Uuid,
+        lock: bool,
+        include_deleted: bool,
+    ) -> Result<Meeting, RepoError> {
+        to_domain(super::row_in::<Entity>(db, id, lock, include_deleted).await?)
+    }
+
+    /// A meeting refers only to its dialogue.
+    async fn recheck(db: &impl ConnectionTrait, record: &Meeting) -> Result<(), RepoError> {
+        let dialogue = record.dialogue_id;
+        if super::existing::<crate::entities::dialogues::Entity>(db, &[dialogue])
+            .await?
+            .is_empty()
+        {
+            return Err(RepoError::Invalid(vec![rihla_domain::FieldError::new(
+                "dialogue_id",
+                "not_found",
+                format!("dialogue {dialogue} is deleted"),
+            )]));
+        }
+        Ok(())
+    }
 }

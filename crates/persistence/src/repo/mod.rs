@@ -6,6 +6,7 @@ pub mod audit;
 pub mod delegations;
 pub mod dialogues;
 pub mod idempotency;
+pub(crate) mod lifecycle;
 pub mod meetings;
 pub mod organisations;
 pub mod projects;
@@ -314,35 +315,5 @@ pub(crate) async fn set_deleted<E: SoftDelete>(
         Ok(())
     } else {
         Err(RepoError::VersionMismatch { current: version })
-    }
-}
-
-/// 409 for a restore of a record that is not deleted.
-pub(crate) fn not_deleted() -> RepoError {
-    RepoError::Conflict {
-        message: "this record is not deleted; there is nothing to restore".into(),
-        errors: vec![],
-        references: vec![],
-    }
-}
-
-/// A restore re-runs the record's create-time rules. What would be a 422 for
-/// a new record (a reference to a record that is gone) is a 409 here: the
-/// request was fine, the state of the other records is what blocks it.
-pub(crate) fn restore_blocked(e: RepoError) -> RepoError {
-    match e {
-        RepoError::Invalid(errors) => RepoError::Conflict {
-            message: format!(
-                "the record cannot be restored: {}",
-                errors
-                    .iter()
-                    .map(|e| e.message.as_str())
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-            errors,
-            references: vec![],
-        },
-        other => other,
     }
 }

@@ -4,8 +4,8 @@ use std::collections::HashSet;
 
 use rihla_domain::organisation::ORGANISATION_SORT_KEYS;
 use rihla_domain::{
-    AuditAction, FieldError, Organisation, OrganisationInput, OrganisationListParams,
-    OrganisationSortKey, Page, Reference, Sort,
+    FieldError, Organisation, OrganisationInput, OrganisationListParams, OrganisationSortKey, Page,
+    Reference, Sort,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
@@ -318,8 +318,7 @@ pub async fn delete(
             refs,
         ));
     }
-    super::set_deleted::<Entity>(db, actor, id, current.version, true).await?;
-    audit::whole(db, actor, AuditAction::Delete, &get_any(db, id).await?).await
+    super::lifecycle::delete::<Entity>(db, actor, id, current.version).await
 }
 
 /// Brings a deleted organisation back; 409 if its name is now another's or its
@@ -330,30 +329,7 @@ pub async fn restore(
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<Organisation, RepoError> {
-    let current = to_domain(super::row_in::<Entity>(db, id, true, true).await?)?;
-    if current.deleted_at.is_none() {
-        return Err(super::not_deleted());
-    }
-    check_version(expected_version, current.version)?;
-    check_input(db, Some(id), &OrganisationInput::from(&current))
-        .await
-        .map_err(super::restore_blocked)?;
-    super::set_deleted::<Entity>(db, actor, id, current.version, false).await?;
-    let record = get(db, id).await?;
-    audit::whole(db, actor, AuditAction::Restore, &record).await?;
-    Ok(record)
-}
-
-/// Removes a deleted organisation for good.
-pub(crate) async fn purge(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-) -> Result<(), RepoError> {
-    let record = get_any(db, id).await?;
-    audit::whole(db, actor, AuditAction::Purge, &record).await?;
-    Entity::delete_by_id(id).exec(db).await?;
-    Ok(())
+    super::lifecycle::restore::<Entity>(db, actor, id, expected_version).await
 }
 
 /// The organisation named exactly `name`, if any.
@@ -364,4 +340,21 @@ pub async fn id_by_name(db: &impl ConnectionTrait, name: &str) -> Result<Option<
         sea_orm::Condition::all().add(Column::Name.eq(name)),
     )
     .await
+}
+
+impl super::lifecycle::Lifecycle for Entity {
+    type Record = Organisation;
+
+    async fn load(
+        db: &impl ConnectionTrait,
+        id: Uuid,
+        lock: bool,
+        include_deleted: bool,
+    ) -> Result<Organisation, RepoError> {
+        to_domain(super::row_in::<Entity>(db, id, lock, include_deleted).await?)
+    }
+
+    async fn recheck(db: &impl ConnectionTrait, record: &Organisation) -> Result<(), RepoError> {
+        check_input(db, Some(record.id), &OrganisationInput::from(record)).await
+    }
 }

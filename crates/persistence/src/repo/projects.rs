@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use rihla_domain::project::PROJECT_SORT_KEYS;
 use rihla_domain::{
-    AuditAction, Budget, FieldError, Outcome, Page, ParticipatingOrganisation, Project,
-    ProjectInput, ProjectListParams, ProjectSortKey, Sort,
+    Budget, FieldError, Outcome, Page, ParticipatingOrganisation, Project, ProjectInput,
+    ProjectListParams, ProjectSortKey, Sort,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
@@ -520,8 +520,7 @@ pub async fn delete(
             refs,
         ));
     }
-    super::set_deleted::<Entity>(db, actor, id, current.version, true).await?;
-    audit::whole(db, actor, AuditAction::Delete, &get_any(db, id).await?).await
+    super::lifecycle::delete::<Entity>(db, actor, id, current.version).await
 }
 
 /// Brings a deleted project back; 409 if its code is now another project's or
@@ -532,34 +531,30 @@ pub async fn restore(
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<Project, RepoError> {
-    let current = fetch(db, id, true, true).await?;
-    if current.deleted_at.is_none() {
-        return Err(super::not_deleted());
-    }
-    check_version(expected_version, current.version)?;
-    check_input(db, Some(id), &ProjectInput::from(&current))
-        .await
-        .map_err(super::restore_blocked)?;
-    super::set_deleted::<Entity>(db, actor, id, current.version, false).await?;
-    let record = get(db, id).await?;
-    audit::whole(db, actor, AuditAction::Restore, &record).await?;
-    Ok(record)
-}
-
-/// Removes a deleted project and its children for good.
-pub(crate) async fn purge(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-) -> Result<(), RepoError> {
-    let record = get_any(db, id).await?;
-    audit::whole(db, actor, AuditAction::Purge, &record).await?;
-    delete_children(db, id).await?;
-    Entity::delete_by_id(id).exec(db).await?;
-    Ok(())
+    super::lifecycle::restore::<Entity>(db, actor, id, expected_version).await
 }
 
 /// The project with this code, if any.
 pub async fn id_by_code(db: &impl ConnectionTrait, code: &str) -> Result<Option<Uuid>, RepoError> {
     super::find_id::<Entity>(db, Column::Id, Condition::all().add(Column::Code.eq(code))).await
+}
+
+impl super::lifecycle::Lifecycle for Entity {
+    type Record = Project;
+
+    async fn load(
+        db: &impl ConnectionTrait,
+        id: Uuid,
+        lock: bool,
+        include_deleted: bool,
+    ) -> Result<Project, RepoError> {
+        fetch(db, id, lock, include_deleted).await
+    }
+
+    async fn recheck(db: &impl ConnectionTrait, record: &Project) -> Result<(), RepoError> {
+        check_input(db, Some(record.id), &ProjectInput::from(record)).await
+    }
+    async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
+        delete_children(db, id).await
+    }
 }

@@ -13,6 +13,7 @@ use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::SoftDelete;
+use super::lifecycle::{self, Lifecycle};
 use crate::entities;
 use crate::{Actor, Db, RepoError, begin_write};
 
@@ -47,19 +48,14 @@ async fn candidates<E: SoftDelete>(db: &Db, cutoff: DateTime<Utc>) -> Result<Vec
         .await?)
 }
 
-/// Purges one record; `Ok(false)` when a remaining row still points at it.
-async fn one(db: &Db, actor: &Actor, resource: ResourceType, id: Uuid) -> Result<bool, RepoError> {
+/// Purges one record in its own transaction; `Ok(false)` when a remaining
+/// row still points at it.
+async fn one<E: Lifecycle>(db: &Db, actor: &Actor, id: Uuid) -> Result<bool, RepoError>
+where
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
+{
     let tx = begin_write(db).await?;
-    let done = match resource {
-        ResourceType::Delegation => super::delegations::purge(&tx, actor, id).await,
-        ResourceType::Activity => super::activities::purge(&tx, actor, id).await,
-        ResourceType::Meeting => super::meetings::purge(&tx, actor, id).await,
-        ResourceType::Project => super::projects::purge(&tx, actor, id).await,
-        ResourceType::Dialogue => super::dialogues::purge(&tx, actor, id).await,
-        ResourceType::Organisation => super::organisations::purge(&tx, actor, id).await,
-        ResourceType::User => super::users::purge(&tx, actor, id).await,
-    };
-    match done {
+    match lifecycle::purge::<E>(&tx, actor, id).await {
         Ok(()) => {
             tx.commit().await?;
             Ok(true)
@@ -73,12 +69,15 @@ async fn one(db: &Db, actor: &Actor, resource: ResourceType, id: Uuid) -> Result
     }
 }
 
-async fn purge_all<E: SoftDelete>(
+async fn purge_all<E: Lifecycle>(
     db: &Db,
     actor: &Actor,
     resource: ResourceType,
     cutoff: DateTime<Utc>,
-) -> Result<PurgeCount, RepoError> {
+) -> Result<PurgeCount, RepoError>
+where
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
+{
     let mut pending = candidates::<E>(db, cutoff).await?;
     let mut purged = 0;
     // Organisations can point at each other (parent_id): pass over the rest
@@ -87,7 +86,7 @@ async fn purge_all<E: SoftDelete>(
         let before = pending.len();
         let mut kept = Vec::new();
         for id in pending {
-            if one(db, actor, resource, id).await? {
+            if one::<E>(db, actor, id).await? {
                 purged += 1;
             } else {
                 kept.push(id);

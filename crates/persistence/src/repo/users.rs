@@ -1,6 +1,6 @@
 //! Users: accounts, roles, and the rule that one active admin always remains.
 
-use rihla_domain::{AuditAction, Page, Role, User, UserListParams, UserPatch};
+use rihla_domain::{Page, Role, User, UserListParams, UserPatch};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
@@ -301,8 +301,7 @@ pub async fn delete(
     {
         return Err(last_admin());
     }
-    super::set_deleted::<Entity>(db, actor, id, current.version, true).await?;
-    audit::whole(db, actor, AuditAction::Delete, &get_any(db, id).await?).await
+    super::lifecycle::delete::<Entity>(db, actor, id, current.version).await
 }
 
 /// Brings a deleted user back; 409 if their email now belongs to another user.
@@ -312,36 +311,7 @@ pub async fn restore(
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<User, RepoError> {
-    let current = super::row_in::<Entity>(db, id, true, true).await?;
-    if current.deleted_at.is_none() {
-        return Err(super::not_deleted());
-    }
-    check_version(expected_version, current.version)?;
-    if Entity::find()
-        .filter(Column::Email.eq(current.email.as_str()))
-        .filter(super::live::<Entity>())
-        .one(db)
-        .await?
-        .is_some()
-    {
-        return Err(taken("email"));
-    }
-    super::set_deleted::<Entity>(db, actor, id, current.version, false).await?;
-    let user = get(db, id).await?;
-    audit::whole(db, actor, AuditAction::Restore, &user).await?;
-    Ok(user)
-}
-
-/// Removes a deleted user for good (their refresh tokens go with them).
-pub(crate) async fn purge(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-) -> Result<(), RepoError> {
-    let user = get_any(db, id).await?;
-    audit::whole(db, actor, AuditAction::Purge, &user).await?;
-    Entity::delete_by_id(id).exec(db).await?;
-    Ok(())
+    super::lifecycle::restore::<Entity>(db, actor, id, expected_version).await
 }
 
 /// The role and active flag of a token's subject, checked on every request so a
@@ -360,4 +330,32 @@ pub async fn access(
         .await?;
     row.map(|(role, active)| parse_enum(&role, "users.role").map(|r| (r, active)))
         .transpose()
+}
+
+impl super::lifecycle::Lifecycle for Entity {
+    type Record = User;
+
+    async fn load(
+        db: &impl ConnectionTrait,
+        id: Uuid,
+        lock: bool,
+        include_deleted: bool,
+    ) -> Result<User, RepoError> {
+        to_domain(super::row_in::<Entity>(db, id, lock, include_deleted).await?)
+    }
+
+    /// A user refers to nothing; only the email must be free. (Refresh tokens
+    /// go with the user through their foreign key's cascade.)
+    async fn recheck(db: &impl ConnectionTrait, record: &User) -> Result<(), RepoError> {
+        if Entity::find()
+            .filter(Column::Email.eq(record.email.as_str()))
+            .filter(super::live::<Entity>())
+            .one(db)
+            .await?
+            .is_some()
+        {
+            return Err(taken("email"));
+        }
+        Ok(())
+    }
 }
