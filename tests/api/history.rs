@@ -776,3 +776,44 @@ async fn purge_removes_long_deleted_records_for_good_and_records_it() {
         .unwrap();
     assert_eq!(again.purged(), 0);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_delete_racing_a_new_reference_never_leaves_a_live_record_pointing_at_a_deleted_one() {
+    let app = spawn_app().await;
+    for round in 0..15 {
+        let project = app.project(project_body(&format!("RACE-{round}"))).await;
+        let path = format!("/api/v1/projects/{}", id(&project));
+        let body = json!({"project_id": id(&project), "kind": "workshop", "title": "Racing"});
+        let (deleted, created) = tokio::join!(
+            app.delete(&path, &app.admin),
+            app.post("/api/v1/activities", &app.admin, &body)
+        );
+        match (deleted.status(), created.status()) {
+            // The delete won: the new activity was refused, as for a missing project.
+            (StatusCode::NO_CONTENT, StatusCode::UNPROCESSABLE_ENTITY) => {
+                assert_eq!(
+                    app.get(&path, &app.admin).await.status(),
+                    StatusCode::NOT_FOUND
+                );
+            }
+            // The activity won: the project is still referenced, so it stays.
+            (StatusCode::CONFLICT, StatusCode::CREATED) => {
+                assert_eq!(app.read(&path).await["code"], project["code"]);
+            }
+            other => {
+                panic!("round {round}: delete and create both went through or failed: {other:?}")
+            }
+        }
+    }
+    // Whatever the interleavings, no live activity names a deleted project.
+    for activity in app.read("/api/v1/activities?limit=100").await["items"]
+        .as_array()
+        .unwrap()
+    {
+        let project = format!(
+            "/api/v1/projects/{}",
+            activity["project_id"].as_str().unwrap()
+        );
+        assert_eq!(app.get(&project, &app.admin).await.status(), StatusCode::OK);
+    }
+}
