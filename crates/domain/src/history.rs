@@ -62,6 +62,21 @@ pub const REDACTED: &str = "[redacted]";
 
 /// One change to one record, written in the same transaction as the change.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "id": "019367e0-0000-7000-8000-0000000000e1",
+    "resource_type": "project",
+    "record_id": "019367e0-0000-7000-8000-000000000101",
+    "action": "update",
+    "actor_type": "user",
+    "actor_id": "019367e0-0000-7000-8000-0000000000aa",
+    "request_id": "019367e0-0000-7000-8000-0000000000f1",
+    "occurred_at": "2026-11-22T09:30:00Z",
+    "version": 2,
+    "changes": [
+        {"field": "status", "old": "planned", "new": "active"},
+        {"field": "themes", "old": ["border management"], "new": ["border management", "governance"]}
+    ]
+}))]
 pub struct AuditEvent {
     pub id: Uuid,
     pub resource_type: ResourceType,
@@ -89,6 +104,15 @@ pub struct AuditEvent {
 
 /// One entry of the change feed: enough to know what to fetch again.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "position": 1042,
+    "id": "019367e0-0000-7000-8000-0000000000e1",
+    "resource_type": "project",
+    "record_id": "019367e0-0000-7000-8000-000000000101",
+    "action": "update",
+    "version": 2,
+    "occurred_at": "2026-11-22T09:30:00Z"
+}))]
 pub struct ChangeEvent {
     /// Feed order: strictly increasing along the feed, never reused.
     #[schema(example = 1042)]
@@ -106,6 +130,18 @@ pub struct ChangeEvent {
 /// A page of the change feed. `next_cursor` is always present: pass it back as
 /// `after` to continue, and keep polling with it when `items` is empty.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[schema(example = json!({
+    "items": [{
+        "position": 1042,
+        "id": "019367e0-0000-7000-8000-0000000000e1",
+        "resource_type": "project",
+        "record_id": "019367e0-0000-7000-8000-000000000101",
+        "action": "update",
+        "version": 2,
+        "occurred_at": "2026-11-22T09:30:00Z"
+    }],
+    "next_cursor": "1042"
+}))]
 pub struct ChangeFeed {
     pub items: Vec<ChangeEvent>,
     #[schema(example = "1042")]
