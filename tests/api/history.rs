@@ -35,11 +35,9 @@ fn actions(events: &[Value]) -> Vec<&str> {
         .collect()
 }
 
+/// `{old, new}` of one field in an event's changes.
 fn change<'a>(event: &'a Value, field: &str) -> Option<&'a Value> {
-    event["changes"]
-        .as_array()?
-        .iter()
-        .find(|c| c["field"] == field)
+    event["changes"].as_object()?.get(field)
 }
 
 #[tokio::test]
@@ -178,16 +176,34 @@ async fn every_write_of_every_resource_leaves_one_event_with_its_change_and_acto
         let diff = change(update, field).unwrap_or_else(|| panic!("{field} in {update}"));
         assert_eq!(&diff["new"], value);
         assert!(change(update, "version").is_none() && change(update, "updated_at").is_none());
+        assert_eq!(
+            update.get("record"),
+            None,
+            "an update carries only its changes"
+        );
         let create = events.last().unwrap();
         assert_eq!(create["record"]["id"].as_str(), path.rsplit('/').next());
         assert_eq!(create["version"], 1);
+        // A create sets every field from nothing.
+        let id_change = change(create, "id").unwrap();
+        assert_eq!(
+            (&id_change["old"], &id_change["new"]),
+            (&Value::Null, &create["record"]["id"])
+        );
         if deleted {
-            assert!(events[0]["record"]["deleted_at"].is_string());
-            assert_eq!(events[0]["actor_id"], editor_id.as_str());
+            let delete = &events[0];
+            assert!(delete["record"]["deleted_at"].is_string());
+            assert_eq!(delete["actor"], editor_id.as_str());
+            let changed: Vec<&String> = delete["changes"].as_object().unwrap().keys().collect();
+            assert_eq!(changed, ["deleted_at", "deleted_by"]);
+            assert_eq!(
+                change(delete, "deleted_by").unwrap()["new"],
+                editor_id.as_str()
+            );
         }
         if !path.contains("/users/") && !path.contains("/meetings/") {
             assert_eq!(create["actor_type"], "user");
-            assert_eq!(create["actor_id"], editor_id.as_str());
+            assert_eq!(create["actor"], editor_id.as_str());
             assert_eq!(create["request_id"], "req-create-1");
         }
     }
@@ -290,7 +306,7 @@ async fn passwords_and_tokens_never_reach_the_audit_trail() {
     assert_eq!(reset["version"], 2);
     assert_eq!(
         change(reset, "password").unwrap(),
-        &json!({"field": "password", "old": "[redacted]", "new": "[redacted]"})
+        &json!({"old": "[redacted]", "new": "[redacted]"})
     );
 }
 
@@ -384,6 +400,8 @@ async fn the_audit_log_filters_by_actor_type_record_action_and_time() {
     assert!(by_editor.iter().all(|e| e["record_id"] == p2["id"]));
     let projects = all_events(&app, "&resource_type=project").await;
     assert_eq!(projects.len(), 3);
+    // The plural of the path works as well.
+    assert_eq!(all_events(&app, "&resource_type=projects").await.len(), 3);
     let one = all_events(&app, &format!("&record_id={}", id(&p1))).await;
     assert_eq!(actions(&one), ["create"]);
     let updates = all_events(&app, "&action=update").await;
@@ -768,7 +786,11 @@ async fn purge_removes_long_deleted_records_for_good_and_records_it() {
     let purge_event = &history["items"][0];
     assert_eq!(purge_event["action"], "purge");
     assert_eq!(purge_event["actor_type"], "system");
-    assert_eq!(purge_event["actor_id"], "purge");
+    assert_eq!(purge_event["actor"], "purge");
+    assert_eq!(change(purge_event, "code").unwrap()["new"], Value::Null);
+    // An admin can still reach a purged record's history through the log.
+    let logged = all_events(&app, &format!("&record_id={}&action=purge", id(&old))).await;
+    assert_eq!(logged.len(), 1);
     assert_eq!(purge_event["record"]["code"], "P-OLD");
     // The code is free for good; a second run has nothing more to do.
     let again = purge::run(&app.state.db, &Actor::system("purge"), cutoff)
@@ -816,4 +838,72 @@ async fn a_delete_racing_a_new_reference_never_leaves_a_live_record_pointing_at_
         );
         assert_eq!(app.get(&project, &app.admin).await.status(), StatusCode::OK);
     }
+}
+
+#[tokio::test]
+async fn a_meeting_is_restored_and_its_history_read_under_its_dialogue_or_by_its_id_alone() {
+    let app = spawn_app().await;
+    let dialogue = app.dialogue("Rabat Process").await;
+    let meeting = app
+        .meeting(&dialogue, json!({"title": "Thematic meeting"}))
+        .await;
+    let nested = format!(
+        "/api/v1/dialogues/{}/meetings/{}",
+        id(&dialogue),
+        id(&meeting)
+    );
+    let flat = format!("/api/v1/meetings/{}", id(&meeting));
+    assert_eq!(
+        app.delete(&nested, &app.admin).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    assert!(
+        app.ids(&format!("/api/v1/dialogues/{}/meetings", id(&dialogue)))
+            .await
+            .is_empty()
+    );
+
+    // Its dialogue deleted too, the meeting cannot come back.
+    let dialogue_path = format!("/api/v1/dialogues/{}", id(&dialogue));
+    assert_eq!(
+        app.delete(&dialogue_path, &app.admin).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    let res = app
+        .post(&format!("{flat}/restore"), &app.admin, &json!({}))
+        .await;
+    assert_eq!(
+        error_fields(&problem(res, StatusCode::CONFLICT).await),
+        ["dialogue_id"]
+    );
+    let res = app
+        .post(&format!("{dialogue_path}/restore"), &app.admin, &json!({}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    let res = app
+        .post(&format!("{flat}/restore"), &app.admin, &json!({}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(app.read(&nested).await["version"], 3);
+    for path in [format!("{nested}/history"), format!("{flat}/history")] {
+        let history = app.read(&path).await;
+        assert_eq!(
+            actions(history["items"].as_array().unwrap()),
+            ["restore", "delete", "create"]
+        );
+    }
+    // Under another dialogue the meeting does not exist.
+    let other = app.dialogue("Khartoum Process").await;
+    let res = app
+        .get(
+            &format!(
+                "/api/v1/dialogues/{}/meetings/{}/history",
+                id(&other),
+                id(&meeting)
+            ),
+            &app.admin,
+        )
+        .await;
+    problem(res, StatusCode::NOT_FOUND).await;
 }

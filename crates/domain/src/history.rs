@@ -9,18 +9,68 @@ use uuid::Uuid;
 
 use crate::enums::string_enum;
 
-string_enum!(
-    /// The kinds of record the audit trail and the change feed cover.
-    ResourceType {
-        User => "user",
-        Organisation => "organisation",
-        Project => "project",
-        Activity => "activity",
-        Dialogue => "dialogue",
-        Meeting => "meeting",
-        Delegation => "delegation",
+/// The kinds of record the audit trail and the change feed cover. Written
+/// singular; a filter also takes the plural of the resource's path
+/// (`projects`), which is what a client reading the URLs reaches for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceType {
+    #[serde(alias = "users")]
+    User,
+    #[serde(alias = "organisations")]
+    Organisation,
+    #[serde(alias = "projects")]
+    Project,
+    #[serde(alias = "activities")]
+    Activity,
+    #[serde(alias = "dialogues")]
+    Dialogue,
+    #[serde(alias = "meetings")]
+    Meeting,
+    #[serde(alias = "delegations")]
+    Delegation,
+}
+
+impl ResourceType {
+    pub const ALL: &'static [ResourceType] = &[
+        ResourceType::User,
+        ResourceType::Organisation,
+        ResourceType::Project,
+        ResourceType::Activity,
+        ResourceType::Dialogue,
+        ResourceType::Meeting,
+        ResourceType::Delegation,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ResourceType::User => "user",
+            ResourceType::Organisation => "organisation",
+            ResourceType::Project => "project",
+            ResourceType::Activity => "activity",
+            ResourceType::Dialogue => "dialogue",
+            ResourceType::Meeting => "meeting",
+            ResourceType::Delegation => "delegation",
+        }
     }
-);
+}
+
+impl std::str::FromStr for ResourceType {
+    type Err = crate::enums::UnknownValue;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ResourceType::ALL
+            .iter()
+            .copied()
+            .find(|t| t.as_str() == s)
+            .ok_or_else(|| crate::enums::UnknownValue(s.to_owned()))
+    }
+}
+
+impl std::fmt::Display for ResourceType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 impl ResourceType {
     /// Users are admin business; every other resource is readable by viewers.
@@ -41,22 +91,25 @@ string_enum!(
 );
 
 string_enum!(
-    /// `user`: `actor_id` is the user's id. `system`: the service acting for
-    /// an operator's command, `actor_id` names it (`seed-demo`, `purge`, ...).
+    /// `user`: `actor` is the user's id. `system`: the service acting for an
+    /// operator's command, and `actor` names it (`seed-demo`, `purge`, ...).
     ActorType { User => "user", System => "system" }
 );
 
-/// One field an update changed. Secrets are never shown: a password change
-/// appears as the field `password` with both values `"[redacted]"`.
+/// A field's value before and after the change (null where it had none).
+/// Secrets are never shown: a password change appears as the field
+/// `password` with both values `"[redacted]"`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct FieldChange {
-    #[schema(example = "status")]
-    pub field: String,
     #[schema(example = "planned")]
     pub old: Value,
     #[schema(example = "active")]
     pub new: Value,
 }
+
+/// Changed fields by name. Bookkeeping fields (`version`, `updated_at`,
+/// `updated_by`) are left out; a list or object that changed is shown whole.
+pub type Changes = std::collections::BTreeMap<String, FieldChange>;
 
 pub const REDACTED: &str = "[redacted]";
 
@@ -68,14 +121,14 @@ pub const REDACTED: &str = "[redacted]";
     "record_id": "019367e0-0000-7000-8000-000000000101",
     "action": "update",
     "actor_type": "user",
-    "actor_id": "019367e0-0000-7000-8000-0000000000aa",
+    "actor": "019367e0-0000-7000-8000-0000000000aa",
     "request_id": "019367e0-0000-7000-8000-0000000000f1",
     "occurred_at": "2026-11-22T09:30:00Z",
     "version": 2,
-    "changes": [
-        {"field": "status", "old": "planned", "new": "active"},
-        {"field": "themes", "old": ["border management"], "new": ["border management", "governance"]}
-    ]
+    "changes": {
+        "status": {"old": "planned", "new": "active"},
+        "themes": {"old": ["border management"], "new": ["border management", "governance"]}
+    }
 }))]
 pub struct AuditEvent {
     pub id: Uuid,
@@ -83,18 +136,19 @@ pub struct AuditEvent {
     pub record_id: Uuid,
     pub action: AuditAction,
     pub actor_type: ActorType,
-    /// A user id, or the name of a system actor.
+    /// Who made the change: a user id, or the name of a system actor.
     #[schema(example = "0193a0c4-0000-7000-8000-000000000001")]
-    pub actor_id: String,
+    pub actor: String,
     /// The request that made the change (none for commands run by an operator).
     pub request_id: Option<String>,
     pub occurred_at: DateTime<Utc>,
     /// The record's version after the change.
     #[schema(example = 2)]
     pub version: i32,
-    /// For `update`: each changed field with its old and new value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub changes: Option<Vec<FieldChange>>,
+    /// Each field the change set or altered, with its old and new value: for
+    /// a create every field (old null), for a delete `deleted_at` and
+    /// `deleted_by`, for a purge every field (new null).
+    pub changes: std::collections::BTreeMap<String, FieldChange>,
     /// For `create`, `delete`, `restore` and `purge`: the whole record as it
     /// was after the change (before it, for `purge`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -37,7 +37,7 @@ pub use enums::{
 };
 pub use history::{
     ActorType, AuditAction, AuditEvent, AuditEventListParams, ChangeEvent, ChangeFeed,
-    ChangeListParams, FieldChange, HistoryParams, ReadParams, ResourceType,
+    ChangeListParams, Changes, FieldChange, HistoryParams, ReadParams, ResourceType,
 };
 pub use organisation::{
     Organisation, OrganisationInput, OrganisationListParams, OrganisationSortKey,

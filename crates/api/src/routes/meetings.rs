@@ -262,13 +262,59 @@ async fn meeting_history(
     params: Query<HistoryParams>,
 ) -> Result<Json<Page<AuditEvent>>, ApiError> {
     let (dialogue, id) = path.into_inner();
-    // A purged meeting has no row left to place it under its dialogue.
-    match repo::ensure_in_dialogue(&state.db, dialogue, id, true).await {
-        Err(rihla_persistence::RepoError::NotFound) if caller.role == rihla_domain::Role::Admin => {
-        }
-        other => other?,
+    // A meeting of another dialogue is not found here. A purged one has no
+    // row left to say where it was; its history (admins only) still is.
+    if let Some(of) = repo::dialogue_of(&state.db, id).await?
+        && of != dialogue
+    {
+        return Err(ApiError::NotFound(
+            "no meeting with this id in this dialogue".into(),
+        ));
     }
     super::history::record_history(&state, &caller, ResourceType::Meeting, id, &params)
+        .await
+        .map(Json)
+}
+
+/// Restore a deleted meeting by its id alone
+///
+/// The same as `POST /dialogues/{id}/meetings/{meeting_id}/restore`, for
+/// clients that found the meeting in the calendar or the change feed.
+#[utoipa::path(
+    tag = "meetings",
+    params(("meeting_id" = Uuid, Path, description = "Meeting id")),
+    responses((status = 200, description = "The restored record", body = Meeting))
+)]
+#[post("/meetings/{meeting_id}/restore")]
+async fn restore_meeting_by_id(
+    caller: Editor,
+    state: Data<AppState>,
+    id: Path<Uuid>,
+    if_match: IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    let tx = write::begin(&state).await?;
+    let record = repo::restore_by_id(&tx, &caller.actor(), *id, if_match.0).await?;
+    write::commit(tx).await?;
+    Ok(write::ok(&record))
+}
+
+/// History of a meeting by its id alone
+///
+/// The same as `GET /dialogues/{id}/meetings/{meeting_id}/history`, for
+/// clients that found the meeting in the calendar or the change feed.
+#[utoipa::path(
+    tag = "meetings",
+    params(("meeting_id" = Uuid, Path, description = "Meeting id"), HistoryParams),
+    responses((status = 200, description = "One page of events, newest first", body = Page<AuditEvent>))
+)]
+#[get("/meetings/{meeting_id}/history")]
+async fn meeting_history_by_id(
+    caller: Viewer,
+    state: Data<AppState>,
+    id: Path<Uuid>,
+    params: Query<HistoryParams>,
+) -> Result<Json<Page<AuditEvent>>, ApiError> {
+    super::history::record_history(&state, &caller, ResourceType::Meeting, *id, &params)
         .await
         .map(Json)
 }
@@ -282,5 +328,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(patch_meeting)
         .service(delete_meeting)
         .service(restore_meeting)
-        .service(meeting_history);
+        .service(meeting_history)
+        .service(restore_meeting_by_id)
+        .service(meeting_history_by_id);
 }

@@ -22,7 +22,7 @@ use rihla_domain::history::{FEED_DEFAULT_LIMIT, FEED_MAX_LIMIT, REDACTED};
 use rihla_domain::paging::parse_limit;
 use rihla_domain::{
     ActorType, AuditAction, AuditEvent, AuditEventListParams, ChangeEvent, ChangeFeed,
-    ChangeListParams, FieldChange, FieldError, HistoryParams, Page, ResourceType,
+    ChangeListParams, Changes, FieldChange, FieldError, HistoryParams, Page, ResourceType,
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -72,35 +72,25 @@ const BOOKKEEPING: &[&str] = &["version", "updated_at", "updated_by"];
 /// What the `changes` column holds.
 #[derive(Serialize, Deserialize, Default)]
 struct Stored {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    changes: Option<Vec<FieldChange>>,
+    #[serde(default)]
+    changes: Changes,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     record: Option<Value>,
 }
 
-/// Top-level fields whose values differ; a list or object that changed is
-/// shown whole, old and new.
-pub fn diff(before: &Value, after: &Value) -> Vec<FieldChange> {
-    let (Some(b), Some(a)) = (before.as_object(), after.as_object()) else {
-        return vec![FieldChange {
-            field: String::new(),
-            old: before.clone(),
-            new: after.clone(),
-        }];
-    };
-    let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
-    keys.sort();
-    keys.dedup();
-    keys.into_iter()
+/// Top-level fields whose values differ between two states of a record (an
+/// absent state is null); a list or object that changed is shown whole.
+pub fn diff(before: &Value, after: &Value) -> Changes {
+    let empty = serde_json::Map::new();
+    let b = before.as_object().unwrap_or(&empty);
+    let a = after.as_object().unwrap_or(&empty);
+    b.keys()
+        .chain(a.keys())
         .filter(|k| !BOOKKEEPING.contains(&k.as_str()))
         .filter_map(|k| {
             let old = b.get(k).cloned().unwrap_or(Value::Null);
             let new = a.get(k).cloned().unwrap_or(Value::Null);
-            (old != new).then(|| FieldChange {
-                field: k.clone(),
-                old,
-                new,
-            })
+            (old != new).then(|| (k.clone(), FieldChange { old, new }))
         })
         .collect()
 }
@@ -143,13 +133,27 @@ async fn insert(
     Ok(())
 }
 
-/// The record after a create, whole.
+/// A create: every field from nothing, and the record whole.
 pub(crate) async fn created<R: Audited>(
     db: &impl ConnectionTrait,
     actor: &Actor,
     record: &R,
 ) -> Result<(), RepoError> {
-    whole(db, actor, AuditAction::Create, record).await
+    let after = json(record)?;
+    let stored = Stored {
+        changes: diff(&Value::Null, &after),
+        record: Some(after),
+    };
+    insert(
+        db,
+        actor,
+        R::RESOURCE,
+        record.id(),
+        AuditAction::Create,
+        record.version(),
+        stored,
+    )
+    .await
 }
 
 /// An update, as the fields that differ between `before` and `after`.
@@ -171,10 +175,10 @@ pub(crate) async fn fields(
     resource: ResourceType,
     record_id: Uuid,
     version: i32,
-    changes: Vec<FieldChange>,
+    changes: Changes,
 ) -> Result<(), RepoError> {
     let stored = Stored {
-        changes: Some(changes),
+        changes,
         record: None,
     };
     insert(
@@ -190,31 +194,57 @@ pub(crate) async fn fields(
 }
 
 /// The one entry a password change leaves.
-pub(crate) fn password_changed() -> FieldChange {
-    FieldChange {
-        field: "password".into(),
+pub(crate) fn password_changed() -> Changes {
+    let redacted = FieldChange {
         old: Value::String(REDACTED.into()),
         new: Value::String(REDACTED.into()),
-    }
+    };
+    [("password".to_owned(), redacted)].into_iter().collect()
 }
 
-/// A create, delete, restore or purge: the whole record.
-pub(crate) async fn whole<R: Audited>(
+/// A delete or a restore: the fields it changed (`deleted_at`,
+/// `deleted_by`), and the record whole as it is now.
+pub(crate) async fn transition<R: Audited>(
     db: &impl ConnectionTrait,
     actor: &Actor,
     action: AuditAction,
+    before: &R,
+    after: &R,
+) -> Result<(), RepoError> {
+    let now = json(after)?;
+    let stored = Stored {
+        changes: diff(&json(before)?, &now),
+        record: Some(now),
+    };
+    insert(
+        db,
+        actor,
+        R::RESOURCE,
+        after.id(),
+        action,
+        after.version(),
+        stored,
+    )
+    .await
+}
+
+/// A purge: every field to nothing, and the record whole as it was.
+pub(crate) async fn purged<R: Audited>(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
     record: &R,
 ) -> Result<(), RepoError> {
+    let before = json(record)?;
     let stored = Stored {
-        changes: None,
-        record: Some(json(record)?),
+        changes: diff(&before, &Value::Null),
+        record: Some(before),
     };
     insert(
         db,
         actor,
         R::RESOURCE,
         record.id(),
-        action,
+        AuditAction::Purge,
         record.version(),
         stored,
     )
@@ -230,7 +260,7 @@ fn to_domain(m: audit_events::Model) -> Result<AuditEvent, RepoError> {
         record_id: m.record_id,
         action: parse_enum(&m.action, "audit_events.action")?,
         actor_type: parse_enum(&m.actor_type, "audit_events.actor_type")?,
-        actor_id: m.actor_id,
+        actor: m.actor_id,
         request_id: m.request_id,
         occurred_at: m.occurred_at,
         version: m.version,
@@ -533,15 +563,26 @@ mod tests {
         let before =
             json!({"title": "a", "status": "planned", "version": 1, "themes": ["x"], "gone": 1});
         let after = json!({"title": "a", "status": "active", "version": 2, "themes": ["x", "y"], "new": true});
-        let fields: Vec<String> = diff(&before, &after).into_iter().map(|c| c.field).collect();
+        let changes = diff(&before, &after);
+        let fields: Vec<&str> = changes.keys().map(String::as_str).collect();
         assert_eq!(fields, ["gone", "new", "status", "themes"]);
-        let status = diff(&before, &after)
-            .into_iter()
-            .find(|c| c.field == "status")
-            .unwrap();
         assert_eq!(
-            (status.old, status.new),
-            (json!("planned"), json!("active"))
+            (&changes["status"].old, &changes["status"].new),
+            (&json!("planned"), &json!("active"))
+        );
+        assert_eq!(
+            (&changes["gone"].old, &changes["gone"].new),
+            (&json!(1), &Value::Null)
+        );
+    }
+
+    #[test]
+    fn a_create_is_every_field_from_nothing() {
+        let changes = diff(&Value::Null, &json!({"code": "P-1", "version": 1}));
+        assert_eq!(changes.len(), 1);
+        assert_eq!(
+            (&changes["code"].old, &changes["code"].new),
+            (&Value::Null, &json!("P-1"))
         );
     }
 }

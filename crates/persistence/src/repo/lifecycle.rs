@@ -40,9 +40,10 @@ pub(crate) async fn delete<E: Lifecycle>(
     id: Uuid,
     version: i32,
 ) -> Result<(), RepoError> {
+    let before = E::load(db, id, false, false).await?;
     set_deleted::<E>(db, actor, id, version, true).await?;
-    let record = E::load(db, id, false, true).await?;
-    audit::whole(db, actor, AuditAction::Delete, &record).await
+    let after = E::load(db, id, false, true).await?;
+    audit::transition(db, actor, AuditAction::Delete, &before, &after).await
 }
 
 /// Brings a deleted record back as a new version. 409 if it is not deleted,
@@ -66,7 +67,7 @@ pub(crate) async fn restore<E: Lifecycle>(
     E::recheck(db, &current).await.map_err(blocked)?;
     set_deleted::<E>(db, actor, id, current.version(), false).await?;
     let record = E::load(db, id, false, false).await?;
-    audit::whole(db, actor, AuditAction::Restore, &record).await?;
+    audit::transition(db, actor, AuditAction::Restore, &current, &record).await?;
     Ok(record)
 }
 
@@ -100,7 +101,7 @@ where
     <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
 {
     let record = E::load(db, id, false, true).await?;
-    audit::whole(db, actor, AuditAction::Purge, &record).await?;
+    audit::purged(db, actor, &record).await?;
     E::delete_children(db, id).await?;
     E::delete_by_id(id).exec(db).await?;
     Ok(())

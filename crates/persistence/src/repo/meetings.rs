@@ -295,6 +295,26 @@ pub async fn restore(
     super::lifecycle::restore::<Entity>(db, actor, id, expected_version).await
 }
 
+/// The dialogue of meeting `id`, deleted or not; `None` when no such row
+/// exists (never did, or was purged).
+pub async fn dialogue_of(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Uuid>, RepoError> {
+    match super::row_in::<Entity>(db, id, false, true).await {
+        Ok(row) => Ok(Some(row.dialogue_id)),
+        Err(RepoError::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The same, for a client that knows only the meeting's id.
+pub async fn restore_by_id(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<Meeting, RepoError> {
+    super::lifecycle::restore::<Entity>(db, actor, id, expected_version).await
+}
+
 /// What a delegation read shows of its meeting, for `ids` in one query each
 /// for meetings and their dialogues.
 pub(crate) async fn summaries(

@@ -280,7 +280,7 @@ pub async fn set_password(
         rihla_domain::ResourceType::User,
         id,
         current.version + 1,
-        vec![audit::password_changed()],
+        audit::password_changed(),
     )
     .await
 }
