@@ -104,8 +104,9 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
     })
 }
 
-/// Hourly: forgets idempotency keys past their retention and refresh tokens
-/// expired for a day. Safe with several instances (plain deletes by age).
+/// Hourly: forgets idempotency keys past their retention, refresh tokens
+/// expired for a day, and (when APP_AUDIT_RETENTION_DAYS is set) audit events
+/// past theirs. Safe with several instances (plain deletes by age).
 async fn housekeeping(state: web::Data<AppState>) {
     use rihla_persistence::repo::{idempotency, refresh_tokens};
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
@@ -121,6 +122,13 @@ async fn housekeeping(state: web::Data<AppState>) {
             Ok(n) if n > 0 => tracing::info!(removed = n, "pruned expired refresh tokens"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "pruning refresh tokens failed"),
+        }
+        if let Some(keep) = state.audit_retention {
+            match rihla_persistence::repo::audit::prune(&state.db, now - keep).await {
+                Ok(n) if n > 0 => tracing::info!(removed = n, "pruned audit events"),
+                Ok(_) => {}
+                Err(e) => tracing::warn!(error = %e, "pruning audit events failed"),
+            }
         }
     }
 }

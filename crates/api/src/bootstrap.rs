@@ -175,5 +175,8 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
         dummy_hash,
         refresh_ttl: chrono::Duration::days(config.refresh_token_ttl_days),
         idempotency_ttl: chrono::Duration::hours(config.idempotency_ttl_hours),
+        audit_retention: config
+            .audit_retention_days()
+            .map(|days| chrono::Duration::days(i64::from(days))),
     })
 }

@@ -83,8 +83,8 @@ pub struct Config {
     #[arg(long, env = "APP_LOG_FORMAT", value_enum, default_value = "json")]
     pub log_format: LogFormat,
 
-    /// Audit events older than this many days are removed by `rihla audit
-    /// prune`; unset (the default) keeps every event.
+    /// Audit events older than this many days are removed hourly by `serve`
+    /// and at once by `rihla audit prune`; unset (the default) keeps all.
     #[arg(long, env = "APP_AUDIT_RETENTION_DAYS", global = true, value_parser = parse_retention)]
     pub audit_retention_days: Option<Retention>,
 

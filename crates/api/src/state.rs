@@ -13,4 +13,6 @@ pub struct AppState {
     pub dummy_hash: String,
     pub refresh_ttl: chrono::Duration,
     pub idempotency_ttl: chrono::Duration,
+    /// APP_AUDIT_RETENTION_DAYS: older audit events are pruned hourly.
+    pub audit_retention: Option<chrono::Duration>,
 }
