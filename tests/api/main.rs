@@ -8,6 +8,7 @@ mod support;
 
 mod activities;
 mod auth;
+mod concurrency;
 mod delegations;
 mod demo;
 mod dialogues;
