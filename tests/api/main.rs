@@ -15,6 +15,7 @@ mod dialogues;
 mod errors;
 mod feed;
 mod history;
+mod limits;
 mod openapi;
 mod organisations;
 mod paging;

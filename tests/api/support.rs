@@ -77,8 +77,11 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let state = running.state.clone();
     tokio::spawn(running.server);
     let base = format!("http://{}", running.addr);
+    // A bounded wait: a request the server never answers fails its test
+    // instead of hanging the suite.
     let client = Client::builder()
         .redirect(reqwest::redirect::Policy::none())
+        .timeout(std::time::Duration::from_secs(60))
         .build()
         .expect("http client");
     let mut app = TestApp {

@@ -26,6 +26,7 @@ pub struct Shared {
     pub routes: web::Data<RouteTable>,
     pub spec: utoipa::openapi::OpenApi,
     pub body_limit: usize,
+    pub request_timeout: Duration,
 }
 
 pub fn build_app(
@@ -46,6 +47,7 @@ pub fn build_app(
         .app_data(shared.state)
         .app_data(shared.routes)
         .app_data(BodyLimit(shared.body_limit))
+        .app_data(http::RequestTimeout(shared.request_timeout))
         .app_data(web::QueryConfig::default().error_handler(http::query_error))
         .app_data(web::PathConfig::default().error_handler(http::path_error))
         .configure(routes::configure)
@@ -85,6 +87,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
         routes: web::Data::new(RouteTable::from_spec(&spec)),
         spec,
         body_limit: config.body_limit_bytes,
+        request_timeout: Duration::from_secs(config.request_timeout_secs),
     };
     let listener = TcpListener::bind(config.bind)?;
     let addr = listener.local_addr()?;

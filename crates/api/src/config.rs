@@ -72,6 +72,11 @@ pub struct Config {
     #[arg(long, env = "APP_IDEMPOTENCY_TTL_HOURS", default_value_t = 24, value_parser = clap::value_parser!(i64).range(24..))]
     pub idempotency_ttl_hours: i64,
 
+    /// Seconds a request may take before it is cut off with a 503 (its
+    /// transaction, if any, is rolled back).
+    #[arg(long, env = "APP_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout_secs: u64,
+
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
     #[arg(long, env = "APP_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
     pub shutdown_grace_secs: u64,

@@ -300,9 +300,90 @@ fn request_id_of(req: &ServiceRequest) -> String {
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
 }
 
+/// Longest request target (path and query) served: 414 above it.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// Largest total of header names and values served: 431 above it. (Heads
+/// beyond actix's own limits, 64 KiB or more than 96 headers, are refused
+/// before any middleware runs, with a bare 400 or 431.)
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// How long a request may take from routing to response (APP_REQUEST_TIMEOUT_SECS).
+#[derive(Debug, Clone, Copy)]
+pub struct RequestTimeout(pub std::time::Duration);
+
+/// A request cut off by `RequestTimeout`. The request itself has gone into
+/// the handler that was dropped, and cloning it before routing would break
+/// routing, so this error renders the whole problem (with its request id)
+/// itself; actix turns it into the response.
+#[derive(Debug)]
+struct TimedOut {
+    after: std::time::Duration,
+    request_id: String,
+    path: String,
+}
+
+impl std::fmt::Display for TimedOut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the request did not finish within {} s; nothing it did was kept unless a retry shows otherwise",
+            self.after.as_secs()
+        )
+    }
+}
+
+impl actix_web::ResponseError for TimedOut {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::SERVICE_UNAVAILABLE
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut body = problem(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "request-timeout",
+            self.to_string(),
+        );
+        body.instance = self.path.clone();
+        body.request_id = self.request_id.clone();
+        let mut res = problem_response(StatusCode::SERVICE_UNAVAILABLE, &body);
+        let headers = res.headers_mut();
+        headers.insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
+        if let Ok(v) = header::HeaderValue::from_str(&self.request_id) {
+            headers.insert(header::HeaderName::from_static("x-request-id"), v);
+        }
+        res
+    }
+}
+
+/// The limit a request head breaks, if any.
+fn head_limit(req: &ServiceRequest) -> Option<(StatusCode, &'static str, String)> {
+    let target = req.uri().path_and_query().map_or(0, |pq| pq.as_str().len());
+    if target > MAX_URI_BYTES {
+        return Some((
+            StatusCode::URI_TOO_LONG,
+            "uri-too-long",
+            format!("the request target is {target} bytes; at most {MAX_URI_BYTES} are served"),
+        ));
+    }
+    let headers: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if headers > MAX_HEADER_BYTES {
+        return Some((
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "request-header-fields-too-large",
+            format!("the headers total {headers} bytes; at most {MAX_HEADER_BYTES} are served"),
+        ));
+    }
+    None
+}
+
 /// Outermost middleware: assigns the request id, echoes it in `X-Request-Id`,
-/// logs one line per request, and turns every error response into problem+json
-/// carrying `request_id` and `instance`.
+/// refuses heads over the limits (414, 431), cuts off requests that run past
+/// the request timeout (503), logs one line per request, and turns every error
+/// response into problem+json carrying `request_id` and `instance`.
 pub async fn request_context(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
@@ -318,14 +399,31 @@ pub async fn request_context(
     // not be cloned before routing, so there is no request to rebuild it with.
     // A NUL (%00) in a query parameter could only reach the database as text it
     // cannot store (PostgreSQL), so it stops here with a 400.
-    let res = if req.query_string().to_ascii_lowercase().contains("%00") {
+    let timeout = req
+        .app_data::<RequestTimeout>()
+        .map_or(std::time::Duration::from_secs(30), |t| t.0);
+    let res = if let Some((status, slug, detail)) = head_limit(&req) {
+        req.into_response(problem_response(status, &problem(status, slug, detail)))
+    } else if req.query_string().to_ascii_lowercase().contains("%00") {
         let err = ApiError::BadRequest {
             detail: "query parameters must not contain the NUL character (%00)".into(),
             errors: vec![],
         };
         req.into_response(actix_web::ResponseError::error_response(&err))
     } else {
-        next.call(req).await?.map_into_boxed_body()
+        match tokio::time::timeout(timeout, next.call(req)).await {
+            Ok(res) => res?.map_into_boxed_body(),
+            Err(_) => {
+                let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+                tracing::error!(%method, %path, status = 503, latency_ms, request_id, "request timed out");
+                return Err(TimedOut {
+                    after: timeout,
+                    request_id,
+                    path,
+                }
+                .into());
+            }
+        }
     };
     let status = res.status();
     let mut res = if status.is_client_error() || status.is_server_error() {
