@@ -222,3 +222,53 @@ async fn a_nul_character_in_a_body_or_a_query_is_a_client_error_and_stores_nothi
         0
     );
 }
+
+#[tokio::test]
+async fn a_malformed_if_match_is_400_and_changes_nothing() {
+    let app = spawn_app().await;
+    let project = app.project(project_body("P-1")).await;
+    let path = format!("/api/v1/projects/{}", id(&project));
+    for bad in ["1", "W/\"1\"", "\"abc\"", "\"1\", \"2\"", "\"\""] {
+        let res = app
+            .request(Method::PATCH, &path, &app.admin)
+            .header("if-match", bad)
+            .json(&json!({"title": "x"}))
+            .send()
+            .await
+            .unwrap();
+        let p = problem(res, StatusCode::BAD_REQUEST).await;
+        assert_eq!(error_fields(&p), ["If-Match"], "{bad}");
+    }
+    assert_eq!(app.read(&path).await["version"], 1);
+}
+
+#[tokio::test]
+async fn a_whole_number_written_as_a_float_is_the_integer_json_schema_says_it_is() {
+    let app = spawn_app().await;
+    let project = app.project(project_body("P-1")).await;
+    let body = json!({
+        "project_id": project["id"], "kind": "training", "title": "Counted",
+        "participants": {"planned": 20.0, "actual": 18.0}
+    });
+    let activity = app.create("/api/v1/activities", body).await;
+    assert_eq!(activity["participants"]["planned"], 20);
+    let res = app
+        .post(
+            "/api/v1/activities",
+            &app.admin,
+            &json!({"project_id": project["id"], "kind": "training", "title": "Half", "participants": {"planned": 20.5}}),
+        )
+        .await;
+    problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+}
+
+#[tokio::test]
+async fn an_overlong_refresh_token_is_422_at_refresh_and_logout() {
+    let app = spawn_app().await;
+    let long = json!({"refresh_token": "x".repeat(201)});
+    for path in ["/api/v1/auth/refresh", "/api/v1/auth/logout"] {
+        let res = app.post(path, "", &long).await;
+        let p = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(error_fields(&p), ["refresh_token"], "{path}");
+    }
+}

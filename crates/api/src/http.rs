@@ -162,6 +162,26 @@ pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
     })
 }
 
+/// JSON has one number type: `2023.0` is the integer 2023 to JSON Schema (and
+/// to our OpenAPI contract), but serde refuses it for an integer field. Whole
+/// floats become integers before the body is typed; a float field still
+/// accepts an integer, so nothing else changes.
+fn integral_floats_to_integers(value: &mut Value) {
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_to_integers),
+        Value::Object(map) => map.values_mut().for_each(integral_floats_to_integers),
+        _ => {}
+    }
+}
+
 impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
     type Error = ApiError;
     type Future = Pin<Box<dyn Future<Output = Result<Self, ApiError>>>>;
@@ -176,11 +196,12 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                 ));
             }
             let bytes = read_body(&req, &mut payload).await?;
-            let value: Value =
+            let mut value: Value =
                 serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest {
                     detail: format!("malformed JSON: {e}"),
                     errors: vec![],
                 })?;
+            integral_floats_to_integers(&mut value);
             if let Some(field) = nul_path(&value, "") {
                 return Err(ApiError::validation(vec![FieldError::new(
                     field.clone(),
@@ -226,8 +247,8 @@ pub fn etag(version: i32) -> String {
 }
 
 /// `If-Match`: `None` when absent or `*` (no precondition), else the version the
-/// client expects. A value that is no ETag of ours can never match, so it is
-/// mapped to a version no record has (the write then fails with 412).
+/// client expects (412 later if it is not current). A value that is not one
+/// ETag of ours is a 400, as the contract's pattern says.
 #[derive(Debug, Clone, Copy)]
 pub struct IfMatch(pub Option<i32>);
 
@@ -243,12 +264,24 @@ impl FromRequest for IfMatch {
         if raw == "*" {
             return std::future::ready(Ok(IfMatch(None)));
         }
+        // One ETag of ours ("3"). Anything else (a list, a weak or foreign
+        // tag) is refused rather than silently left unmatched.
         let version = raw
-            .split(',')
-            .map(str::trim)
-            .find_map(|t| t.strip_prefix('"')?.strip_suffix('"')?.parse::<i32>().ok())
-            .unwrap_or(-1);
-        std::future::ready(Ok(IfMatch(Some(version))))
+            .strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+            .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|t| t.parse::<i32>().ok());
+        std::future::ready(match version {
+            Some(v) => Ok(IfMatch(Some(v))),
+            None => Err(ApiError::BadRequest {
+                detail: "If-Match must be * or one ETag this API issued, such as \"3\"".into(),
+                errors: vec![FieldError::new(
+                    "If-Match",
+                    "invalid",
+                    "send the ETag of the version you read",
+                )],
+            }),
+        })
     }
 }
 

@@ -177,3 +177,20 @@ pub struct RefreshRequest {
     #[schema(max_length = 200)]
     pub refresh_token: String,
 }
+
+/// The longest refresh token worth looking up; ours are far shorter.
+pub const MAX_REFRESH_TOKEN_CHARS: usize = 200;
+
+impl Check for RefreshRequest {
+    fn check(&self) -> Vec<FieldError> {
+        if self.refresh_token.chars().count() > MAX_REFRESH_TOKEN_CHARS {
+            vec![FieldError::new(
+                "refresh_token",
+                "too_long",
+                format!("refresh_token is at most {MAX_REFRESH_TOKEN_CHARS} characters"),
+            )]
+        } else {
+            Vec::new()
+        }
+    }
+}

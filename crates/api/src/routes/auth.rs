@@ -10,7 +10,7 @@ use uuid::Uuid;
 use crate::auth::tokens::{hash_refresh_token, new_refresh_token};
 use crate::auth::{Viewer, password};
 use crate::error::ApiError;
-use crate::http::Json;
+use crate::http::{Json, Valid};
 use crate::state::AppState;
 use crate::write;
 
@@ -92,9 +92,9 @@ async fn issue_token(
 #[post("/auth/refresh")]
 async fn refresh_token(
     state: web::Data<AppState>,
-    body: Json<RefreshRequest>,
+    body: Valid<RefreshRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
-    let hash = hash_refresh_token(&body.value.refresh_token);
+    let hash = hash_refresh_token(&body.0.value.refresh_token);
     let tx = write::begin(&state).await?;
     match refresh_tokens::spend(&tx, &hash).await? {
         Rotation::Rotated {
@@ -134,9 +134,9 @@ async fn refresh_token(
 #[post("/auth/logout")]
 async fn logout(
     state: web::Data<AppState>,
-    body: Json<RefreshRequest>,
+    body: Valid<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let hash = hash_refresh_token(&body.value.refresh_token);
+    let hash = hash_refresh_token(&body.0.value.refresh_token);
     refresh_tokens::revoke(&state.db, &hash)
         .await
         .map_err(ApiError::from)?;
