@@ -247,8 +247,8 @@ pub fn etag(version: i32) -> String {
 }
 
 /// `If-Match`: `None` when absent or `*` (no precondition), else the version the
-/// client expects (412 later if it is not current). A value that is not one
-/// ETag of ours is a 400, as the contract's pattern says.
+/// client expects (412 later if it is not current). A value that is neither
+/// one ETag of ours nor a bare version is a 400, as the contract's pattern says.
 #[derive(Debug, Clone, Copy)]
 pub struct IfMatch(pub Option<i32>);
 
@@ -264,11 +264,14 @@ impl FromRequest for IfMatch {
         if raw == "*" {
             return std::future::ready(Ok(IfMatch(None)));
         }
-        // One ETag of ours ("3"). Anything else (a list, a weak or foreign
-        // tag) is refused rather than silently left unmatched.
-        let version = raw
+        // One ETag of ours ("3"; the bare version 3 is taken too, as clients
+        // and fuzzers send it). Anything else (a list, a weak or foreign tag)
+        // is refused rather than silently left unmatched.
+        let bare = raw
             .strip_prefix('"')
             .and_then(|t| t.strip_suffix('"'))
+            .unwrap_or(raw);
+        let version = Some(bare)
             .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
             .and_then(|t| t.parse::<i32>().ok());
         std::future::ready(match version {

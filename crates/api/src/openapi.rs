@@ -155,6 +155,10 @@ impl Modify for Contract {
                 .insert((*name).to_owned(), problem_response(description));
         }
 
+        for item in spec.paths.paths.values_mut() {
+            merge_patch_schema(item, components);
+        }
+
         for (path, item) in spec.paths.paths.iter_mut() {
             let public = PUBLIC.contains(&path.as_str());
             let has_id = path.contains('{');
@@ -213,7 +217,7 @@ impl Modify for Contract {
                     params.push(header_param(
                         "If-Match",
                         "The ETag you last read; the write fails with 412 if the record changed since",
-                        r#"^(\*|"[0-9]+")$"#,
+                        r#"^(\*|"[0-9]{1,9}"|[0-9]{1,9})$"#,
                     ));
                 }
                 if creates {
@@ -252,6 +256,64 @@ impl Modify for Contract {
             }
         }
     }
+}
+
+const MERGE_PATCH: &str = "application/merge-patch+json";
+
+/// Gives a merge-patch body the shape it really has: the PUT body of the same
+/// path with nothing required (`{Input}Patch`), instead of a bare object. A
+/// member present changes, `null` clears an optional field, and the result is
+/// then checked as a PUT would be, so fields the PUT requires cannot be null.
+fn merge_patch_schema(
+    item: &mut utoipa::openapi::PathItem,
+    components: &mut utoipa::openapi::Components,
+) {
+    let input = item
+        .put
+        .as_ref()
+        .and_then(|put| put.request_body.as_ref())
+        .and_then(|body| match body {
+            RefOr::T(body) => body.content.get("application/json"),
+            RefOr::Ref(_) => None,
+        })
+        .and_then(|content| match content {
+            RefOr::T(content) => match &content.schema {
+                Some(RefOr::Ref(r)) => r.ref_location.rsplit('/').next().map(str::to_owned),
+                _ => None,
+            },
+            RefOr::Ref(_) => None,
+        });
+    let (Some(input), Some(patch)) = (input, item.patch.as_mut()) else {
+        return;
+    };
+    let Some(RefOr::T(content)) = patch.request_body.as_mut().and_then(|body| match body {
+        RefOr::T(body) => body.content.get_mut(MERGE_PATCH),
+        RefOr::Ref(_) => None,
+    }) else {
+        return;
+    };
+    let Some(RefOr::T(full)) = components.schemas.get(&input) else {
+        return;
+    };
+    // The generated schema is plain data: edit it as JSON.
+    let Ok(mut value) = serde_json::to_value(full) else {
+        return;
+    };
+    if let Some(object) = value.as_object_mut() {
+        object.remove("required");
+        object.insert(
+            "description".into(),
+            serde_json::Value::String(format!(
+                "A JSON merge patch (RFC 7386) of `{input}`: every member is optional; `null` clears an optional field."
+            )),
+        );
+    }
+    let Ok(schema) = serde_json::from_value::<utoipa::openapi::schema::Schema>(value) else {
+        return;
+    };
+    let name = format!("{}Patch", input.trim_end_matches("Input"));
+    components.schemas.insert(name.clone(), RefOr::T(schema));
+    content.schema = Some(RefOr::Ref(Ref::from_schema_name(name)));
 }
 
 /// The whole contract, built from the same route registration the server uses.
