@@ -3,42 +3,17 @@
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse};
-use rihla_domain::{Check, patch};
+use rihla_domain::{Check, Record, patch};
 use rihla_persistence::repo::idempotency::{self, StoredResponse};
 use rihla_persistence::{RepoError, Tx, begin_write, now};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::http::{IdempotencyKey, IfMatch, check, etag, from_value};
 use crate::state::AppState;
-
-/// A record as the API returns it: its id and version drive Location and ETag.
-pub trait Record: Serialize {
-    fn id(&self) -> Uuid;
-    fn version(&self) -> i32;
-}
-
-macro_rules! record {
-    ($($t:ty),+) => {$(
-        impl Record for $t {
-            fn id(&self) -> Uuid { self.id }
-            fn version(&self) -> i32 { self.version }
-        }
-    )+};
-}
-record!(
-    rihla_domain::Activity,
-    rihla_domain::Delegation,
-    rihla_domain::Dialogue,
-    rihla_domain::Meeting,
-    rihla_domain::Organisation,
-    rihla_domain::Project,
-    rihla_domain::User
-);
 
 /// 200 with the record and its ETag.
 pub fn ok<R: Record>(record: &R) -> HttpResponse {

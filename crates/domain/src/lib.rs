@@ -15,6 +15,7 @@ pub mod organisation;
 pub mod paging;
 pub mod patch;
 pub mod project;
+pub mod record;
 pub mod user;
 pub mod validation;
 
@@ -47,6 +48,7 @@ pub use project::{
     Budget, Outcome, ParticipatingOrganisation, Project, ProjectInput, ProjectListParams,
     ProjectSortKey,
 };
+pub use record::Record;
 pub use user::{
     PasswordReset, PasswordResetResult, RefreshRequest, TokenRequest, TokenResponse, User,
     UserCreate, UserListParams, UserPatch,

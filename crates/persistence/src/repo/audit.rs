@@ -22,7 +22,7 @@ use rihla_domain::history::{FEED_DEFAULT_LIMIT, FEED_MAX_LIMIT, REDACTED};
 use rihla_domain::paging::parse_limit;
 use rihla_domain::{
     ActorType, AuditAction, AuditEvent, AuditEventListParams, ChangeEvent, ChangeFeed,
-    ChangeListParams, Changes, FieldChange, FieldError, HistoryParams, Page, ResourceType,
+    ChangeListParams, Changes, FieldChange, FieldError, HistoryParams, Page, Record, ResourceType,
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
@@ -39,20 +39,14 @@ use crate::{Actor, ActorKind, Db, RepoError, begin_write, now};
 use audit_events::{Column, Entity};
 
 /// A record the audit trail knows how to name.
-pub(crate) trait Audited: Serialize {
+pub(crate) trait Audited: Record {
     const RESOURCE: ResourceType;
-    fn id(&self) -> Uuid;
-    fn version(&self) -> i32;
-    fn deleted_at(&self) -> Option<DateTime<Utc>>;
 }
 
 macro_rules! audited {
     ($($t:ident => $r:ident),+) => {$(
         impl Audited for rihla_domain::$t {
             const RESOURCE: ResourceType = ResourceType::$r;
-            fn id(&self) -> Uuid { self.id }
-            fn version(&self) -> i32 { self.version }
-            fn deleted_at(&self) -> Option<DateTime<Utc>> { self.deleted_at }
         }
     )+};
 }

@@ -2,7 +2,7 @@
 //! repository only says how to load its record, which rules a restore must
 //! pass again, and which child rows go with it when it is purged.
 
-use rihla_domain::AuditAction;
+use rihla_domain::{AuditAction, Record};
 use sea_orm::ConnectionTrait;
 use uuid::Uuid;
 
