@@ -5,8 +5,8 @@
 //! gives the HTTP contract.
 //!
 //! The repository module must provide `list`, `create`, `get`, `get_any`,
-//! `get_for_update`, `replace`, `delete` and `restore` with the shapes used
-//! below.
+//! `get_for_update`, `replace`, `update`, `delete` and `restore` with the
+//! shapes used below.
 //! `also:` registers a resource's extra handlers (nested reads) in the same
 //! `configure`.
 
@@ -142,8 +142,7 @@ macro_rules! crud_routes {
             let current = $repo::get_for_update(&tx, *id).await?;
             $crate::write::precondition(if_match, current.version)?;
             let input = $crate::write::merge_patch($Input::from(&current), &body.value)?;
-            let record =
-                $repo::replace(&tx, &caller.actor(), *id, &input, Some(current.version)).await?;
+            let record = $repo::update(&tx, &caller.actor(), &current, &input).await?;
             $crate::write::commit(tx).await?;
             Ok($crate::write::ok(&record))
         }

@@ -176,15 +176,7 @@ async fn patch_meeting(
     let current = repo::get_for_update(&tx, dialogue, id).await?;
     write::precondition(if_match, current.version)?;
     let input = write::merge_patch(MeetingInput::from(&current), &body.value)?;
-    let record = repo::replace(
-        &tx,
-        &caller.actor(),
-        dialogue,
-        id,
-        &input,
-        Some(current.version),
-    )
-    .await?;
+    let record = repo::update(&tx, &caller.actor(), &current, &input).await?;
     write::commit(tx).await?;
     Ok(write::ok(&record))
 }

@@ -496,6 +496,18 @@ pub async fn replace(
 ) -> Result<Activity, RepoError> {
     let current = fetch(db, id, true, false).await?;
     check_version(expected_version, current.version)?;
+    update(db, actor, &current, input).await
+}
+
+/// Writes `input` over `current`, which the caller has read locked and whose
+/// version it has checked (a PATCH merges into the record it already holds).
+pub async fn update(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    current: &Activity,
+    input: &ActivityInput,
+) -> Result<Activity, RepoError> {
+    let id = current.id;
     check_input(db, input).await?;
     super::update_versioned::<Entity>(
         db,
@@ -513,7 +525,7 @@ pub async fn replace(
     delete_children(db, id).await?;
     write_children(db, id, input).await?;
     let record = get(db, id).await?;
-    audit::updated(db, actor, &current, &record).await?;
+    audit::updated(db, actor, current, &record).await?;
     Ok(record)
 }
 

@@ -356,6 +356,18 @@ pub async fn replace(
 ) -> Result<Delegation, RepoError> {
     let current = fetch(db, id, true, false).await?;
     check_version(expected_version, current.version)?;
+    update(db, actor, &current, input).await
+}
+
+/// Writes `input` over `current`, which the caller has read locked and whose
+/// version it has checked (a PATCH merges into the record it already holds).
+pub async fn update(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    current: &Delegation,
+    input: &DelegationInput,
+) -> Result<Delegation, RepoError> {
+    let id = current.id;
     let from: DelegationStatus = current.status;
     if !from.may_become(input.status) {
         return Err(RepoError::IllegalTransition {
@@ -380,7 +392,7 @@ pub async fn replace(
     .await?;
     write_members(db, id, input).await?;
     let record = get(db, id).await?;
-    audit::updated(db, actor, &current, &record).await?;
+    audit::updated(db, actor, current, &record).await?;
     Ok(record)
 }
 

@@ -295,6 +295,18 @@ pub async fn replace(
 ) -> Result<Dialogue, RepoError> {
     let current = fetch(db, id, true, false).await?;
     check_version(expected_version, current.version)?;
+    update(db, actor, &current, input).await
+}
+
+/// Writes `input` over `current`, which the caller has read locked and whose
+/// version it has checked (a PATCH merges into the record it already holds).
+pub async fn update(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    current: &Dialogue,
+    input: &DialogueInput,
+) -> Result<Dialogue, RepoError> {
+    let id = current.id;
     check_input(db, Some(id), input).await?;
     super::update_versioned::<Entity>(
         db,
@@ -311,7 +323,7 @@ pub async fn replace(
     .await?;
     write_regions(db, id, input).await?;
     let record = get(db, id).await?;
-    audit::updated(db, actor, &current, &record).await?;
+    audit::updated(db, actor, current, &record).await?;
     Ok(record)
 }
 

@@ -245,6 +245,18 @@ pub async fn replace(
 ) -> Result<Meeting, RepoError> {
     let current = to_domain(find(db, dialogue_id, id, true, false).await?)?;
     check_version(expected_version, current.version)?;
+    update(db, actor, &current, input).await
+}
+
+/// Writes `input` over `current`, which the caller has read locked and whose
+/// version it has checked (a PATCH merges into the record it already holds).
+pub async fn update(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    current: &Meeting,
+    input: &MeetingInput,
+) -> Result<Meeting, RepoError> {
+    let (dialogue_id, id) = (current.dialogue_id, current.id);
     super::update_versioned::<Entity>(
         db,
         dialogue_meetings::ActiveModel {
@@ -259,7 +271,7 @@ pub async fn replace(
     )
     .await?;
     let record = get(db, dialogue_id, id).await?;
-    audit::updated(db, actor, &current, &record).await?;
+    audit::updated(db, actor, current, &record).await?;
     Ok(record)
 }
 

@@ -228,6 +228,18 @@ pub async fn replace(
 ) -> Result<Organisation, RepoError> {
     let current = to_domain(super::row::<Entity>(db, id, true).await?)?;
     check_version(expected_version, current.version)?;
+    update(db, actor, &current, input).await
+}
+
+/// Writes `input` over `current`, which the caller has read locked and whose
+/// version it has checked (a PATCH merges into the record it already holds).
+pub async fn update(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    current: &Organisation,
+    input: &OrganisationInput,
+) -> Result<Organisation, RepoError> {
+    let id = current.id;
     check_input(db, Some(id), input).await?;
     super::update_versioned::<Entity>(
         db,
@@ -243,7 +255,7 @@ pub async fn replace(
     )
     .await?;
     let record = get(db, id).await?;
-    audit::updated(db, actor, &current, &record).await?;
+    audit::updated(db, actor, current, &record).await?;
     Ok(record)
 }
 

@@ -455,6 +455,18 @@ pub async fn replace(
 ) -> Result<Project, RepoError> {
     let current = fetch(db, id, true, false).await?;
     check_version(expected_version, current.version)?;
+    update(db, actor, &current, input).await
+}
+
+/// Writes `input` over `current`, which the caller has read locked and whose
+/// version it has checked (a PATCH merges into the record it already holds).
+pub async fn update(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    current: &Project,
+    input: &ProjectInput,
+) -> Result<Project, RepoError> {
+    let id = current.id;
     check_input(db, Some(id), input).await?;
     // An outcome its activities still name must stay.
     let keep: Vec<&str> = input.outcomes.iter().map(|o| o.code.as_str()).collect();
@@ -493,7 +505,7 @@ pub async fn replace(
     delete_children(db, id).await?;
     write_children(db, id, input).await?;
     let record = get(db, id).await?;
-    audit::updated(db, actor, &current, &record).await?;
+    audit::updated(db, actor, current, &record).await?;
     Ok(record)
 }
 
