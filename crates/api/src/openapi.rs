@@ -326,5 +326,205 @@ pub fn spec() -> Spec {
     let mut spec = spec;
     // Applied here, not as a derive modifier: it must see the collected paths.
     Contract.modify(&mut spec);
+    link_creates(&mut spec);
+    forbid_nul(&mut spec);
     spec
+}
+
+/// OpenAPI links from each create's 201 to the operations on the record it
+/// made: `POST /projects` leads to `GET|PUT|PATCH|DELETE /projects/{id}` and
+/// `GET /projects/{id}/activities`, `POST /dialogues/{id}/meetings` to the
+/// meeting's own paths and its delegations. Clients (and schemathesis'
+/// stateful mode) can follow them to real records instead of guessing ids.
+///
+/// Reads are linked with `include_deleted=false`, and a record's `history` and
+/// `restore` are not linked: after a DELETE those answer 200 by design (an
+/// admin may read a deleted record's trail; a restore brings it back), and a
+/// link chain that reaches them after a delete reads as a use-after-free.
+fn link_creates(spec: &mut Spec) {
+    let creates: Vec<String> = spec
+        .paths
+        .paths
+        .iter()
+        .filter(|(_, item)| {
+            item.post
+                .as_ref()
+                .is_some_and(|op| op.responses.responses.contains_key("201"))
+        })
+        .map(|(path, _)| path.clone())
+        .collect();
+    let mut links: Vec<(String, String, utoipa::openapi::link::Link)> = Vec::new();
+    for (target, item) in &spec.paths.paths {
+        if target.ends_with("/history") || target.ends_with("/restore") {
+            continue;
+        }
+        let ops = [&item.get, &item.post, &item.put, &item.patch, &item.delete];
+        for op in ops.into_iter().flatten() {
+            let Some(operation_id) = op.operation_id.as_deref() else {
+                continue;
+            };
+            for create in &creates {
+                let Some(parameters) = link_parameters(create, target) else {
+                    continue;
+                };
+                let mut link = utoipa::openapi::link::LinkBuilder::new()
+                    .operation_id(operation_id)
+                    .description(format!("The record this request created, at `{target}`"));
+                for (name, value) in parameters {
+                    link = link.parameter(name, value);
+                }
+                let reads_deleted = op.parameters.iter().flatten().any(|p| match p {
+                    RefOr::T(p) => p.name == "include_deleted",
+                    RefOr::Ref(_) => false,
+                });
+                if reads_deleted {
+                    link = link.parameter("include_deleted", false);
+                }
+                links.push((create.clone(), operation_id.to_owned(), link.build()));
+            }
+        }
+    }
+    for (create, name, link) in links {
+        let response = spec
+            .paths
+            .paths
+            .get_mut(&create)
+            .and_then(|item| item.post.as_mut())
+            .and_then(|op| op.responses.responses.get_mut("201"));
+        if let Some(RefOr::T(response)) = response {
+            response.links.insert(name, RefOr::T(link));
+        }
+    }
+}
+
+/// How a link from the create at `create` fills the path parameters of
+/// `target`, or None when `target` is not about the created record: the
+/// parameter right after the create's collection segment is the new id, and
+/// every other one must be a parameter of the create's own path.
+fn link_parameters(create: &str, target: &str) -> Option<Vec<(String, serde_json::Value)>> {
+    let collection = create.rsplit('/').next()?;
+    let param = |segment: &str| {
+        segment
+            .strip_prefix('{')
+            .and_then(|s| s.strip_suffix('}'))
+            .map(str::to_owned)
+    };
+    let segments: Vec<&str> = target.split('/').collect();
+    let at = segments
+        .windows(2)
+        .position(|w| w[0] == collection && param(w[1]).is_some())?;
+    let own: Vec<String> = create.split('/').filter_map(param).collect();
+    let mut parameters = Vec::new();
+    for (i, segment) in segments.iter().enumerate() {
+        let Some(name) = param(segment) else { continue };
+        let value = if i == at + 1 {
+            "$response.body#/id".to_owned()
+        } else if own.contains(&name) {
+            format!("$request.path.{name}")
+        } else {
+            return None;
+        };
+        parameters.push((name, serde_json::Value::String(value)));
+    }
+    Some(parameters)
+}
+
+/// Says in the contract that text may not hold U+0000: the server refuses it
+/// in any body (422) or query (400) because PostgreSQL cannot store it. Every
+/// free-text string (no format, pattern or enum of its own) in the schemas and
+/// in path and query parameters gets [`NO_NUL`], and the domain's "not blank"
+/// pattern `\S` (a search, which a NUL would satisfy) becomes [`NOT_BLANK`].
+fn forbid_nul(spec: &mut Spec) {
+    fn walk(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(m) => {
+                let string = match m.get("type") {
+                    Some(serde_json::Value::String(t)) => t == "string",
+                    Some(serde_json::Value::Array(ts)) => ts.iter().any(|t| t == "string"),
+                    _ => false,
+                };
+                if string {
+                    match m.get("pattern").and_then(|p| p.as_str()) {
+                        Some(r"\S") => {
+                            m.insert("pattern".into(), NOT_BLANK.into());
+                        }
+                        None if !["format", "enum", "const"]
+                            .iter()
+                            .any(|k| m.contains_key(*k)) =>
+                        {
+                            m.insert("pattern".into(), NO_NUL.into());
+                        }
+                        _ => {}
+                    }
+                }
+                m.values_mut().for_each(walk);
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(walk),
+            _ => {}
+        }
+    }
+    // utoipa's whole document does not deserialise back (untagged RefOr), but
+    // a single schema does: edit each one as JSON.
+    fn edit(schema: &mut RefOr<utoipa::openapi::schema::Schema>) {
+        let Ok(mut value) = serde_json::to_value(&*schema) else {
+            return;
+        };
+        walk(&mut value);
+        if let Ok(edited) = serde_json::from_value(value) {
+            *schema = edited;
+        }
+    }
+    if let Some(components) = spec.components.as_mut() {
+        for (name, schema) in components.schemas.iter_mut() {
+            // A problem may quote the client's input (an unknown member's
+            // name, escaped); it describes text it was sent, not text it takes.
+            if name != "Problem" && name != "FieldError" {
+                edit(schema);
+            }
+        }
+    }
+    for item in spec.paths.paths.values_mut() {
+        let ops = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for op in ops.into_iter().flatten() {
+            for param in op.parameters.iter_mut().flatten() {
+                if let RefOr::T(param) = param
+                    && param.parameter_in != ParameterIn::Header
+                    && let Some(schema) = param.schema.as_mut()
+                {
+                    edit(schema);
+                }
+            }
+        }
+    }
+}
+
+/// Any text without U+0000 (ECMA-262 and Python regex alike).
+const NO_NUL: &str = "^[^\\u0000]*$";
+/// Text with something besides white space, and no U+0000.
+const NOT_BLANK: &str = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$";
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn free_text_in_bodies_and_queries_forbids_nul_and_creates_link_to_their_records() {
+        let spec = serde_json::to_value(super::spec()).unwrap_or_default();
+        let title = &spec["components"]["schemas"]["ProjectInput"]["properties"]["title"];
+        assert_eq!(title["pattern"], super::NOT_BLANK, "{title}");
+        let summary = &spec["components"]["schemas"]["ProjectInput"]["properties"]["summary"];
+        assert_eq!(summary["pattern"], super::NO_NUL, "{summary}");
+        let q = spec["paths"]["/api/v1/projects"]["get"]["parameters"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["name"] == "q").cloned())
+            .unwrap_or_default();
+        assert_eq!(q["schema"]["pattern"], super::NO_NUL, "{q}");
+        let link =
+            &spec["paths"]["/api/v1/projects"]["post"]["responses"]["201"]["links"]["get_project"];
+        assert_eq!(link["parameters"]["id"], "$response.body#/id", "{link}");
+    }
 }

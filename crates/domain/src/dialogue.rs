@@ -62,7 +62,7 @@ pub struct DialogueInput {
     pub secretariat_organisation_id: Option<Uuid>,
     /// An http(s) URL.
     #[validate(length(max = 2000), custom(function = "validation::http_url"))]
-    #[schema(max_length = 2000, pattern = r"^https?://[^\s/?#:][^\s]*$")]
+    #[schema(max_length = 2000, pattern = r"^https?://[^\s/?#:\u0000][^\s\u0000]*$")]
     pub website: Option<String>,
     /// Where the partner country stands in this dialogue.
     pub participation_status: Option<ParticipationStatus>,
