@@ -208,6 +208,16 @@ async fn a_nul_character_in_a_body_or_a_query_is_a_client_error_and_stores_nothi
         )
         .await;
     problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    // A member name with a NUL is named in the error, escaped, never echoed raw.
+    let res = app
+        .post(
+            "/api/v1/organisations",
+            &app.admin,
+            &json!({"name": "MFA", "kind": "other", "x\u{0}y": 1}),
+        )
+        .await;
+    let p = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert_eq!(error_fields(&p), ["x\\u0000y"]);
     for path in [
         "/api/v1/dialogues?q=%00",
         "/api/v1/activities?topic=a%00b",

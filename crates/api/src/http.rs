@@ -115,10 +115,12 @@ fn nul_path(v: &Value, path: &str) -> Option<String> {
             .enumerate()
             .find_map(|(i, item)| nul_path(item, &format!("{path}[{i}]"))),
         Value::Object(m) => m.iter().find_map(|(k, item)| {
+            // The name is quoted back in the error: never with the NUL itself.
+            let name = k.replace('\0', "\\u0000");
             let field = if path.is_empty() {
-                k.clone()
+                name
             } else {
-                format!("{path}.{k}")
+                format!("{path}.{name}")
             };
             if k.contains('\0') {
                 Some(field)
