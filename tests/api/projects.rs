@@ -371,6 +371,14 @@ async fn a_taken_code_is_409_and_a_bad_patch_changes_nothing() {
         )
         .await;
     problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    // Removing a field the record does not have is an error, not a no-op.
+    let res = app
+        .send_json(Method::PATCH, &url, &app.admin, &json!({"colour": null}))
+        .await;
+    assert_eq!(
+        error_fields(&problem(res, StatusCode::UNPROCESSABLE_ENTITY).await),
+        ["colour"]
+    );
     let now: Value = app.get(&url, &app.admin).await.json().await.unwrap();
     assert_eq!(now, a);
 }

@@ -129,6 +129,18 @@ where
         )]));
     }
     let mut doc = serde_json::to_value(current).map_err(ApiError::internal)?;
+    if let Some(field) = patch::unknown_removal(&doc, body) {
+        let name = if field.is_empty() {
+            "\"\"".to_owned()
+        } else {
+            field
+        };
+        return Err(ApiError::validation(vec![rihla_domain::FieldError::new(
+            name.clone(),
+            "unknown_field",
+            format!("{name}: this record has no such field"),
+        )]));
+    }
     patch::merge(&mut doc, body);
     let input: I = from_value(doc)?;
     check(&input)?;

@@ -24,6 +24,31 @@ pub fn merge(target: &mut Value, patch: &Value) {
     }
 }
 
+/// The path of the first member `patch` sets to `null` that `target` does not
+/// have. Such a member is dropped by [`merge`] without a trace, so a patch
+/// naming a field the record does not have would otherwise succeed silently;
+/// `target` is the record's input form, which serialises every field it has.
+pub fn unknown_removal(target: &Value, patch: &Value) -> Option<String> {
+    fn walk(target: &Value, patch: &Value, path: &str) -> Option<String> {
+        let (Value::Object(fields), Value::Object(changes)) = (target, patch) else {
+            return None;
+        };
+        changes.iter().find_map(|(key, change)| {
+            let here = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            match fields.get(key) {
+                None if change.is_null() => Some(here),
+                Some(inner) => walk(inner, change, &here),
+                None => None,
+            }
+        })
+    }
+    walk(target, patch, "")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -56,5 +81,24 @@ mod tests {
             merge(&mut target, &patch);
             assert_eq!(target, want);
         }
+    }
+
+    #[test]
+    fn a_null_for_a_member_the_target_lacks_is_named() {
+        let target = json!({"a": 1, "o": {"x": null}, "n": null});
+        assert_eq!(
+            unknown_removal(&target, &json!({"a": null, "n": null})),
+            None
+        );
+        assert_eq!(unknown_removal(&target, &json!({"o": {"x": null}})), None);
+        assert_eq!(unknown_removal(&target, &json!({"b": 2})), None);
+        assert_eq!(
+            unknown_removal(&target, &json!({"": null})),
+            Some(String::new())
+        );
+        assert_eq!(
+            unknown_removal(&target, &json!({"o": {"y": null}})),
+            Some("o.y".into())
+        );
     }
 }
