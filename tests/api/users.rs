@@ -106,6 +106,35 @@ async fn the_last_active_admin_can_be_neither_demoted_deactivated_nor_deleted() 
 }
 
 #[tokio::test]
+async fn an_admin_cannot_demote_deactivate_or_delete_themself_even_with_another_admin() {
+    let app = spawn_app().await;
+    let id = app.admin_id().await;
+    let url = format!("/api/v1/users/{id}");
+    app.user("admin").await;
+    for patch in [json!({"role": "viewer"}), json!({"active": false})] {
+        let res = app.send_json(Method::PATCH, &url, &app.admin, &patch).await;
+        let p = problem(res, StatusCode::CONFLICT).await;
+        assert!(p["detail"].as_str().unwrap().contains("your own"), "{p}");
+    }
+    problem(app.delete(&url, &app.admin).await, StatusCode::CONFLICT).await;
+    // Nothing changed: the caller is still an active admin, and may rename themself.
+    let res = app
+        .send_json(
+            Method::PATCH,
+            &url,
+            &app.admin,
+            &json!({"display_name": "Still here"}),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let me: Value = res.json().await.unwrap();
+    assert_eq!(
+        (me["role"].as_str(), me["active"].as_bool()),
+        (Some("admin"), Some(true))
+    );
+}
+
+#[tokio::test]
 async fn a_password_reset_replaces_the_password_and_ends_sessions() {
     let app = spawn_app().await;
     let email = "reset@example.org";

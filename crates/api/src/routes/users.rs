@@ -92,7 +92,8 @@ async fn get_user(
 /// Update a user's role, active flag or display name
 ///
 /// Deactivating a user ends their sessions at once. The last active admin can
-/// be neither demoted nor deactivated (409).
+/// be neither demoted nor deactivated (409), and no admin can demote or
+/// deactivate themself (409; another admin can).
 #[utoipa::path(
     tag = "users",
     params(("id" = Uuid, Path, description = "User id")),
@@ -156,7 +157,7 @@ async fn reset_password(
 /// Soft delete: the user can no longer log in, every session ends, and the
 /// email is free for a new account; the record keeps its history and can be
 /// restored until `rihla purge` removes it. The last active admin cannot be
-/// deleted (409).
+/// deleted, nor can an admin delete themself (409).
 #[utoipa::path(
     tag = "users",
     params(("id" = Uuid, Path, description = "User id")),

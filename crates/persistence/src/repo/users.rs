@@ -206,6 +206,17 @@ async fn other_active_admins(db: &impl ConnectionTrait, except: Uuid) -> Result<
     Ok(ids.len())
 }
 
+/// An admin cannot take away their own access: the request would lock out
+/// the very caller making it (another admin can).
+fn own_access() -> RepoError {
+    RepoError::Conflict {
+        message: "you cannot demote, deactivate or delete your own account; another admin can"
+            .into(),
+        errors: vec![],
+        references: vec![],
+    }
+}
+
 fn last_admin() -> RepoError {
     RepoError::Conflict {
         message: "this is the last active admin; make another user an active admin first".into(),
@@ -230,8 +241,13 @@ pub async fn update(
             .role
             .map(|r| r == Role::Admin)
             .unwrap_or(current.role == Role::Admin.as_str());
-    if was_active_admin && !stays_active_admin && other_active_admins(db, id).await? == 0 {
-        return Err(last_admin());
+    if was_active_admin && !stays_active_admin {
+        if actor.user_id() == Some(id) {
+            return Err(own_access());
+        }
+        if other_active_admins(db, id).await? == 0 {
+            return Err(last_admin());
+        }
     }
     let mut row = users::ActiveModel {
         updated_at: Set(now()),
@@ -295,6 +311,9 @@ pub async fn delete(
 ) -> Result<(), RepoError> {
     let current = super::row::<Entity>(db, id, true).await?;
     check_version(expected_version, current.version)?;
+    if actor.user_id() == Some(id) {
+        return Err(own_access());
+    }
     if current.active
         && current.role == Role::Admin.as_str()
         && other_active_admins(db, id).await? == 0
