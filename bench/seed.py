@@ -1,0 +1,135 @@
+#!/usr/bin/env python3
+"""The benchmark's bulk path: grows the projects and activities tables of a
+migrated Rihla database to a given size in a few set-based INSERTs, far faster
+than a million POSTs. Rows are plain records at version 1 with no audit events
+(the benchmark measures reads and writes, not the history of its own seed).
+
+  seed.py sqlite PATH      --projects N --activities M
+  seed.py postgres URL     --projects N --activities M
+
+Growing is incremental and deterministic: project n (1-based) has the id
+00000000-0000-0000-0000-<n in hex>, code BENCH-n, one of the statuses (60%
+active, so a list of active projects has 50,000 rows to page through at
+100,000), and a start date spread over the ten years from 2016. Activity m has
+the id 00000000-0000-0001-<m in hex> and belongs to project ((m - 1) mod
+100,000) + 1, so 1,000,000 activities are ten per project, with start dates
+over the same ten years. Ids are the benchmark's to know, so the load scripts
+and pgbench pick them without reading them back.
+"""
+
+import argparse
+import subprocess
+import sqlite3
+import sys
+
+ACTIVITY_PROJECTS = 100_000
+DAYS = 3653  # 2016-01-01 .. 2025-12-31
+# n mod 10 -> status: 0-5 active, then one each of the other four.
+PROJECT_STATUSES = ["active"] * 6 + ["planned", "completed", "suspended", "cancelled"]
+ACTIVITY_KINDS = ["training", "workshop", "working_session", "conference", "study_visit", "coaching"]
+ACTIVITY_STATUSES = ["planned", "confirmed", "ongoing", "completed", "postponed", "cancelled"]
+NOW = "2026-01-01T00:00:00+00:00"
+
+
+def project_id(n):
+    return f"00000000-0000-0000-0000-{n:012x}"
+
+
+def activity_id(m):
+    return f"00000000-0000-0001-{m >> 48:04x}-{m & 0xFFFFFFFFFFFF:012x}"
+
+
+def sql_case(expr, values):
+    whens = " ".join(f"WHEN {i} THEN '{v}'" for i, v in enumerate(values))
+    return f"(CASE ({expr}) % {len(values)} {whens} END)"
+
+
+def postgres(url, projects, activities):
+    def psql(sql):
+        return subprocess.run(
+            ["psql", url, "-qtAX", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True, capture_output=True, text=True
+        ).stdout.strip()
+
+    have_p = int(psql("SELECT count(*) FROM projects WHERE code LIKE 'BENCH-%'"))
+    if projects > have_p:
+        psql(f"""
+        INSERT INTO projects (id, code, title, summary, objective, status, start_date, end_date,
+            budget_amount, budget_currency, iati_identifier, created_at, updated_at, version)
+        SELECT lpad(to_hex(n), 32, '0')::uuid, 'BENCH-' || n, 'Bench project ' || n,
+            'A project the benchmark seeded', NULL, {sql_case('n', PROJECT_STATUSES)},
+            date '2016-01-01' + ((n * 7919) % {DAYS})::int, date '2016-01-01' + ((n * 7919) % {DAYS})::int + 365,
+            NULL, NULL, NULL, '{NOW}', '{NOW}', 1
+        FROM generate_series({have_p + 1}, {projects}) AS n""")
+    have_a = int(psql("SELECT count(*) FROM activities WHERE title LIKE 'Bench activity %'"))
+    if activities > have_a:
+        psql(f"""
+        INSERT INTO activities (id, project_id, title, kind, status, start_date, end_date,
+            facilitators, created_at, updated_at, version)
+        SELECT ('00000000-0000-0001-' || lpad(to_hex(m), 16, '0'))::uuid,
+            lpad(to_hex((m - 1) % {ACTIVITY_PROJECTS} + 1), 32, '0')::uuid,
+            'Bench activity ' || m, {sql_case('m', ACTIVITY_KINDS)}, {sql_case('m', ACTIVITY_STATUSES)},
+            date '2016-01-01' + ((m * 104729) % {DAYS})::int, date '2016-01-01' + ((m * 104729) % {DAYS})::int + 1,
+            '[]', '{NOW}', '{NOW}', 1
+        FROM generate_series({have_a + 1}, {activities}) AS m""")
+    psql("ANALYZE projects; ANALYZE activities")
+
+
+def sqlite(path, projects, activities):
+    import datetime
+
+    start = datetime.date(2016, 1, 1)
+    day = lambda k: (start + datetime.timedelta(days=k)).isoformat()  # noqa: E731
+    db = sqlite3.connect(path, timeout=60)
+    db.execute("PRAGMA busy_timeout = 60000")
+    # Bench data on a scratch database: no fsync per batch, a large page cache.
+    db.execute("PRAGMA synchronous = OFF")
+    db.execute("PRAGMA cache_size = -262144")
+    uuid_bytes = lambda text: bytes.fromhex(text.replace("-", ""))  # noqa: E731
+    have_p = db.execute("SELECT count(*) FROM projects WHERE code LIKE 'BENCH-%'").fetchone()[0]
+    rows = (
+        (
+            uuid_bytes(project_id(n)), f"BENCH-{n}", f"Bench project {n}", "A project the benchmark seeded",
+            PROJECT_STATUSES[n % 10], day((n * 7919) % DAYS), day((n * 7919) % DAYS + 365), NOW, NOW,
+        )
+        for n in range(have_p + 1, projects + 1)
+    )
+    with db:
+        db.executemany(
+            "INSERT INTO projects (id, code, title, summary, status, start_date, end_date, created_at, updated_at,"
+            " version) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1)",
+            rows,
+        )
+    have_a = db.execute("SELECT count(*) FROM activities WHERE title LIKE 'Bench activity %'").fetchone()[0]
+    rows = (
+        (
+            uuid_bytes(activity_id(m)), uuid_bytes(project_id((m - 1) % ACTIVITY_PROJECTS + 1)),
+            f"Bench activity {m}", ACTIVITY_KINDS[m % len(ACTIVITY_KINDS)],
+            ACTIVITY_STATUSES[m % len(ACTIVITY_STATUSES)], day((m * 104729) % DAYS),
+            day((m * 104729) % DAYS + 1), NOW, NOW,
+        )
+        for m in range(have_a + 1, activities + 1)
+    )
+    with db:
+        db.executemany(
+            "INSERT INTO activities (id, project_id, title, kind, status, start_date, end_date, facilitators,"
+            " created_at, updated_at, version) VALUES (?, ?, ?, ?, ?, ?, ?, '[]', ?, ?, 1)",
+            rows,
+        )
+    db.execute("ANALYZE")
+    db.close()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("backend", choices=["sqlite", "postgres"])
+    parser.add_argument("target", help="the SQLite file, or the PostgreSQL URL")
+    parser.add_argument("--projects", type=int, required=True)
+    parser.add_argument("--activities", type=int, required=True)
+    args = parser.parse_args()
+    if args.activities and args.projects < min(args.activities, ACTIVITY_PROJECTS):
+        sys.exit("activities need their projects: seed at least min(activities, 100000) projects")
+    (postgres if args.backend == "postgres" else sqlite)(args.target, args.projects, args.activities)
+
+
+if __name__ == "__main__":
+    main()
