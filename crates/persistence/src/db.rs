@@ -32,6 +32,11 @@ pub async fn connect(settings: &DbSettings) -> Result<Db, DbErr> {
         .min_connections(1)
         .acquire_timeout(settings.acquire_timeout)
         .connect_timeout(Duration::from_secs(5))
+        // sqlx pings on every checkout by default: a round trip per query.
+        // Only a connection idle long enough to have been dropped (a database
+        // restart, a proxy's timeout) is tested; a hot one that broke fails
+        // its query (503) and is discarded.
+        .test_before_acquire_if_idle_for(Duration::from_secs(5))
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(SqliteJournalMode::Wal)
