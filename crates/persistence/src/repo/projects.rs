@@ -9,9 +9,10 @@ use rihla_domain::{
     Budget, FieldError, Outcome, Page, ParticipatingOrganisation, Project, ProjectInput,
     ProjectListParams, ProjectSortKey, Sort,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, UnionType};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
+    QueryFilter,
 };
 use uuid::Uuid;
 
@@ -36,59 +37,111 @@ struct Children {
     themes: Vec<String>,
 }
 
+/// One row of any of the three child tables, so a page's children come back
+/// in one query (one round trip instead of three): `source` says which table,
+/// and `a` / `b` / `c` hold its text columns.
+#[derive(FromQueryResult)]
+struct ChildRow {
+    project_id: Uuid,
+    source: i32,
+    position: i32,
+    organisation_id: Option<Uuid>,
+    a: Option<String>,
+    b: Option<String>,
+    c: Option<String>,
+}
+
+const FROM_PARTICIPANTS: i32 = 0;
+const FROM_OUTCOMES: i32 = 1;
+const FROM_TAGS: i32 = 2;
+
 async fn load_children(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Children>, RepoError> {
+    use project_outcomes::Column as O;
+    use project_participants::Column as P;
+    use project_tags::Column as T;
     let mut map: HashMap<Uuid, Children> = HashMap::new();
     if ids.is_empty() {
         return Ok(map);
     }
-    let participants = project_participants::Entity::find()
-        .filter(project_participants::Column::ProjectId.is_in(ids.iter().copied()))
-        .order_by_asc(project_participants::Column::ProjectId)
-        .order_by_asc(project_participants::Column::Position)
+    // Literals, not bound values: PostgreSQL types an untyped parameter in a
+    // UNION's select list as text.
+    let lit = |sql: &str| Expr::cust(sql.to_owned());
+    let participants = Query::select()
+        .expr_as(Expr::col(P::ProjectId), "project_id")
+        .expr_as(lit(&FROM_PARTICIPANTS.to_string()), "source")
+        .expr_as(Expr::col(P::Position), "position")
+        .expr_as(Expr::col(P::OrganisationId), "organisation_id")
+        .expr_as(Expr::col(P::Role), "a")
+        .expr_as(lit("NULL"), "b")
+        .expr_as(lit("NULL"), "c")
+        .from(project_participants::Entity)
+        .and_where(P::ProjectId.is_in(ids.iter().copied()))
+        .to_owned();
+    let outcomes = Query::select()
+        .column(O::ProjectId)
+        .expr(lit(&FROM_OUTCOMES.to_string()))
+        .column(O::Position)
+        .expr(lit("NULL"))
+        .column(O::Code)
+        .column(O::Title)
+        .column(O::Description)
+        .from(project_outcomes::Entity)
+        .and_where(O::ProjectId.is_in(ids.iter().copied()))
+        .to_owned();
+    let tags = Query::select()
+        .column(T::ProjectId)
+        .expr(lit(&FROM_TAGS.to_string()))
+        .column(T::Position)
+        .expr(lit("NULL"))
+        .column(T::Kind)
+        .column(T::Value)
+        .expr(lit("NULL"))
+        .from(project_tags::Entity)
+        .and_where(T::ProjectId.is_in(ids.iter().copied()))
+        .to_owned();
+    let query = participants
+        .clone()
+        .union(UnionType::All, outcomes)
+        .union(UnionType::All, tags)
+        .to_owned();
+    let mut rows = ChildRow::find_by_statement(db.get_database_backend().build(&query))
         .all(db)
         .await?;
-    for p in participants {
-        map.entry(p.project_id)
-            .or_default()
-            .participants
-            .push(ParticipatingOrganisation {
-                organisation_id: p.organisation_id,
-                role: parse_enum(&p.role, "project_participants.role")?,
-            });
-    }
-    let outcomes = project_outcomes::Entity::find()
-        .filter(project_outcomes::Column::ProjectId.is_in(ids.iter().copied()))
-        .order_by_asc(project_outcomes::Column::ProjectId)
-        .order_by_asc(project_outcomes::Column::Position)
-        .all(db)
-        .await?;
-    for o in outcomes {
-        map.entry(o.project_id).or_default().outcomes.push(Outcome {
-            code: o.code,
-            title: o.title,
-            description: o.description,
-        });
-    }
-    let tags = project_tags::Entity::find()
-        .filter(project_tags::Column::ProjectId.is_in(ids.iter().copied()))
-        .order_by_asc(project_tags::Column::ProjectId)
-        .order_by_asc(project_tags::Column::Kind)
-        .order_by_asc(project_tags::Column::Position)
-        .all(db)
-        .await?;
-    for t in tags {
-        let children = map.entry(t.project_id).or_default();
-        match t.kind.as_str() {
-            TAG_COUNTRY => children.countries.push(t.value),
-            TAG_DUTY_STATION => children.duty_stations.push(t.value),
-            TAG_THEME => children.themes.push(t.value),
-            other => {
-                return Err(RepoError::Corrupt(format!(
-                    "project_tags.kind holds {other:?}"
-                )));
+    // Each list in its stored order (tags of different kinds go to different
+    // lists, so position orders each of them too).
+    rows.sort_by_key(|r| (r.project_id, r.source, r.position));
+    for row in rows {
+        let children = map.entry(row.project_id).or_default();
+        let text = |v: Option<String>, what: &str| {
+            v.ok_or_else(|| RepoError::Corrupt(format!("project child row without {what}")))
+        };
+        match row.source {
+            FROM_PARTICIPANTS => children.participants.push(ParticipatingOrganisation {
+                organisation_id: row.organisation_id.ok_or_else(|| {
+                    RepoError::Corrupt("project participant without organisation".into())
+                })?,
+                role: parse_enum(&text(row.a, "role")?, "project_participants.role")?,
+            }),
+            FROM_OUTCOMES => children.outcomes.push(Outcome {
+                code: text(row.a, "code")?,
+                title: text(row.b, "title")?,
+                description: row.c,
+            }),
+            _ => {
+                let value = text(row.b, "value")?;
+                match text(row.a, "kind")?.as_str() {
+                    TAG_COUNTRY => children.countries.push(value),
+                    TAG_DUTY_STATION => children.duty_stations.push(value),
+                    TAG_THEME => children.themes.push(value),
+                    other => {
+                        return Err(RepoError::Corrupt(format!(
+                            "project_tags.kind holds {other:?}"
+                        )));
+                    }
+                }
             }
         }
     }
