@@ -178,5 +178,6 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
         audit_retention: config
             .audit_retention_days()
             .map(|days| chrono::Duration::days(i64::from(days))),
+        access: Default::default(),
     })
 }

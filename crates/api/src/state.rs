@@ -2,6 +2,7 @@
 
 use rihla_persistence::Db;
 
+use crate::auth::access::AccessCache;
 use crate::auth::tokens::JwtKeys;
 
 #[derive(Debug)]
@@ -15,4 +16,6 @@ pub struct AppState {
     pub idempotency_ttl: chrono::Duration,
     /// APP_AUDIT_RETENTION_DAYS: older audit events are pruned hourly.
     pub audit_retention: Option<chrono::Duration>,
+    /// Users' role and active flag as recently read; user writes clear it.
+    pub access: AccessCache,
 }

@@ -1,5 +1,5 @@
 //! Who is calling. A middleware verifies the bearer token once per request and
-//! loads the user's current role and active flag; the `Viewer`, `Editor` and
+//! looks up the user's current role and active flag (through `AccessCache`); the `Viewer`, `Editor` and
 //! `Admin` extractors then demand a minimum role (401 without a valid token, 403
 //! with too little role). Being synchronous, they fail before any body is read.
 
@@ -77,7 +77,13 @@ async fn verdict(state: &AppState, header_value: &str) -> Authentication {
         Ok(c) => c,
         Err(e) => return Authentication::Invalid(e.to_string()),
     };
-    match repo::users::access(&state.db, claims.sub).await {
+    let access = match state.access.get(claims.sub) {
+        Ok(access) => Ok(access),
+        Err(generation) => repo::users::access(&state.db, claims.sub)
+            .await
+            .inspect(|access| state.access.put(claims.sub, generation, *access)),
+    };
+    match access {
         Ok(Some((role, true))) => Authentication::Valid(Caller {
             user_id: claims.sub,
             role,

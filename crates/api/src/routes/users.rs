@@ -114,6 +114,8 @@ async fn patch_user(
         refresh_tokens::revoke_user(&tx, user.id).await?;
     }
     write::commit(tx).await?;
+    // Their next request must see the change, not a remembered role.
+    state.access.invalidate();
     Ok(write::ok(&user))
 }
 
@@ -174,6 +176,8 @@ async fn delete_user(
     repo::delete(&tx, &caller.actor(), *id, if_match.0).await?;
     refresh_tokens::revoke_user(&tx, *id).await?;
     write::commit(tx).await?;
+    // Their next request must see the change, not a remembered role.
+    state.access.invalidate();
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -196,6 +200,8 @@ async fn restore_user(
     let tx = write::begin(&state).await?;
     let user = repo::restore(&tx, &caller.actor(), *id, if_match.0).await?;
     write::commit(tx).await?;
+    // Their next request must see the change, not a remembered role.
+    state.access.invalidate();
     Ok(write::ok(&user))
 }
 

@@ -1,0 +1,88 @@
+//! A short-lived, per-process memory of each token subject's role and active
+//! flag, so an authenticated request does not pay a database round trip just
+//! to learn what the previous request learnt a moment ago.
+//!
+//! Changes made through this process (a user patched, deleted or restored)
+//! clear it at once, so here a deactivated user's next request is refused.
+//! A change made elsewhere (another instance, the CLI) is seen within `TTL`.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use rihla_domain::Role;
+use uuid::Uuid;
+
+/// How stale an entry may be when the change came from another process.
+pub const TTL: Duration = Duration::from_secs(1);
+/// Entries kept at most; beyond it the map starts over (it refills in one
+/// request per active user).
+const CAPACITY: usize = 10_000;
+
+/// What the database said of a user: `None` when there is no such live user.
+pub type Access = Option<(Role, bool)>;
+
+#[derive(Debug, Default)]
+pub struct AccessCache {
+    inner: Mutex<Inner>,
+}
+
+#[derive(Debug, Default)]
+struct Inner {
+    /// Bumped by every invalidation; a read that began under an older
+    /// generation is not stored, so it cannot bring back what was cleared.
+    generation: u64,
+    entries: HashMap<Uuid, (Instant, Access)>,
+}
+
+impl AccessCache {
+    /// The remembered access and the generation to store a fresh read under.
+    pub fn get(&self, id: Uuid) -> Result<Access, u64> {
+        let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        match inner.entries.get(&id) {
+            Some((at, access)) if at.elapsed() < TTL => Ok(*access),
+            _ => Err(inner.generation),
+        }
+    }
+
+    /// Remembers a read begun under `generation`, unless something was
+    /// invalidated since.
+    pub fn put(&self, id: Uuid, generation: u64, access: Access) {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        if inner.generation != generation {
+            return;
+        }
+        if inner.entries.len() >= CAPACITY {
+            inner.entries.clear();
+        }
+        inner.entries.insert(id, (Instant::now(), access));
+    }
+
+    /// Forgets everything; called after a change to any user commits.
+    pub fn invalidate(&self) {
+        let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+        inner.generation += 1;
+        inner.entries.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_read_begun_before_an_invalidation_is_not_remembered() {
+        let cache = AccessCache::default();
+        let id = Uuid::nil();
+        let generation = cache.get(id).err().unwrap_or(u64::MAX);
+        cache.invalidate();
+        cache.put(id, generation, Some((Role::Admin, true)));
+        assert!(cache.get(id).is_err());
+
+        let generation = cache.get(id).err().unwrap_or(u64::MAX);
+        cache.put(id, generation, Some((Role::Admin, true)));
+        assert_eq!(cache.get(id), Ok(Some((Role::Admin, true))));
+        cache.invalidate();
+        assert!(cache.get(id).is_err());
+    }
+}
