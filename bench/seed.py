@@ -47,7 +47,7 @@ def sql_case(expr, values):
 def postgres(url, projects, activities):
     def psql(sql):
         return subprocess.run(
-            ["psql", url, "-qtAX", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True, capture_output=True, text=True
+            ["psql", url, "-qtAX", "-v", "ON_ERROR_STOP=1", "-c", sql], check=True, stdout=subprocess.PIPE, text=True
         ).stdout.strip()
 
     have_p = int(psql("SELECT count(*) FROM projects WHERE code LIKE 'BENCH-%'"))
@@ -59,7 +59,7 @@ def postgres(url, projects, activities):
             'A project the benchmark seeded', NULL, {sql_case('n', PROJECT_STATUSES)},
             date '2016-01-01' + ((n * 7919) % {DAYS})::int, date '2016-01-01' + ((n * 7919) % {DAYS})::int + 365,
             NULL, NULL, NULL, '{NOW}', '{NOW}', 1
-        FROM generate_series({have_p + 1}, {projects}) AS n""")
+        FROM generate_series({have_p + 1}::bigint, {projects}::bigint) AS n""")
     have_a = int(psql("SELECT count(*) FROM activities WHERE title LIKE 'Bench activity %'"))
     if activities > have_a:
         psql(f"""
@@ -70,7 +70,7 @@ def postgres(url, projects, activities):
             'Bench activity ' || m, {sql_case('m', ACTIVITY_KINDS)}, {sql_case('m', ACTIVITY_STATUSES)},
             date '2016-01-01' + ((m * 104729) % {DAYS})::int, date '2016-01-01' + ((m * 104729) % {DAYS})::int + 1,
             '[]', '{NOW}', '{NOW}', 1
-        FROM generate_series({have_a + 1}, {activities}) AS m""")
+        FROM generate_series({have_a + 1}::bigint, {activities}::bigint) AS m""")
     psql("ANALYZE projects; ANALYZE activities")
 
 
