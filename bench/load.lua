@@ -21,6 +21,9 @@ local cursor = os.getenv("CURSOR") or ""
 local run = os.getenv("RUN") or "0"
 -- wrk's -t; each thread runs in a Lua state of its own, so it is told.
 local thread_total = tonumber(os.getenv("THREADS") or "2")
+-- W4's slice of the ids.
+local first = tonumber(os.getenv("FIRST") or "1")
+local count = tonumber(os.getenv("COUNT") or os.getenv("PROJECTS") or "0")
 
 local threads = {}
 local thread_count = 0
@@ -65,10 +68,13 @@ function request()
       code, code, math.random(12), math.random(28))
     return wrk.format("POST", "/api/v1/projects", json_headers, body)
   elseif workload == "W4" then
-    -- Thread k of T edits ids k, k+T, k+2T, ... in turn.
-    local n = next_id
+    -- This run owns ids FIRST .. FIRST+COUNT-1 (no other run touches them, so
+    -- every record starts at version 1); thread k of T edits FIRST+k-1,
+    -- FIRST+k-1+T, ... in turn, and after a wrap sends the version the last
+    -- answer carried.
+    local n = first + next_id - 1
     next_id = next_id + thread_total
-    if next_id > projects then next_id = no end
+    if next_id > count then next_id = no end
     local id = project_id(n)
     local headers = {
       ["Authorization"] = token,

@@ -149,13 +149,20 @@ def bench_backend(binary, backend, seconds, repeats, results):
                 env = {"WORKLOAD": workload, "TOKEN": token, "PROJECTS": str(projects),
                        "ACTIVITY_PROJECTS": str(min(activities, 100_000)), "CURSOR": cursor,
                        "THREADS": str(THREADS)}
-                env["RUN"] = f"{stage}w"
-                wrk(base, env, 2)  # warm-up, not counted
+                # Each wrk run (the warm-up too) gets its own slice of the ids
+                # for W4, so every If-Match it sends is the version it knows.
+                slice_size = projects // (repeats + 1)
+
+                def one_run(i, length):
+                    env.update({"RUN": f"{stage}{i}", "FIRST": str(i * slice_size + 1),
+                                "COUNT": str(slice_size)})
+                    return wrk(base, env, length)
+
+                one_run(repeats, 2)  # warm-up, not counted
                 runs = []
                 with RssSampler(server.proc.pid) as rss:
                     for i in range(repeats):
-                        env["RUN"] = f"{stage}{i}"
-                        runs.append(wrk(base, env, seconds))
+                        runs.append(one_run(i, seconds))
                 row = {
                     "backend": backend, "stage": stage, "workload": workload,
                     "rows": activities if workload == "W5" else projects,

@@ -10,7 +10,7 @@ use rihla_domain::{
 };
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 };
 use uuid::Uuid;
 
@@ -36,61 +36,83 @@ struct Children {
     outputs: Vec<String>,
 }
 
+// Which child table a `ChildRow` came from.
+const FROM_LOCATIONS: i32 = 0;
+const FROM_ORGANISATIONS: i32 = 1;
+const FROM_TAGS: i32 = 2;
+
+/// A page's locations, organisations and tags, in one query.
 async fn load_children(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Children>, RepoError> {
+    use activity_locations::Column as L;
+    use activity_organisations::Column as O;
+    use activity_tags::Column as T;
     let mut map: HashMap<Uuid, Children> = HashMap::new();
     if ids.is_empty() {
         return Ok(map);
     }
-    let locations = activity_locations::Entity::find()
-        .filter(activity_locations::Column::ActivityId.is_in(ids.iter().copied()))
-        .order_by_asc(activity_locations::Column::ActivityId)
-        .order_by_asc(activity_locations::Column::Position)
-        .all(db)
-        .await?;
-    for l in locations {
-        map.entry(l.activity_id)
-            .or_default()
-            .locations
-            .push(Location {
-                city: l.city,
-                country_code: l.country_code,
-                venue: l.venue,
-            });
-    }
-    let orgs = activity_organisations::Entity::find()
-        .filter(activity_organisations::Column::ActivityId.is_in(ids.iter().copied()))
-        .order_by_asc(activity_organisations::Column::ActivityId)
-        .order_by_asc(activity_organisations::Column::Position)
-        .all(db)
-        .await?;
-    for o in orgs {
-        map.entry(o.activity_id)
-            .or_default()
-            .organisations
-            .push(ActivityOrganisation {
-                organisation_id: o.organisation_id,
-                role: parse_enum(&o.role, "activity_organisations.role")?,
-            });
-    }
-    let tags = activity_tags::Entity::find()
-        .filter(activity_tags::Column::ActivityId.is_in(ids.iter().copied()))
-        .order_by_asc(activity_tags::Column::ActivityId)
-        .order_by_asc(activity_tags::Column::Kind)
-        .order_by_asc(activity_tags::Column::Position)
-        .all(db)
-        .await?;
-    for t in tags {
-        let children = map.entry(t.activity_id).or_default();
-        match t.kind.as_str() {
-            TAG_TOPIC => children.topics.push(t.value),
-            TAG_OUTPUT => children.outputs.push(t.value),
-            other => {
-                return Err(RepoError::Corrupt(format!(
-                    "activity_tags.kind holds {other:?}"
-                )));
+    let ids = || ids.iter().copied();
+    let locations = super::child_select(
+        activity_locations::Entity,
+        L::ActivityId,
+        FROM_LOCATIONS,
+        L::Position,
+        None,
+        [Some(L::City), Some(L::CountryCode), Some(L::Venue)],
+    )
+    .and_where(L::ActivityId.is_in(ids()))
+    .to_owned();
+    let organisations = super::child_select(
+        activity_organisations::Entity,
+        O::ActivityId,
+        FROM_ORGANISATIONS,
+        O::Position,
+        Some(O::OrganisationId),
+        [Some(O::Role), None, None],
+    )
+    .and_where(O::ActivityId.is_in(ids()))
+    .to_owned();
+    let tags = super::child_select(
+        activity_tags::Entity,
+        T::ActivityId,
+        FROM_TAGS,
+        T::Position,
+        None,
+        [Some(T::Kind), Some(T::Value), None],
+    )
+    .and_where(T::ActivityId.is_in(ids()))
+    .to_owned();
+    let rows = super::child_rows(db, [locations, organisations, tags]).await?;
+    for row in rows {
+        let children = map.entry(row.owner_id).or_default();
+        let text = |v: Option<String>, what: &str| {
+            v.ok_or_else(|| RepoError::Corrupt(format!("activity child row without {what}")))
+        };
+        match row.source {
+            FROM_LOCATIONS => children.locations.push(Location {
+                city: text(row.a, "city")?,
+                country_code: text(row.b, "country_code")?,
+                venue: row.c,
+            }),
+            FROM_ORGANISATIONS => children.organisations.push(ActivityOrganisation {
+                organisation_id: row.organisation_id.ok_or_else(|| {
+                    RepoError::Corrupt("activity organisation without organisation_id".into())
+                })?,
+                role: parse_enum(&text(row.a, "role")?, "activity_organisations.role")?,
+            }),
+            _ => {
+                let value = text(row.b, "value")?;
+                match text(row.a, "kind")?.as_str() {
+                    TAG_TOPIC => children.topics.push(value),
+                    TAG_OUTPUT => children.outputs.push(value),
+                    other => {
+                        return Err(RepoError::Corrupt(format!(
+                            "activity_tags.kind holds {other:?}"
+                        )));
+                    }
+                }
             }
         }
     }
@@ -217,6 +239,12 @@ pub async fn list(
         p.count,
         sort_column,
     )?;
+    let mut req = req;
+    if key == ActivitySortKey::StartDate && p.to.is_some() {
+        // The window's `start_date <= to` already leaves out undated
+        // activities: there is no NULL block to read after the dated ones.
+        req.sort.nullable = false;
+    }
     let mut select = Entity::find();
     if p.include_deleted != Some(true) {
         select = select.filter(super::live::<Entity>());

@@ -9,10 +9,9 @@ use rihla_domain::{
     Budget, FieldError, Outcome, Page, ParticipatingOrganisation, Project, ProjectInput,
     ProjectListParams, ProjectSortKey, Sort,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, UnionType};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult,
-    QueryFilter,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 };
 use uuid::Uuid;
 
@@ -37,24 +36,12 @@ struct Children {
     themes: Vec<String>,
 }
 
-/// One row of any of the three child tables, so a page's children come back
-/// in one query (one round trip instead of three): `source` says which table,
-/// and `a` / `b` / `c` hold its text columns.
-#[derive(FromQueryResult)]
-struct ChildRow {
-    project_id: Uuid,
-    source: i32,
-    position: i32,
-    organisation_id: Option<Uuid>,
-    a: Option<String>,
-    b: Option<String>,
-    c: Option<String>,
-}
-
+// Which child table a `ChildRow` came from.
 const FROM_PARTICIPANTS: i32 = 0;
 const FROM_OUTCOMES: i32 = 1;
 const FROM_TAGS: i32 = 2;
 
+/// A page's participants, outcomes and tags, in one query.
 async fn load_children(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
@@ -66,55 +53,40 @@ async fn load_children(
     if ids.is_empty() {
         return Ok(map);
     }
-    // Literals, not bound values: PostgreSQL types an untyped parameter in a
-    // UNION's select list as text.
-    let lit = |sql: &str| Expr::cust(sql.to_owned());
-    let participants = Query::select()
-        .expr_as(Expr::col(P::ProjectId), "project_id")
-        .expr_as(lit(&FROM_PARTICIPANTS.to_string()), "source")
-        .expr_as(Expr::col(P::Position), "position")
-        .expr_as(Expr::col(P::OrganisationId), "organisation_id")
-        .expr_as(Expr::col(P::Role), "a")
-        .expr_as(lit("NULL"), "b")
-        .expr_as(lit("NULL"), "c")
-        .from(project_participants::Entity)
-        .and_where(P::ProjectId.is_in(ids.iter().copied()))
-        .to_owned();
-    let outcomes = Query::select()
-        .column(O::ProjectId)
-        .expr(lit(&FROM_OUTCOMES.to_string()))
-        .column(O::Position)
-        .expr(lit("NULL"))
-        .column(O::Code)
-        .column(O::Title)
-        .column(O::Description)
-        .from(project_outcomes::Entity)
-        .and_where(O::ProjectId.is_in(ids.iter().copied()))
-        .to_owned();
-    let tags = Query::select()
-        .column(T::ProjectId)
-        .expr(lit(&FROM_TAGS.to_string()))
-        .column(T::Position)
-        .expr(lit("NULL"))
-        .column(T::Kind)
-        .column(T::Value)
-        .expr(lit("NULL"))
-        .from(project_tags::Entity)
-        .and_where(T::ProjectId.is_in(ids.iter().copied()))
-        .to_owned();
-    let query = participants
-        .clone()
-        .union(UnionType::All, outcomes)
-        .union(UnionType::All, tags)
-        .to_owned();
-    let mut rows = ChildRow::find_by_statement(db.get_database_backend().build(&query))
-        .all(db)
-        .await?;
-    // Each list in its stored order (tags of different kinds go to different
-    // lists, so position orders each of them too).
-    rows.sort_by_key(|r| (r.project_id, r.source, r.position));
+    let ids = || ids.iter().copied();
+    let participants = super::child_select(
+        project_participants::Entity,
+        P::ProjectId,
+        FROM_PARTICIPANTS,
+        P::Position,
+        Some(P::OrganisationId),
+        [Some(P::Role), None, None],
+    )
+    .and_where(P::ProjectId.is_in(ids()))
+    .to_owned();
+    let outcomes = super::child_select(
+        project_outcomes::Entity,
+        O::ProjectId,
+        FROM_OUTCOMES,
+        O::Position,
+        None,
+        [Some(O::Code), Some(O::Title), Some(O::Description)],
+    )
+    .and_where(O::ProjectId.is_in(ids()))
+    .to_owned();
+    let tags = super::child_select(
+        project_tags::Entity,
+        T::ProjectId,
+        FROM_TAGS,
+        T::Position,
+        None,
+        [Some(T::Kind), Some(T::Value), None],
+    )
+    .and_where(T::ProjectId.is_in(ids()))
+    .to_owned();
+    let rows = super::child_rows(db, [participants, outcomes, tags]).await?;
     for row in rows {
-        let children = map.entry(row.project_id).or_default();
+        let children = map.entry(row.owner_id).or_default();
         let text = |v: Option<String>, what: &str| {
             v.ok_or_else(|| RepoError::Corrupt(format!("project child row without {what}")))
         };
