@@ -85,7 +85,9 @@ impl From<DbErr> for RepoError {
             },
             _ => match e {
                 DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => RepoError::Unavailable(e),
-                other if is_busy(&other) => RepoError::Unavailable(other),
+                other if is_busy(&other) || is_connection_lost(&other) => {
+                    RepoError::Unavailable(other)
+                }
                 other => RepoError::Db(other),
             },
         }
@@ -97,6 +99,28 @@ impl From<DbErr> for RepoError {
 fn is_foreign_key(e: &DbErr) -> bool {
     matches!(e.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_)))
         || e.to_string().contains("FOREIGN KEY constraint failed")
+}
+
+/// The database went away under a query: a pooled connection is only tested
+/// when it has been idle a while (db::connect), so a server restart or
+/// shutdown surfaces here, on the query, as an I/O error or as PostgreSQL's
+/// class 57P (operator intervention: "terminating connection due to
+/// administrator command") or 08 (connection exception). That is the
+/// database being unavailable (503, retry), not a bug (500).
+fn is_connection_lost(e: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error;
+    let (DbErr::Query(RuntimeErr::SqlxError(sqlx)) | DbErr::Exec(RuntimeErr::SqlxError(sqlx))) = e
+    else {
+        return false;
+    };
+    match sqlx.as_ref() {
+        Error::Io(_) | Error::Tls(_) | Error::PoolClosed | Error::WorkerCrashed => true,
+        Error::Database(db) => db
+            .code()
+            .is_some_and(|code| code.starts_with("57P") || code.starts_with("08")),
+        _ => false,
+    }
 }
 
 fn is_busy(e: &DbErr) -> bool {
