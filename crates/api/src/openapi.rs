@@ -378,7 +378,9 @@ fn link_creates(spec: &mut Spec) {
                     RefOr::Ref(_) => false,
                 });
                 if reads_deleted {
-                    link = link.parameter("include_deleted", false);
+                    // A string: OpenAPI 3.1 types link parameters as a map of strings
+                    // (a constant or a runtime expression).
+                    link = link.parameter("include_deleted", "false");
                 }
                 links.push((create.clone(), operation_id.to_owned(), link.build()));
             }
