@@ -146,17 +146,17 @@ def bench_backend(binary, backend, seconds, repeats, results):
                 f"in {time.time() - started:.0f} s")
             cursor = deep_cursor(base, token, DEEP_ROWS[stage])
             for workload in workloads:
-                env = {"WORKLOAD": workload, "TOKEN": token, "PROJECTS": str(projects),
-                       "ACTIVITY_PROJECTS": str(min(activities, 100_000)), "CURSOR": cursor,
-                       "THREADS": str(THREADS)}
+                load_env = {"WORKLOAD": workload, "TOKEN": token, "PROJECTS": str(projects),
+                            "ACTIVITY_PROJECTS": str(min(activities, 100_000)), "CURSOR": cursor,
+                            "THREADS": str(THREADS)}
                 # Each wrk run (the warm-up too) gets its own slice of the ids
                 # for W4, so every If-Match it sends is the version it knows.
                 slice_size = projects // (repeats + 1)
 
                 def one_run(i, length):
-                    env.update({"RUN": f"{stage}{i}", "FIRST": str(i * slice_size + 1),
-                                "COUNT": str(slice_size)})
-                    return wrk(base, env, length)
+                    load_env.update({"RUN": f"{stage}{i}", "FIRST": str(i * slice_size + 1),
+                                     "COUNT": str(slice_size)})
+                    return wrk(base, load_env, length)
 
                 one_run(repeats, 2)  # warm-up, not counted
                 runs = []

@@ -227,7 +227,7 @@ pub async fn list(
     db: &impl ConnectionTrait,
     p: &ActivityListParams,
 ) -> Result<Page<Activity>, RepoError> {
-    let (key, req) = paging::page_request(
+    let (key, mut req) = paging::page_request(
         p.sort.as_deref(),
         Sort {
             key: ActivitySortKey::StartDate,
@@ -239,7 +239,6 @@ pub async fn list(
         p.count,
         sort_column,
     )?;
-    let mut req = req;
     if key == ActivitySortKey::StartDate && p.to.is_some() {
         // The window's `start_date <= to` already leaves out undated
         // activities: there is no NULL block to read after the dated ones.
