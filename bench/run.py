@@ -16,6 +16,7 @@ Prints a table and writes it, with the raw runs, to bench/results/.
 Bounded: every wrk and pgbench run is time-limited; loopback only.
 
 Usage: run.py BINARY [--seconds S] [--repeats R] [--backends sqlite,postgres]
+                     [--stages small,main,large] [--workloads W1,W3]
 """
 
 import argparse
@@ -124,7 +125,7 @@ def deep_cursor(base, token, rows):
     return cursor
 
 
-def bench_backend(binary, backend, seconds, repeats, results):
+def bench_backend(binary, backend, seconds, repeats, results, stages, only):
     data_dir = tempfile.mkdtemp(prefix=f"rihla-bench-{backend}-")
     args = argparse.Namespace(pg=None)
     db_name = None
@@ -139,6 +140,9 @@ def bench_backend(binary, backend, seconds, repeats, results):
         token = server.token()
         base = f"http://127.0.0.1:{server.port}"
         for stage, projects, activities, workloads in STAGES:
+            if stage not in stages:
+                continue
+            workloads = [w for w in workloads if not only or w in only]
             started = time.time()
             subprocess.run([sys.executable, os.path.join(HERE, "seed.py"), backend, target,
                             "--projects", str(projects), "--activities", str(activities)], check=True)
@@ -179,7 +183,7 @@ def bench_backend(binary, backend, seconds, repeats, results):
         with open(f"/proc/{server.proc.pid}/status") as f:
             hwm = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
         log(f"[{backend}] server peak RSS over the whole run (VmHWM, seeding included): {hwm / 1024:.1f} MiB")
-        if backend == "postgres":
+        if backend == "postgres" and not only:
             results.extend(pgbench(args.pg, seconds))
     finally:
         server.stop()
@@ -262,12 +266,16 @@ def main():
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--backends", default="sqlite,postgres")
+    # For iterating on one figure; a reported run uses the defaults.
+    parser.add_argument("--stages", default="small,main,large")
+    parser.add_argument("--workloads", default="", help="e.g. W1,W3 (default: all)")
     args = parser.parse_args()
     started = time.time()
     when = datetime.datetime.now(datetime.timezone.utc)
     results = []
     for backend in args.backends.split(","):
-        bench_backend(args.binary, backend, args.seconds, args.repeats, results)
+        bench_backend(args.binary, backend, args.seconds, args.repeats, results,
+                      args.stages.split(","), set(filter(None, args.workloads.split(","))))
     rows, growth = table(results)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
                             cwd=HERE).stdout.strip()

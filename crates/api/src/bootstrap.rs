@@ -14,7 +14,7 @@ use secrecy::ExposeSecret;
 
 use crate::auth::password;
 use crate::auth::tokens::JwtKeys;
-use crate::config::Config;
+use crate::config::{Config, SqliteSync};
 use crate::state::AppState;
 
 pub const MIN_SECRET_BYTES: usize = 32;
@@ -48,6 +48,7 @@ pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
         url,
         max_connections: config.db_max_connections.max(1),
         acquire_timeout: config.db_acquire_timeout(),
+        sqlite_sync_every_commit: config.sqlite_synchronous == SqliteSync::Full,
     })
     .await
     .context("cannot connect to the database")?;

@@ -16,6 +16,13 @@ pub enum LogFormat {
     Pretty,
 }
 
+/// SQLite's `synchronous` setting (WAL mode), as APP_SQLITE_SYNCHRONOUS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SqliteSync {
+    Normal,
+    Full,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Address to listen on.
@@ -36,6 +43,17 @@ pub struct Config {
 
     #[arg(long, env = "APP_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 5000)]
     pub db_acquire_timeout_ms: u64,
+
+    /// SQLite only: `normal` syncs the write-ahead log at checkpoints, so a
+    /// commit survives the process being killed but not the machine losing
+    /// power; `full` syncs it on every commit, at a third of the write rate.
+    #[arg(
+        long,
+        env = "APP_SQLITE_SYNCHRONOUS",
+        value_enum,
+        default_value = "normal"
+    )]
+    pub sqlite_synchronous: SqliteSync,
 
     /// HMAC key for access tokens, at least 32 bytes. Required with PostgreSQL
     /// (instances must share it); with SQLite it is generated once into the data folder.

@@ -19,3 +19,13 @@ pub struct AppState {
     /// Users' role and active flag as recently read; user writes clear it.
     pub access: AccessCache,
 }
+
+impl AppState {
+    /// One connection for all of a request's reads (see `Reader`); drop it
+    /// before the response is encoded.
+    pub async fn reader(&self) -> Result<rihla_persistence::Reader, crate::error::ApiError> {
+        rihla_persistence::reader(&self.db)
+            .await
+            .map_err(|e| rihla_persistence::RepoError::from(e).into())
+    }
+}

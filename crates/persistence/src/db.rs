@@ -5,13 +5,17 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
+use sea_orm::sea_query::Values;
+use sea_orm::sqlx::pool::PoolConnection;
 use sea_orm::sqlx::postgres::PgSslMode;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::{AssertSqlSafe, Postgres, Sqlite};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, ExecResult, QueryResult, SqliteTransactionMode, Statement, TransactionOptions,
-    TransactionTrait,
+    ConnAcquireErr, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr,
+    SqliteTransactionMode, Statement, TransactionOptions, TransactionTrait,
 };
+use sea_query_sqlx::SqlxValues;
 
 pub type Db = DatabaseConnection;
 
@@ -22,6 +26,12 @@ pub struct DbSettings {
     /// How long a request may wait for a pooled connection before it fails
     /// (the API answers 503) instead of queueing without end.
     pub acquire_timeout: Duration,
+    /// SQLite: fsync the write-ahead log on every commit (`synchronous=FULL`)
+    /// rather than at checkpoints (`NORMAL`). Both survive the process being
+    /// killed; only FULL also keeps the last commits through a power loss.
+    /// NORMAL is what SQLite recommends for WAL: a commit does not wait for
+    /// the disk.
+    pub sqlite_sync_every_commit: bool,
 }
 
 /// Opens a pool. SQLite runs in WAL mode (readers never block the writer) with a
@@ -35,6 +45,11 @@ pub async fn connect(settings: &DbSettings) -> Result<Db, DbErr> {
     // names no sslmode connects in plain text. Any other host keeps sqlx's
     // default (prefer), and an explicit sslmode always wins.
     let plain = !settings.url.contains("sslmode=");
+    let sync = if settings.sqlite_sync_every_commit {
+        SqliteSynchronous::Full
+    } else {
+        SqliteSynchronous::Normal
+    };
     opts.map_sqlx_postgres_opts(move |o| {
         let loopback = matches!(o.get_host(), "127.0.0.1" | "localhost" | "::1" | "[::1]");
         if plain && loopback {
@@ -53,9 +68,9 @@ pub async fn connect(settings: &DbSettings) -> Result<Db, DbErr> {
         // its query (503) and is discarded.
         .test_before_acquire_if_idle_for(Duration::from_secs(5))
         .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|o| {
+        .map_sqlx_sqlite_opts(move |o| {
             o.journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Full)
+                .synchronous(sync)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
                 .create_if_missing(true)
@@ -144,4 +159,126 @@ pub async fn ping(db: &Db) -> Result<(), DbErr> {
 /// equal to the value written on both backends.
 pub fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
+}
+
+/// One pooled connection for all the reads of a request.
+///
+/// Through the pool, every statement checks a connection out and back in, and
+/// sqlx pings a connection each time it is checked in: a GET that reads a
+/// record and then its child rows cost four round trips to the database, two
+/// of them pings. A `Reader` checks out once, so it costs one ping however many
+/// statements the request runs. Drop it before the response is encoded, so the
+/// connection goes back while the client is being answered.
+pub struct Reader {
+    backend: DbBackend,
+    // ConnectionTrait takes `&self`; the lock is never contended, as a
+    // request runs its statements one after another.
+    conn: tokio::sync::Mutex<ReaderConn>,
+}
+
+enum ReaderConn {
+    Postgres(PoolConnection<Postgres>),
+    Sqlite(PoolConnection<Sqlite>),
+}
+
+/// A connection for reads; fails as the pool does (acquire timeout: 503).
+pub async fn reader(db: &Db) -> Result<Reader, DbErr> {
+    let acquire_failed = |e: sea_orm::sqlx::Error| match e {
+        sea_orm::sqlx::Error::PoolTimedOut => DbErr::ConnectionAcquire(ConnAcquireErr::Timeout),
+        sea_orm::sqlx::Error::PoolClosed => {
+            DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed)
+        }
+        other => DbErr::Conn(RuntimeErr::SqlxError(Arc::new(other))),
+    };
+    let backend = db.get_database_backend();
+    let conn = match backend {
+        DbBackend::Postgres => ReaderConn::Postgres(
+            db.get_postgres_connection_pool()
+                .acquire()
+                .await
+                .map_err(acquire_failed)?,
+        ),
+        _ => ReaderConn::Sqlite(
+            db.get_sqlite_connection_pool()
+                .acquire()
+                .await
+                .map_err(acquire_failed)?,
+        ),
+    };
+    Ok(Reader {
+        backend,
+        conn: tokio::sync::Mutex::new(conn),
+    })
+}
+
+fn bind(stmt: &Statement) -> (AssertSqlSafe<&str>, SqlxValues) {
+    let values = stmt.values.clone().unwrap_or(Values(Vec::new()));
+    (AssertSqlSafe(stmt.sql.as_str()), SqlxValues(values))
+}
+
+fn query_failed(e: sea_orm::sqlx::Error) -> DbErr {
+    DbErr::Query(RuntimeErr::SqlxError(Arc::new(e)))
+}
+
+fn exec_failed(e: sea_orm::sqlx::Error) -> DbErr {
+    DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e)))
+}
+
+#[async_trait::async_trait]
+impl ConnectionTrait for Reader {
+    fn get_database_backend(&self) -> DbBackend {
+        self.backend
+    }
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        let (sql, values) = bind(&stmt);
+        Ok(match &mut *self.conn.lock().await {
+            ReaderConn::Postgres(c) => sea_orm::sqlx::query_with(sql, values)
+                .execute(&mut **c)
+                .await
+                .map_err(exec_failed)?
+                .into(),
+            ReaderConn::Sqlite(c) => sea_orm::sqlx::query_with(sql, values)
+                .execute(&mut **c)
+                .await
+                .map_err(exec_failed)?
+                .into(),
+        })
+    }
+    async fn execute_unprepared(&self, _sql: &str) -> Result<ExecResult, DbErr> {
+        Err(DbErr::Custom("a Reader runs bound statements only".into()))
+    }
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        let (sql, values) = bind(&stmt);
+        Ok(match &mut *self.conn.lock().await {
+            ReaderConn::Postgres(c) => sea_orm::sqlx::query_with(sql, values)
+                .fetch_optional(&mut **c)
+                .await
+                .map_err(query_failed)?
+                .map(Into::into),
+            ReaderConn::Sqlite(c) => sea_orm::sqlx::query_with(sql, values)
+                .fetch_optional(&mut **c)
+                .await
+                .map_err(query_failed)?
+                .map(Into::into),
+        })
+    }
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        let (sql, values) = bind(&stmt);
+        Ok(match &mut *self.conn.lock().await {
+            ReaderConn::Postgres(c) => sea_orm::sqlx::query_with(sql, values)
+                .fetch_all(&mut **c)
+                .await
+                .map_err(query_failed)?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            ReaderConn::Sqlite(c) => sea_orm::sqlx::query_with(sql, values)
+                .fetch_all(&mut **c)
+                .await
+                .map_err(query_failed)?
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        })
+    }
 }

@@ -55,5 +55,7 @@ async fn list_project_activities(
     params: Query<ActivityListParams>,
 ) -> Result<Json<Page<Activity>>, ApiError> {
     caller.include_deleted(params.include_deleted)?;
-    Ok(Json(repo::list_for_project(&state.db, *id, &params).await?))
+    Ok(Json(
+        repo::list_for_project(&state.reader().await?, *id, &params).await?,
+    ))
 }

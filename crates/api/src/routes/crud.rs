@@ -49,7 +49,8 @@ macro_rules! crud_routes {
             params: actix_web::web::Query<$Params>,
         ) -> Result<actix_web::web::Json<Page<$Record>>, $crate::error::ApiError> {
             caller.include_deleted(params.include_deleted)?;
-            Ok(actix_web::web::Json($repo::list(&state.db, &params).await?))
+            let page = $repo::list(&state.reader().await?, &params).await?;
+            Ok(actix_web::web::Json(page))
         }
 
         #[doc = $create_summary]
@@ -89,11 +90,13 @@ macro_rules! crud_routes {
             id: actix_web::web::Path<uuid::Uuid>,
             read: actix_web::web::Query<rihla_domain::ReadParams>,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            let db = state.reader().await?;
             let record = if caller.include_deleted(read.include_deleted)? {
-                $repo::get_any(&state.db, *id).await?
+                $repo::get_any(&db, *id).await?
             } else {
-                $repo::get(&state.db, *id).await?
+                $repo::get(&db, *id).await?
             };
+            drop(db);
             Ok($crate::write::ok(&record))
         }
 

@@ -62,6 +62,6 @@ async fn list_meeting_delegations(
     caller.include_deleted(params.include_deleted)?;
     let (dialogue, meeting) = path.into_inner();
     Ok(Json(
-        repo::list_for_meeting(&state.db, dialogue, meeting, &params).await?,
+        repo::list_for_meeting(&state.reader().await?, dialogue, meeting, &params).await?,
     ))
 }

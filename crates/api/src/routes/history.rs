@@ -25,10 +25,11 @@ pub async fn record_history(
     params: &HistoryParams,
 ) -> Result<Page<AuditEvent>, ApiError> {
     let admin = caller.role == Role::Admin;
-    if !resource.readable_by(caller.role) || !audit::exists(&state.db, resource, id, admin).await? {
+    let db = state.reader().await?;
+    if !resource.readable_by(caller.role) || !audit::exists(&db, resource, id, admin).await? {
         return Err(ApiError::NotFound("no record with this id".into()));
     }
-    Ok(audit::history(&state.db, resource, id, params).await?)
+    Ok(audit::history(&db, resource, id, params).await?)
 }
 
 /// List audit events

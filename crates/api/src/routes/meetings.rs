@@ -33,7 +33,7 @@ async fn list_meetings(
     params: Query<MeetingListParams>,
 ) -> Result<Json<Page<Meeting>>, ApiError> {
     caller.include_deleted(params.include_deleted)?;
-    Ok(Json(repo::list(&state.db, &params).await?))
+    Ok(Json(repo::list(&state.reader().await?, &params).await?))
 }
 
 /// List the meetings of a dialogue
@@ -54,7 +54,7 @@ async fn list_dialogue_meetings(
 ) -> Result<Json<Page<Meeting>>, ApiError> {
     caller.include_deleted(params.include_deleted)?;
     Ok(Json(
-        repo::list_for_dialogue(&state.db, *id, &params).await?,
+        repo::list_for_dialogue(&state.reader().await?, *id, &params).await?,
     ))
 }
 
@@ -108,9 +108,9 @@ async fn get_meeting(
 ) -> Result<HttpResponse, ApiError> {
     let (dialogue, id) = path.into_inner();
     let record = if caller.include_deleted(read.include_deleted)? {
-        repo::get_any(&state.db, dialogue, id).await?
+        repo::get_any(&state.reader().await?, dialogue, id).await?
     } else {
-        repo::get(&state.db, dialogue, id).await?
+        repo::get(&state.reader().await?, dialogue, id).await?
     };
     Ok(write::ok(&record))
 }

@@ -27,7 +27,9 @@ async fn list_users(
     params: web::Query<UserListParams>,
 ) -> Result<web::Json<Page<User>>, ApiError> {
     caller.include_deleted(params.include_deleted)?;
-    Ok(web::Json(repo::list(&state.db, &params).await?))
+    Ok(web::Json(
+        repo::list(&state.reader().await?, &params).await?,
+    ))
 }
 
 /// Create a user
@@ -82,9 +84,9 @@ async fn get_user(
     read: web::Query<ReadParams>,
 ) -> Result<HttpResponse, ApiError> {
     let user = if caller.include_deleted(read.include_deleted)? {
-        repo::get_any(&state.db, *id).await?
+        repo::get_any(&state.reader().await?, *id).await?
     } else {
-        repo::get(&state.db, *id).await?
+        repo::get(&state.reader().await?, *id).await?
     };
     Ok(write::ok(&user))
 }
