@@ -76,6 +76,11 @@ async fn a_project_is_patched_replaced_and_deleted() {
         patched["participating_organisations"],
         created["participating_organisations"]
     );
+    // A write answers with the record it built from what it wrote (it does
+    // not read it back, and leaves unchanged child rows alone): a read must
+    // find exactly that.
+    let stored: Value = app.get(&url, &app.admin).await.json().await.unwrap();
+    assert_eq!(stored, patched);
 
     let res = app
         .send_json(
@@ -93,6 +98,8 @@ async fn a_project_is_patched_replaced_and_deleted() {
     assert!(replaced["budget"].is_null());
     assert_eq!(replaced["version"], 3);
     assert_eq!(replaced["created_at"], created["created_at"]);
+    let stored: Value = app.get(&url, &app.admin).await.json().await.unwrap();
+    assert_eq!(stored, replaced);
 
     assert_eq!(
         app.delete(&url, &app.admin).await.status(),
