@@ -151,7 +151,7 @@ def bench_backend(binary, backend, seconds, repeats, results, stages, only):
             cursor = deep_cursor(base, token, DEEP_ROWS[stage])
             for workload in workloads:
                 load_env = {"WORKLOAD": workload, "TOKEN": token, "PROJECTS": str(projects),
-                            "ACTIVITY_PROJECTS": str(min(activities, 100_000)), "CURSOR": cursor,
+                            "ACTIVITY_PROJECTS": str(activities // 10), "CURSOR": cursor,
                             "THREADS": str(THREADS)}
                 # Each wrk run (the warm-up too) gets its own slice of the ids
                 # for W4, so every If-Match it sends is the version it knows.
