@@ -9,7 +9,7 @@ use sea_orm::sea_query::Values;
 use sea_orm::sqlx::pool::PoolConnection;
 use sea_orm::sqlx::postgres::PgSslMode;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::sqlx::{AssertSqlSafe, Postgres, Sqlite};
+use sea_orm::sqlx::{AssertSqlSafe, Postgres, Sqlite, query_with};
 use sea_orm::{
     ConnAcquireErr, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
     DatabaseTransaction, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr,
@@ -224,6 +224,17 @@ fn exec_failed(e: sea_orm::sqlx::Error) -> DbErr {
     DbErr::Exec(RuntimeErr::SqlxError(Arc::new(e)))
 }
 
+/// Runs `$run` on the reader's connection, bound to `$c`, whichever backend
+/// it is: the arms differ only in the connection's type.
+macro_rules! on_reader {
+    ($reader:expr, $c:ident => $run:expr) => {
+        match &mut *$reader.conn.lock().await {
+            ReaderConn::Postgres($c) => $run,
+            ReaderConn::Sqlite($c) => $run,
+        }
+    };
+}
+
 #[async_trait::async_trait]
 impl ConnectionTrait for Reader {
     fn get_database_backend(&self) -> DbBackend {
@@ -231,54 +242,31 @@ impl ConnectionTrait for Reader {
     }
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
         let (sql, values) = bind(&stmt);
-        Ok(match &mut *self.conn.lock().await {
-            ReaderConn::Postgres(c) => sea_orm::sqlx::query_with(sql, values)
-                .execute(&mut **c)
-                .await
-                .map_err(exec_failed)?
-                .into(),
-            ReaderConn::Sqlite(c) => sea_orm::sqlx::query_with(sql, values)
-                .execute(&mut **c)
-                .await
-                .map_err(exec_failed)?
-                .into(),
-        })
+        Ok(on_reader!(self, c => query_with(sql, values)
+            .execute(&mut **c)
+            .await
+            .map_err(exec_failed)?
+            .into()))
     }
     async fn execute_unprepared(&self, _sql: &str) -> Result<ExecResult, DbErr> {
         Err(DbErr::Custom("a Reader runs bound statements only".into()))
     }
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
         let (sql, values) = bind(&stmt);
-        Ok(match &mut *self.conn.lock().await {
-            ReaderConn::Postgres(c) => sea_orm::sqlx::query_with(sql, values)
-                .fetch_optional(&mut **c)
-                .await
-                .map_err(query_failed)?
-                .map(Into::into),
-            ReaderConn::Sqlite(c) => sea_orm::sqlx::query_with(sql, values)
-                .fetch_optional(&mut **c)
-                .await
-                .map_err(query_failed)?
-                .map(Into::into),
-        })
+        Ok(on_reader!(self, c => query_with(sql, values)
+            .fetch_optional(&mut **c)
+            .await
+            .map_err(query_failed)?
+            .map(Into::into)))
     }
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         let (sql, values) = bind(&stmt);
-        Ok(match &mut *self.conn.lock().await {
-            ReaderConn::Postgres(c) => sea_orm::sqlx::query_with(sql, values)
-                .fetch_all(&mut **c)
-                .await
-                .map_err(query_failed)?
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-            ReaderConn::Sqlite(c) => sea_orm::sqlx::query_with(sql, values)
-                .fetch_all(&mut **c)
-                .await
-                .map_err(query_failed)?
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-        })
+        Ok(on_reader!(self, c => query_with(sql, values)
+            .fetch_all(&mut **c)
+            .await
+            .map_err(query_failed)?
+            .into_iter()
+            .map(Into::into)
+            .collect()))
     }
 }

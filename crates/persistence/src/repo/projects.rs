@@ -339,7 +339,8 @@ async fn write_children(
     use project_outcomes::Column as O;
     use project_participants::Column as P;
     use project_tags::Column as T;
-    let changed = |same: fn(&Project, &ProjectInput) -> bool| before.is_none_or(|b| !same(b, input));
+    let changed =
+        |same: fn(&Project, &ProjectInput) -> bool| before.is_none_or(|b| !same(b, input));
     if changed(|b, i| b.participating_organisations == i.participating_organisations) {
         if before.is_some() {
             project_participants::Entity::delete_many()
@@ -493,7 +494,9 @@ pub async fn create(
         deleted_by: Set(None),
         ..columns(input)
     };
-    Entity::insert(row.clone()).exec_without_returning(db).await?;
+    Entity::insert(row.clone())
+        .exec_without_returning(db)
+        .await?;
     write_children(db, id, input, None).await?;
     let record = as_written(row, input)?;
     audit::created(db, actor, &record).await?;
