@@ -46,7 +46,7 @@ pub struct Config {
 
     /// SQLite only: `normal` syncs the write-ahead log at checkpoints, so a
     /// commit survives the process being killed but not the machine losing
-    /// power; `full` syncs it on every commit, at a third of the write rate.
+    /// power; `full` syncs it on every commit, at about half the write rate.
     #[arg(
         long,
         env = "APP_SQLITE_SYNCHRONOUS",

@@ -90,8 +90,9 @@ macro_rules! crud_routes {
             id: actix_web::web::Path<uuid::Uuid>,
             read: actix_web::web::Query<rihla_domain::ReadParams>,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            let include_deleted = caller.include_deleted(read.include_deleted)?;
             let db = state.reader().await?;
-            let record = if caller.include_deleted(read.include_deleted)? {
+            let record = if include_deleted {
                 $repo::get_any(&db, *id).await?
             } else {
                 $repo::get(&db, *id).await?

@@ -25,9 +25,13 @@ pub async fn record_history(
     params: &HistoryParams,
 ) -> Result<Page<AuditEvent>, ApiError> {
     let admin = caller.role == Role::Admin;
+    let not_found = || ApiError::NotFound("no record with this id".into());
+    if !resource.readable_by(caller.role) {
+        return Err(not_found());
+    }
     let db = state.reader().await?;
-    if !resource.readable_by(caller.role) || !audit::exists(&db, resource, id, admin).await? {
-        return Err(ApiError::NotFound("no record with this id".into()));
+    if !audit::exists(&db, resource, id, admin).await? {
+        return Err(not_found());
     }
     Ok(audit::history(&db, resource, id, params).await?)
 }

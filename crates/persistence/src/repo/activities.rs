@@ -408,11 +408,8 @@ async fn write_children(
             venue: Set(l.venue.clone()),
         })
         .collect();
-    if !locations.is_empty() {
-        activity_locations::Entity::insert_many(locations)
-            .exec(db)
-            .await?;
-    }
+    let owner = activity_locations::Column::ActivityId;
+    super::write_rows(db, (owner, id), false, locations).await?;
     let orgs: Vec<_> = input
         .organisations
         .iter()
@@ -424,11 +421,8 @@ async fn write_children(
             role: Set(o.role.as_str().to_owned()),
         })
         .collect();
-    if !orgs.is_empty() {
-        activity_organisations::Entity::insert_many(orgs)
-            .exec(db)
-            .await?;
-    }
+    let owner = activity_organisations::Column::ActivityId;
+    super::write_rows(db, (owner, id), false, orgs).await?;
     let tags: Vec<_> = [(TAG_TOPIC, &input.topics), (TAG_OUTPUT, &input.outputs)]
         .into_iter()
         .flat_map(|(kind, values)| {
@@ -443,10 +437,7 @@ async fn write_children(
                 })
         })
         .collect();
-    if !tags.is_empty() {
-        activity_tags::Entity::insert_many(tags).exec(db).await?;
-    }
-    Ok(())
+    super::write_rows(db, (activity_tags::Column::ActivityId, id), false, tags).await
 }
 
 async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {

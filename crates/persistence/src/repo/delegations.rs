@@ -276,10 +276,6 @@ async fn write_members(
     id: Uuid,
     input: &DelegationInput,
 ) -> Result<(), RepoError> {
-    delegation_members::Entity::delete_many()
-        .filter(delegation_members::Column::DelegationId.eq(id))
-        .exec(db)
-        .await?;
     let rows: Vec<_> = input
         .members
         .iter()
@@ -294,12 +290,13 @@ async fn write_members(
             gender: Set(m.gender.as_str().to_owned()),
         })
         .collect();
-    if !rows.is_empty() {
-        delegation_members::Entity::insert_many(rows)
-            .exec(db)
-            .await?;
-    }
-    Ok(())
+    super::write_rows(
+        db,
+        (delegation_members::Column::DelegationId, id),
+        true,
+        rows,
+    )
+    .await
 }
 
 fn columns(input: &DelegationInput) -> Result<delegations::ActiveModel, RepoError> {

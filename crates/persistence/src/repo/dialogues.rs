@@ -223,10 +223,6 @@ async fn write_regions(
     id: Uuid,
     input: &DialogueInput,
 ) -> Result<(), RepoError> {
-    dialogue_regions::Entity::delete_many()
-        .filter(dialogue_regions::Column::DialogueId.eq(id))
-        .exec(db)
-        .await?;
     let rows: Vec<_> = input
         .regions
         .iter()
@@ -237,10 +233,7 @@ async fn write_regions(
             value: Set(v.clone()),
         })
         .collect();
-    if !rows.is_empty() {
-        dialogue_regions::Entity::insert_many(rows).exec(db).await?;
-    }
-    Ok(())
+    super::write_rows(db, (dialogue_regions::Column::DialogueId, id), true, rows).await
 }
 
 /// The columns a client controls, shared by create and replace.

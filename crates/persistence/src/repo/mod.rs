@@ -380,3 +380,27 @@ pub(crate) async fn child_rows<const N: usize>(
     rows.sort_by_key(|r| (r.owner_id, r.source, r.position));
     Ok(rows)
 }
+
+/// Writes one child table's rows for the record `owner` names, in one INSERT
+/// (none when there are no rows). With `replace`, the rows the record had are
+/// deleted first.
+pub(crate) async fn write_rows<A>(
+    db: &impl ConnectionTrait,
+    (owner_column, owner): (<A::Entity as EntityTrait>::Column, Uuid),
+    replace: bool,
+    rows: Vec<A>,
+) -> Result<(), RepoError>
+where
+    A: sea_orm::ActiveModelTrait + Send,
+{
+    if replace {
+        A::Entity::delete_many()
+            .filter(owner_column.eq(owner))
+            .exec(db)
+            .await?;
+    }
+    if !rows.is_empty() {
+        A::Entity::insert_many(rows).exec(db).await?;
+    }
+    Ok(())
+}

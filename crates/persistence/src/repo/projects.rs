@@ -341,13 +341,8 @@ async fn write_children(
     use project_tags::Column as T;
     let changed =
         |same: fn(&Project, &ProjectInput) -> bool| before.is_none_or(|b| !same(b, input));
+    let replace = before.is_some();
     if changed(|b, i| b.participating_organisations == i.participating_organisations) {
-        if before.is_some() {
-            project_participants::Entity::delete_many()
-                .filter(P::ProjectId.eq(id))
-                .exec(db)
-                .await?;
-        }
         let participants: Vec<_> = input
             .participating_organisations
             .iter()
@@ -359,19 +354,9 @@ async fn write_children(
                 role: Set(p.role.as_str().to_owned()),
             })
             .collect();
-        if !participants.is_empty() {
-            project_participants::Entity::insert_many(participants)
-                .exec(db)
-                .await?;
-        }
+        super::write_rows(db, (P::ProjectId, id), replace, participants).await?;
     }
     if changed(|b, i| b.outcomes == i.outcomes) {
-        if before.is_some() {
-            project_outcomes::Entity::delete_many()
-                .filter(O::ProjectId.eq(id))
-                .exec(db)
-                .await?;
-        }
         let outcomes: Vec<_> = input
             .outcomes
             .iter()
@@ -384,23 +369,13 @@ async fn write_children(
                 description: Set(o.description.clone()),
             })
             .collect();
-        if !outcomes.is_empty() {
-            project_outcomes::Entity::insert_many(outcomes)
-                .exec(db)
-                .await?;
-        }
+        super::write_rows(db, (O::ProjectId, id), replace, outcomes).await?;
     }
     if changed(|b, i| {
         b.country_codes == i.country_codes
             && b.duty_stations == i.duty_stations
             && b.themes == i.themes
     }) {
-        if before.is_some() {
-            project_tags::Entity::delete_many()
-                .filter(T::ProjectId.eq(id))
-                .exec(db)
-                .await?;
-        }
         let tags: Vec<_> = [
             (TAG_COUNTRY, &input.country_codes),
             (TAG_DUTY_STATION, &input.duty_stations),
@@ -419,9 +394,7 @@ async fn write_children(
                 })
         })
         .collect();
-        if !tags.is_empty() {
-            project_tags::Entity::insert_many(tags).exec(db).await?;
-        }
+        super::write_rows(db, (T::ProjectId, id), replace, tags).await?;
     }
     Ok(())
 }
