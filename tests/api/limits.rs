@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use reqwest::StatusCode;
 use rihla_persistence::begin_write;
 use rihla_persistence::entities::projects;
-use sea_orm::{EntityTrait, QuerySelect, TransactionTrait};
+use sea_orm::{EntityTrait, QuerySelect};
 use serde_json::json;
 
 use crate::support::{id, problem, project_body, spawn_app, spawn_with};
@@ -77,7 +77,7 @@ async fn an_exhausted_pool_answers_503_after_a_bounded_wait_and_recovers() {
     })
     .await;
     // The test holds the only connection.
-    let hold = app.state.db.begin().await.unwrap();
+    let hold = begin_write(&app.state.db).await.unwrap();
     let started = Instant::now();
     let res = app.get("/api/v1/projects", &app.admin).await;
     let waited = started.elapsed();

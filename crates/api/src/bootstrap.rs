@@ -41,21 +41,25 @@ pub fn database_url(config: &Config) -> anyhow::Result<String> {
     Ok(format!("sqlite://{}?mode=rwc", path.display()))
 }
 
-/// Connects and applies every pending migration.
+/// Applies every pending migration (on a connection of its own, as the
+/// migrator needs sea-orm's connection type) and opens the pool.
 pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
-    let url = database_url(config)?;
-    let db = rihla_persistence::connect(&DbSettings {
-        url,
+    let settings = DbSettings {
+        url: database_url(config)?,
         max_connections: config.db_max_connections.max(1),
         acquire_timeout: config.db_acquire_timeout(),
         sqlite_sync_every_commit: config.sqlite_synchronous == SqliteSync::Full,
-    })
-    .await
-    .context("cannot connect to the database")?;
-    Migrator::up(&db, None)
+    };
+    let migrations = rihla_persistence::connect_for_migrations(&settings)
+        .await
+        .context("cannot connect to the database")?;
+    Migrator::up(&migrations, None)
         .await
         .context("cannot apply database migrations")?;
-    Ok(db)
+    migrations.close().await.ok();
+    rihla_persistence::connect(&settings)
+        .await
+        .context("cannot connect to the database")
 }
 
 /// APP_JWT_SECRET, or (SQLite only) a secret generated once and kept in the data

@@ -21,9 +21,9 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// One connection for all of a request's reads (see `Reader`); drop it
+    /// One connection for all of a request's reads (see `rihla_persistence::reader`); drop it
     /// before the response is encoded.
-    pub async fn reader(&self) -> Result<rihla_persistence::Reader, crate::error::ApiError> {
+    pub async fn reader(&self) -> Result<rihla_persistence::Conn, crate::error::ApiError> {
         rihla_persistence::reader(&self.db)
             .await
             .map_err(|e| rihla_persistence::RepoError::from(e).into())

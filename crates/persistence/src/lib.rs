@@ -13,7 +13,9 @@ mod db;
 mod error;
 mod paging;
 
-pub use db::{Db, DbSettings, Reader, Tx, begin_write, connect, now, ping, reader};
+pub use db::{
+    Conn, Db, DbSettings, Tx, begin_write, connect, connect_for_migrations, now, ping, reader,
+};
 pub use error::RepoError;
 pub use sea_orm::{ConnectionTrait, TransactionSession};
 

@@ -26,7 +26,7 @@ use rihla_domain::{
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement, TransactionTrait,
+    QuerySelect, Statement,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -537,7 +537,7 @@ pub async fn changes(
 /// whose cursor is older than the retention window continues after the gap.
 pub async fn prune(db: &Db, cutoff: DateTime<Utc>) -> Result<u64, RepoError> {
     sequence(db).await?;
-    let tx = db.begin().await?;
+    let tx = begin_write(db).await?;
     let removed = Entity::delete_many()
         .filter(Column::OccurredAt.lt(cutoff))
         .exec(&tx)
