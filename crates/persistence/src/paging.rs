@@ -13,7 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rihla_domain::FieldError;
 use sea_orm::sea_query::{Expr, ExprTrait, Order};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Select, Value};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Select, Statement, Value};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -134,7 +134,29 @@ where
     E::Model: Sync,
     C: ColumnTrait + Copy,
 {
-    use sea_orm::{PaginatorTrait, QuerySelect};
+    fetch_page_as(db, select, id_column, req, None, key_of).await
+}
+
+/// `fetch_page`, each row read as `R`; with `extra` (the SQL of
+/// `repo::children_column`) as a column named `children`, computed for the
+/// page's rows only: the page is selected first and the column added around
+/// it, so a sort that no index serves never computes it for rows that do not
+/// make the page.
+pub(crate) async fn fetch_page_as<E, C, R>(
+    db: &impl sea_orm::ConnectionTrait,
+    select: Select<E>,
+    id_column: C,
+    req: PageRequest<'_, C>,
+    extra: Option<String>,
+    key_of: impl Fn(&R) -> (Option<String>, Uuid),
+) -> Result<(Vec<R>, Option<String>, Option<u64>), RepoError>
+where
+    E: EntityTrait<Column = C>,
+    E::Model: Sync,
+    R: sea_orm::FromQueryResult + Send + Sync,
+    C: ColumnTrait + Copy,
+{
+    use sea_orm::{PaginatorTrait, QueryTrait};
 
     let total = if req.count {
         Some(select.clone().count(db).await?)
@@ -147,7 +169,47 @@ where
         .transpose()?;
     let want = req.limit + 1;
     let (col, desc) = (req.sort.column, req.descending);
-    let order = if desc { Order::Desc } else { Order::Asc };
+    let dir = if desc { Order::Desc } else { Order::Asc };
+    let backend = db.get_database_backend();
+    // One range of the page: `q` ordered by `keys`, `limit` rows, read as `R`.
+    let range = async |q: Select<E>, keys: &[C], limit: u64| -> Result<Vec<R>, RepoError> {
+        let mut q = q;
+        for key in keys {
+            q = q.order_by(*key, dir.clone());
+        }
+        let inner = backend.build(&q.into_query());
+        // The LIMIT is written as a literal, not bound: PostgreSQL plans a
+        // prepared statement for every execution until a plan made without
+        // its parameters (a generic plan) looks as cheap, and with an unknown
+        // LIMIT the generic plan of a page is a sort of every matching row.
+        // So a bound LIMIT cost a fresh plan per page.
+        let mut sql = format!("{} LIMIT {limit}", inner.sql);
+        if let Some(extra) = &extra {
+            // The page's rows first, then the extra column for them alone,
+            // under the table's own name so `extra`'s references resolve.
+            let table = E::default().table_name().to_owned();
+            let order = keys
+                .iter()
+                .map(|k| {
+                    format!(
+                        "\"{table}\".\"{}\" {}",
+                        k.as_str(),
+                        if desc { "DESC" } else { "ASC" }
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            sql = format!(
+                "SELECT \"{table}\".*, {extra} AS \"children\" FROM ({sql}) AS \"{table}\" ORDER BY {order}"
+            );
+        }
+        let stmt = Statement {
+            sql,
+            values: inner.values,
+            db_backend: backend,
+        };
+        Ok(R::find_by_statement(stmt).all(db).await?)
+    };
 
     // Rows that have a key, unless the cursor is already inside the NULL block.
     let mut rows = Vec::new();
@@ -165,12 +227,7 @@ where
             let at = Expr::tuple([Expr::val(v.clone()), Expr::val(*id)]);
             q = q.filter(if desc { row.lt(at) } else { row.gt(at) });
         }
-        rows = q
-            .order_by(col, order.clone())
-            .order_by(id_column, order.clone())
-            .limit(want)
-            .all(db)
-            .await?;
+        rows = range(q, &[col, id_column], want).await?;
     }
     // Then the NULL block, ordered by id, to fill the page.
     if req.sort.nullable && (rows.len() as u64) < want {
@@ -182,12 +239,7 @@ where
                 id_column.gt(*id)
             });
         }
-        rows.extend(
-            q.order_by(id_column, order)
-                .limit(want - rows.len() as u64)
-                .all(db)
-                .await?,
-        );
+        rows.extend(range(q, &[id_column], want - rows.len() as u64).await?);
     }
     let next = if rows.len() as u64 > req.limit {
         rows.truncate(req.limit as usize);

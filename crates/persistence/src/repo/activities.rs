@@ -1,20 +1,22 @@
 //! Activities and their children (locations, organisations, topics, outputs).
-//! A page is loaded with one query per child table, never one per row.
-
-use std::collections::HashMap;
+//! An activity, or a page of them, is one query: the children come as a
+//! column of each activity's row.
 
 use rihla_domain::activity::ACTIVITY_SORT_KEYS;
 use rihla_domain::{
     Activity, ActivityInput, ActivityListParams, ActivityOrganisation, ActivitySortKey, FieldError,
     Location, Page, Participants, Reference, Sort,
 };
-use sea_orm::sea_query::{Query, SelectStatement};
+use sea_orm::sea_query::{Expr, Query, SelectStatement};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QuerySelect,
 };
 use uuid::Uuid;
 
-use super::{audit, dangling, existing, from_json, overlapping, parse_enum, referrers, to_json};
+use super::{
+    ChildRow, audit, dangling, existing, from_json, overlapping, parse_enum, referrers, to_json,
+};
 use crate::entities::{
     activities, activity_locations, activity_organisations, activity_tags, dialogues,
     organisations, project_outcomes, projects,
@@ -36,57 +38,57 @@ struct Children {
     outputs: Vec<String>,
 }
 
-// Which child table a `ChildRow` came from.
+// Which child table a `ChildRow` came from (its `source`).
 const FROM_LOCATIONS: i32 = 0;
 const FROM_ORGANISATIONS: i32 = 1;
 const FROM_TAGS: i32 = 2;
 
-/// A page's locations, organisations and tags, in one query.
-async fn load_children(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<HashMap<Uuid, Children>, RepoError> {
+/// The locations, organisations and tags of the activity a row is, as the
+/// row's `children` column (see `repo::children_column`).
+fn children_column(backend: DbBackend) -> String {
     use activity_locations::Column as L;
     use activity_organisations::Column as O;
     use activity_tags::Column as T;
-    let mut map: HashMap<Uuid, Children> = HashMap::new();
-    if ids.is_empty() {
-        return Ok(map);
-    }
-    let ids = || ids.iter().copied();
-    let locations = super::child_select(
-        activity_locations::Entity,
-        L::ActivityId,
-        FROM_LOCATIONS,
-        L::Position,
-        None,
-        [Some(L::City), Some(L::CountryCode), Some(L::Venue)],
+    super::children_column(
+        backend,
+        [
+            super::child_select::<_, Entity>(
+                backend,
+                activity_locations::Entity,
+                L::ActivityId,
+                FROM_LOCATIONS,
+                L::Position,
+                None,
+                [Some(L::City), Some(L::CountryCode), Some(L::Venue)],
+            ),
+            super::child_select::<_, Entity>(
+                backend,
+                activity_organisations::Entity,
+                O::ActivityId,
+                FROM_ORGANISATIONS,
+                O::Position,
+                Some(O::OrganisationId),
+                [Some(O::Role), None, None],
+            ),
+            super::child_select::<_, Entity>(
+                backend,
+                activity_tags::Entity,
+                T::ActivityId,
+                FROM_TAGS,
+                T::Position,
+                None,
+                [Some(T::Kind), Some(T::Value), None],
+            ),
+        ],
     )
-    .and_where(L::ActivityId.is_in(ids()))
-    .to_owned();
-    let organisations = super::child_select(
-        activity_organisations::Entity,
-        O::ActivityId,
-        FROM_ORGANISATIONS,
-        O::Position,
-        Some(O::OrganisationId),
-        [Some(O::Role), None, None],
-    )
-    .and_where(O::ActivityId.is_in(ids()))
-    .to_owned();
-    let tags = super::child_select(
-        activity_tags::Entity,
-        T::ActivityId,
-        FROM_TAGS,
-        T::Position,
-        None,
-        [Some(T::Kind), Some(T::Value), None],
-    )
-    .and_where(T::ActivityId.is_in(ids()))
-    .to_owned();
-    let rows = super::child_rows(db, [locations, organisations, tags]).await?;
+}
+
+/// An activity row with its children column.
+type Row = super::WithChildren<activities::Model>;
+
+fn children(rows: Vec<ChildRow>) -> Result<Children, RepoError> {
+    let mut children = Children::default();
     for row in rows {
-        let children = map.entry(row.owner_id).or_default();
         let text = |v: Option<String>, what: &str| {
             v.ok_or_else(|| RepoError::Corrupt(format!("activity child row without {what}")))
         };
@@ -116,7 +118,12 @@ async fn load_children(
             }
         }
     }
-    Ok(map)
+    Ok(children)
+}
+
+fn to_record(row: Row) -> Result<Activity, RepoError> {
+    let children = children(row.children()?)?;
+    to_domain(row.model, children)
 }
 
 fn to_domain(m: activities::Model, c: Children) -> Result<Activity, RepoError> {
@@ -157,20 +164,6 @@ fn to_domain(m: activities::Model, c: Children) -> Result<Activity, RepoError> {
     })
 }
 
-async fn assemble(
-    db: &impl ConnectionTrait,
-    rows: Vec<activities::Model>,
-) -> Result<Vec<Activity>, RepoError> {
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let mut children = load_children(db, &ids).await?;
-    rows.into_iter()
-        .map(|m| {
-            let c = children.remove(&m.id).unwrap_or_default();
-            to_domain(m, c)
-        })
-        .collect()
-}
-
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Activity, RepoError> {
     fetch(db, id, false, false).await
 }
@@ -192,11 +185,11 @@ async fn fetch(
     lock: bool,
     include_deleted: bool,
 ) -> Result<Activity, RepoError> {
-    let row = super::row_in::<Entity>(db, id, lock, include_deleted).await?;
-    assemble(db, vec![row])
-        .await?
-        .pop()
-        .ok_or(RepoError::NotFound)
+    let select = Entity::find().expr_as(
+        Expr::cust(children_column(db.get_database_backend())),
+        "children",
+    );
+    to_record(super::one_in(db, select, id, lock, include_deleted).await?)
 }
 
 fn sort_column(key: ActivitySortKey) -> SortColumn<Column> {
@@ -302,19 +295,22 @@ pub async fn list(
             .to_owned();
         select = select.filter(own.add(Column::Id.in_subquery(sub)));
     }
-    let (rows, next_cursor, total) = paging::fetch_page(db, select, Column::Id, req, |m| {
-        let v = match key {
-            ActivitySortKey::StartDate => m.start_date.map(|d| d.to_string()),
-            ActivitySortKey::EndDate => m.end_date.map(|d| d.to_string()),
-            ActivitySortKey::Title => Some(m.title.clone()),
-            ActivitySortKey::CreatedAt => Some(timestamp_key(&m.created_at)),
-            ActivitySortKey::UpdatedAt => Some(timestamp_key(&m.updated_at)),
-        };
-        (v, m.id)
-    })
-    .await?;
+    let children = Some(children_column(db.get_database_backend()));
+    let (rows, next_cursor, total) =
+        paging::fetch_page_as(db, select, Column::Id, req, children, |r: &Row| {
+            let m = &r.model;
+            let v = match key {
+                ActivitySortKey::StartDate => m.start_date.map(|d| d.to_string()),
+                ActivitySortKey::EndDate => m.end_date.map(|d| d.to_string()),
+                ActivitySortKey::Title => Some(m.title.clone()),
+                ActivitySortKey::CreatedAt => Some(timestamp_key(&m.created_at)),
+                ActivitySortKey::UpdatedAt => Some(timestamp_key(&m.updated_at)),
+            };
+            (v, m.id)
+        })
+        .await?;
     Ok(Page {
-        items: assemble(db, rows).await?,
+        items: rows.into_iter().map(to_record).collect::<Result<_, _>>()?,
         next_cursor,
         total,
     })

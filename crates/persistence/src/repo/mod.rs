@@ -19,8 +19,14 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 use rihla_domain::{FieldError, Reference};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::sea_query::{
+    Expr, ExprTrait, Func, LikeExpr, PostgresQueryBuilder, Query, SelectStatement,
+    SqliteQueryBuilder, UnionType,
+};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
+    QueryFilter, QueryResult, QuerySelect, Select,
+};
 use uuid::Uuid;
 
 use crate::paging::like_pattern;
@@ -275,16 +281,34 @@ pub(crate) async fn row_in<E>(
 ) -> Result<E::Model, RepoError>
 where
     E: SoftDelete,
-    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
 {
-    let mut q = E::find_by_id(id);
+    one_in(db, E::find(), id, lock, include_deleted).await
+}
+
+/// The row of `select` with this id, read as `R` (a model, or a model with
+/// its children); deleted or not when `include_deleted`.
+pub(crate) async fn one_in<E, R>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+    id: Uuid,
+    lock: bool,
+    include_deleted: bool,
+) -> Result<R, RepoError>
+where
+    E: SoftDelete,
+    R: FromQueryResult + Send,
+{
+    let mut q = select.filter(E::ID.eq(id));
     if !include_deleted {
         q = q.filter(live::<E>());
     }
     if lock {
         q = q.lock_exclusive();
     }
-    q.one(db).await?.ok_or(RepoError::NotFound)
+    q.into_model::<R>()
+        .one(db)
+        .await?
+        .ok_or(RepoError::NotFound)
 }
 
 /// Marks a record deleted (or live again), as one more version of it. The
@@ -318,13 +342,10 @@ pub(crate) async fn set_deleted<E: SoftDelete>(
     }
 }
 
-/// One row of any of a record's child tables, so a page's children come back
-/// in one UNION ALL query (one round trip instead of one per table): `source`
-/// says which table, `a` / `b` / `c` hold its text columns in an order the
-/// repository chooses, and `organisation_id` its reference, if it has one.
-#[derive(sea_orm::FromQueryResult)]
+/// One row of any of a record's child tables: `source` says which table, `a` /
+/// `b` / `c` hold its text columns in an order the repository chooses, and
+/// `organisation_id` its reference, if it has one.
 pub(crate) struct ChildRow {
-    pub owner_id: Uuid,
     pub source: i32,
     pub position: i32,
     pub organisation_id: Option<Uuid>,
@@ -333,52 +354,130 @@ pub(crate) struct ChildRow {
     pub c: Option<String>,
 }
 
-/// The SELECT of one child table in `ChildRow`'s shape.
-pub(crate) fn child_select<E: EntityTrait>(
+/// The SELECT of one child table in `ChildRow`'s shape, for the record of `P`
+/// the enclosing query is reading (`owner = P.id`, a correlated subquery).
+pub(crate) fn child_select<E: EntityTrait, P: SoftDelete>(
+    backend: DbBackend,
     table: E,
     owner: E::Column,
     source: i32,
     position: E::Column,
     organisation: Option<E::Column>,
     text: [Option<E::Column>; 3],
-) -> sea_orm::sea_query::SelectStatement {
-    use sea_orm::sea_query::{Expr, Query, SimpleExpr};
+) -> SelectStatement {
     // Literals, not bound values: PostgreSQL types an untyped parameter (or a
     // bare NULL) in a UNION's select list as text.
-    let column = |c: Option<E::Column>| -> SimpleExpr {
+    let column = |c: Option<E::Column>| -> Expr {
         c.map_or_else(|| Expr::cust("NULL"), |c| Expr::col((table, c)))
     };
+    // SQLite keeps a UUID as a BLOB, which JSON cannot hold: as hex digits,
+    // which Uuid parses as well as PostgreSQL's hyphenated form.
+    let reference = match (organisation, backend) {
+        (Some(c), DbBackend::Sqlite) => Func::cust("hex").arg(Expr::col((table, c))).into(),
+        (c, _) => column(c),
+    };
     let mut q = Query::select();
-    q.expr_as(Expr::col((table, owner)), "owner_id")
-        .expr_as(Expr::cust(source.to_string()), "source")
+    q.expr_as(Expr::cust(source.to_string()), "source")
         .expr_as(Expr::col((table, position)), "position")
-        .expr_as(column(organisation), "organisation_id");
+        .expr_as(reference, "organisation_id");
     for (c, name) in text.into_iter().zip(["a", "b", "c"]) {
         q.expr_as(column(c), name);
     }
-    q.from(table).to_owned()
+    q.from(table)
+        .and_where(Expr::col((table, owner)).equals((P::default(), P::ID)))
+        .to_owned()
 }
 
-/// Runs the child SELECTs as one UNION ALL; rows come back ordered by owner,
-/// table and position.
-pub(crate) async fn child_rows<const N: usize>(
-    db: &impl ConnectionTrait,
-    selects: [sea_orm::sea_query::SelectStatement; N],
-) -> Result<Vec<ChildRow>, RepoError> {
-    use sea_orm::FromQueryResult;
-    use sea_orm::sea_query::UnionType;
+/// A record's child tables as one more column of the record's own SELECT:
+/// a JSON array of `[source, position, organisation_id, a, b, c]` per child
+/// row (NULL or `[]` when there are none), named `children`. A record, or a
+/// page of them, is then one statement and one round trip however many child
+/// tables it has; each record's children are found through their tables'
+/// primary keys `(owner_id, position)`. `selects` come from `child_select`.
+pub(crate) fn children_column<const N: usize>(
+    backend: DbBackend,
+    selects: [SelectStatement; N],
+) -> String {
     let mut selects = selects.into_iter();
-    let Some(mut query) = selects.next() else {
-        return Ok(Vec::new());
+    let Some(mut union) = selects.next() else {
+        return "NULL".to_owned();
     };
     for next in selects {
-        query.union(UnionType::All, next);
+        union.union(UnionType::All, next);
     }
-    let mut rows = ChildRow::find_by_statement(db.get_database_backend().build(&query))
-        .all(db)
-        .await?;
-    rows.sort_by_key(|r| (r.owner_id, r.source, r.position));
-    Ok(rows)
+    let row = "ch.source, ch.position, ch.organisation_id, ch.a, ch.b, ch.c";
+    let json = match backend {
+        // As text: the row is decoded as a string on both backends.
+        DbBackend::Postgres => format!("json_agg(json_build_array({row}))::text"),
+        _ => format!("json_group_array(json_array({row}))"),
+    };
+    let aggregate = Query::select()
+        .expr(Expr::cust(json))
+        .from_subquery(union, "ch")
+        .to_owned();
+    // Every part is a column or a literal of ours, so the SQL text carries no
+    // bound values and can be embedded as is.
+    let sql = match backend {
+        DbBackend::Postgres => aggregate.to_string(PostgresQueryBuilder),
+        _ => aggregate.to_string(SqliteQueryBuilder),
+    };
+    format!("({sql})")
+}
+
+/// A row of `M` with its `children_column`, the children not yet parsed.
+pub(crate) struct WithChildren<M> {
+    pub model: M,
+    children: Option<String>,
+}
+
+impl<M: FromQueryResult> FromQueryResult for WithChildren<M> {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        Ok(WithChildren {
+            model: M::from_query_result(res, pre)?,
+            children: res.try_get(pre, "children")?,
+        })
+    }
+}
+
+impl<M> WithChildren<M> {
+    /// The child rows, by table and then position.
+    pub(crate) fn children(&self) -> Result<Vec<ChildRow>, RepoError> {
+        type Raw = (
+            i32,
+            i32,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+            Option<String>,
+        );
+        let Some(raw) = self.children.as_deref() else {
+            return Ok(Vec::new());
+        };
+        let rows: Vec<Raw> = serde_json::from_str(raw)
+            .map_err(|e| RepoError::Corrupt(format!("child rows: {e}")))?;
+        let mut rows = rows
+            .into_iter()
+            .map(|(source, position, organisation_id, a, b, c)| {
+                let organisation_id = organisation_id
+                    .map(|id| {
+                        Uuid::parse_str(&id).map_err(|e| {
+                            RepoError::Corrupt(format!("child row organisation {id:?}: {e}"))
+                        })
+                    })
+                    .transpose()?;
+                Ok(ChildRow {
+                    source,
+                    position,
+                    organisation_id,
+                    a,
+                    b,
+                    c,
+                })
+            })
+            .collect::<Result<Vec<_>, RepoError>>()?;
+        rows.sort_by_key(|r| (r.source, r.position));
+        Ok(rows)
+    }
 }
 
 /// Writes one child table's rows for the record `owner` names, in one INSERT

@@ -1,8 +1,6 @@
 //! Projects and their children (participating organisations, outcomes, and the
-//! country / duty-station / theme lists). A page of projects is loaded with one
-//! query per child table, never one per row.
-
-use std::collections::HashMap;
+//! country / duty-station / theme lists). A project, or a page of them, is one
+//! query: the children come as a column of each project's row.
 
 use rihla_domain::project::PROJECT_SORT_KEYS;
 use rihla_domain::{
@@ -11,12 +9,12 @@ use rihla_domain::{
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    TryIntoModel,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
+    QuerySelect, TryIntoModel,
 };
 use uuid::Uuid;
 
-use super::{audit, organisations, parse_enum};
+use super::{ChildRow, audit, organisations, parse_enum};
 use crate::entities::{project_outcomes, project_participants, project_tags, projects};
 use crate::error::{check_version, still_referenced};
 use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
@@ -37,57 +35,57 @@ struct Children {
     themes: Vec<String>,
 }
 
-// Which child table a `ChildRow` came from.
+// Which child table a `ChildRow` came from (its `source`).
 const FROM_PARTICIPANTS: i32 = 0;
 const FROM_OUTCOMES: i32 = 1;
 const FROM_TAGS: i32 = 2;
 
-/// A page's participants, outcomes and tags, in one query.
-async fn load_children(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<HashMap<Uuid, Children>, RepoError> {
+/// The participants, outcomes and tags of the project a row is, as the row's
+/// `children` column (see `repo::children_column`).
+fn children_column(backend: DbBackend) -> String {
     use project_outcomes::Column as O;
     use project_participants::Column as P;
     use project_tags::Column as T;
-    let mut map: HashMap<Uuid, Children> = HashMap::new();
-    if ids.is_empty() {
-        return Ok(map);
-    }
-    let ids = || ids.iter().copied();
-    let participants = super::child_select(
-        project_participants::Entity,
-        P::ProjectId,
-        FROM_PARTICIPANTS,
-        P::Position,
-        Some(P::OrganisationId),
-        [Some(P::Role), None, None],
+    super::children_column(
+        backend,
+        [
+            super::child_select::<_, Entity>(
+                backend,
+                project_participants::Entity,
+                P::ProjectId,
+                FROM_PARTICIPANTS,
+                P::Position,
+                Some(P::OrganisationId),
+                [Some(P::Role), None, None],
+            ),
+            super::child_select::<_, Entity>(
+                backend,
+                project_outcomes::Entity,
+                O::ProjectId,
+                FROM_OUTCOMES,
+                O::Position,
+                None,
+                [Some(O::Code), Some(O::Title), Some(O::Description)],
+            ),
+            super::child_select::<_, Entity>(
+                backend,
+                project_tags::Entity,
+                T::ProjectId,
+                FROM_TAGS,
+                T::Position,
+                None,
+                [Some(T::Kind), Some(T::Value), None],
+            ),
+        ],
     )
-    .and_where(P::ProjectId.is_in(ids()))
-    .to_owned();
-    let outcomes = super::child_select(
-        project_outcomes::Entity,
-        O::ProjectId,
-        FROM_OUTCOMES,
-        O::Position,
-        None,
-        [Some(O::Code), Some(O::Title), Some(O::Description)],
-    )
-    .and_where(O::ProjectId.is_in(ids()))
-    .to_owned();
-    let tags = super::child_select(
-        project_tags::Entity,
-        T::ProjectId,
-        FROM_TAGS,
-        T::Position,
-        None,
-        [Some(T::Kind), Some(T::Value), None],
-    )
-    .and_where(T::ProjectId.is_in(ids()))
-    .to_owned();
-    let rows = super::child_rows(db, [participants, outcomes, tags]).await?;
+}
+
+/// A project row with its children column.
+type Row = super::WithChildren<projects::Model>;
+
+fn children(rows: Vec<ChildRow>) -> Result<Children, RepoError> {
+    let mut children = Children::default();
     for row in rows {
-        let children = map.entry(row.owner_id).or_default();
         let text = |v: Option<String>, what: &str| {
             v.ok_or_else(|| RepoError::Corrupt(format!("project child row without {what}")))
         };
@@ -118,7 +116,12 @@ async fn load_children(
             }
         }
     }
-    Ok(map)
+    Ok(children)
+}
+
+fn to_record(row: Row) -> Result<Project, RepoError> {
+    let children = children(row.children()?)?;
+    to_domain(row.model, children)
 }
 
 fn to_domain(m: projects::Model, c: Children) -> Result<Project, RepoError> {
@@ -153,20 +156,6 @@ fn to_domain(m: projects::Model, c: Children) -> Result<Project, RepoError> {
     })
 }
 
-async fn assemble(
-    db: &impl ConnectionTrait,
-    rows: Vec<projects::Model>,
-) -> Result<Vec<Project>, RepoError> {
-    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
-    let mut children = load_children(db, &ids).await?;
-    rows.into_iter()
-        .map(|m| {
-            let c = children.remove(&m.id).unwrap_or_default();
-            to_domain(m, c)
-        })
-        .collect()
-}
-
 pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Project, RepoError> {
     fetch(db, id, false, false).await
 }
@@ -188,11 +177,11 @@ async fn fetch(
     lock: bool,
     include_deleted: bool,
 ) -> Result<Project, RepoError> {
-    let row = super::row_in::<Entity>(db, id, lock, include_deleted).await?;
-    assemble(db, vec![row])
-        .await?
-        .pop()
-        .ok_or(RepoError::NotFound)
+    let select = Entity::find().expr_as(
+        Expr::cust(children_column(db.get_database_backend())),
+        "children",
+    );
+    to_record(super::one_in(db, select, id, lock, include_deleted).await?)
 }
 
 fn sort_column(key: ProjectSortKey) -> SortColumn<Column> {
@@ -279,20 +268,23 @@ pub async fn list(
         }
         select = select.filter(any);
     }
-    let (rows, next_cursor, total) = paging::fetch_page(db, select, Column::Id, req, |m| {
-        let v = match key {
-            ProjectSortKey::Code => Some(m.code.clone()),
-            ProjectSortKey::Title => Some(m.title.clone()),
-            ProjectSortKey::StartDate => m.start_date.map(|d| d.to_string()),
-            ProjectSortKey::EndDate => m.end_date.map(|d| d.to_string()),
-            ProjectSortKey::CreatedAt => Some(timestamp_key(&m.created_at)),
-            ProjectSortKey::UpdatedAt => Some(timestamp_key(&m.updated_at)),
-        };
-        (v, m.id)
-    })
-    .await?;
+    let children = Some(children_column(db.get_database_backend()));
+    let (rows, next_cursor, total) =
+        paging::fetch_page_as(db, select, Column::Id, req, children, |r: &Row| {
+            let m = &r.model;
+            let v = match key {
+                ProjectSortKey::Code => Some(m.code.clone()),
+                ProjectSortKey::Title => Some(m.title.clone()),
+                ProjectSortKey::StartDate => m.start_date.map(|d| d.to_string()),
+                ProjectSortKey::EndDate => m.end_date.map(|d| d.to_string()),
+                ProjectSortKey::CreatedAt => Some(timestamp_key(&m.created_at)),
+                ProjectSortKey::UpdatedAt => Some(timestamp_key(&m.updated_at)),
+            };
+            (v, m.id)
+        })
+        .await?;
     Ok(Page {
-        items: assemble(db, rows).await?,
+        items: rows.into_iter().map(to_record).collect::<Result<_, _>>()?,
         next_cursor,
         total,
     })
