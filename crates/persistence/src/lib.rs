@@ -9,6 +9,7 @@
 pub mod entities;
 pub mod repo;
 
+mod columns;
 mod db;
 mod error;
 mod paging;

@@ -29,6 +29,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::columns::{Columns, FromColumns};
 use crate::paging::like_pattern;
 use crate::{Actor, RepoError, now};
 
@@ -430,11 +431,12 @@ pub(crate) struct WithChildren<M> {
     children: Option<String>,
 }
 
-impl<M: FromQueryResult> FromQueryResult for WithChildren<M> {
-    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+impl<M: FromColumns> FromQueryResult for WithChildren<M> {
+    fn from_query_result(res: &QueryResult, _: &str) -> Result<Self, DbErr> {
+        let mut columns = Columns::new(res)?;
         Ok(WithChildren {
-            model: M::from_query_result(res, pre)?,
-            children: res.try_get(pre, "children")?,
+            model: M::from_columns(&mut columns)?,
+            children: columns.next("children")?,
         })
     }
 }
