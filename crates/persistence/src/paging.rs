@@ -147,7 +147,7 @@ pub(crate) async fn fetch_page_as<E, C, R>(
     select: Select<E>,
     id_column: C,
     req: PageRequest<'_, C>,
-    extra: Option<String>,
+    extra: Option<&str>,
     key_of: impl Fn(&R) -> (Option<String>, Uuid),
 ) -> Result<(Vec<R>, Option<String>, Option<u64>), RepoError>
 where
@@ -184,7 +184,7 @@ where
         // LIMIT the generic plan of a page is a sort of every matching row.
         // So a bound LIMIT cost a fresh plan per page.
         let mut sql = format!("{} LIMIT {limit}", inner.sql);
-        if let Some(extra) = &extra {
+        if let Some(extra) = extra {
             // The page's rows first, then the extra column for them alone,
             // under the table's own name so `extra`'s references resolve.
             let table = E::default().table_name().to_owned();

@@ -45,7 +45,7 @@ const FROM_TAGS: i32 = 2;
 
 /// The locations, organisations and tags of the activity a row is, as the
 /// row's `children` column (see `repo::children_column`).
-fn children_column(backend: DbBackend) -> String {
+fn build_children_column(backend: DbBackend) -> String {
     use activity_locations::Column as L;
     use activity_organisations::Column as O;
     use activity_tags::Column as T;
@@ -81,6 +81,12 @@ fn children_column(backend: DbBackend) -> String {
             ),
         ],
     )
+}
+
+static CHILDREN: super::ChildrenSql = super::ChildrenSql::new(build_children_column);
+
+fn children_column(backend: DbBackend) -> &'static str {
+    CHILDREN.get(backend)
 }
 
 /// An activity row with its children column.

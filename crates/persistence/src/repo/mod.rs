@@ -425,6 +425,32 @@ pub(crate) fn children_column<const N: usize>(
     format!("({sql})")
 }
 
+/// A `children_column` built once per backend: the SQL is the same for every
+/// read, and building it took as long as the rest of a read's statement.
+pub(crate) struct ChildrenSql {
+    build: fn(DbBackend) -> String,
+    postgres: std::sync::OnceLock<String>,
+    sqlite: std::sync::OnceLock<String>,
+}
+
+impl ChildrenSql {
+    pub(crate) const fn new(build: fn(DbBackend) -> String) -> Self {
+        ChildrenSql {
+            build,
+            postgres: std::sync::OnceLock::new(),
+            sqlite: std::sync::OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn get(&'static self, backend: DbBackend) -> &'static str {
+        let cell = match backend {
+            DbBackend::Postgres => &self.postgres,
+            _ => &self.sqlite,
+        };
+        cell.get_or_init(|| (self.build)(backend))
+    }
+}
+
 /// A row of `M` with its `children_column`, the children not yet parsed.
 pub(crate) struct WithChildren<M> {
     pub model: M,

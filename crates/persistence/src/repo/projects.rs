@@ -42,7 +42,7 @@ const FROM_TAGS: i32 = 2;
 
 /// The participants, outcomes and tags of the project a row is, as the row's
 /// `children` column (see `repo::children_column`).
-fn children_column(backend: DbBackend) -> String {
+fn build_children_column(backend: DbBackend) -> String {
     use project_outcomes::Column as O;
     use project_participants::Column as P;
     use project_tags::Column as T;
@@ -78,6 +78,12 @@ fn children_column(backend: DbBackend) -> String {
             ),
         ],
     )
+}
+
+static CHILDREN: super::ChildrenSql = super::ChildrenSql::new(build_children_column);
+
+fn children_column(backend: DbBackend) -> &'static str {
+    CHILDREN.get(backend)
 }
 
 /// A project row with its children column.
