@@ -14,6 +14,7 @@ mod m20261122_000004_dialogues;
 mod m20261122_000005_activities;
 mod m20261122_000006_delegations;
 mod m20261122_000007_history;
+mod m20261129_000008_children_snapshots;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_activities::Migration),
             Box::new(m20261122_000006_delegations::Migration),
             Box::new(m20261122_000007_history::Migration),
+            Box::new(m20261129_000008_children_snapshots::Migration),
         ]
     }
 }

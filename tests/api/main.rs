@@ -21,4 +21,5 @@ mod organisations;
 mod paging;
 mod projects;
 mod roles;
+mod snapshots;
 mod users;

@@ -22,6 +22,8 @@ pub struct TestApp {
     pub state: actix_web::web::Data<rihla_api::state::AppState>,
     pub client: Client,
     pub admin: String,
+    /// The app's database, for tests that migrate it themselves.
+    pub db_url: String,
     data_dir: PathBuf,
     pg: Option<(String, String)>,
     handle: actix_web::dev::ServerHandle,
@@ -72,6 +74,7 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         None => None,
     };
     tweak(&mut config);
+    let db_url = rihla_api::bootstrap::database_url(&config).expect("database url");
     let running = rihla_api::start(&config).await.expect("start the app");
     let handle = running.server.handle();
     let state = running.state.clone();
@@ -89,6 +92,7 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         state,
         client,
         admin: String::new(),
+        db_url,
         data_dir,
         pg,
         handle,

@@ -134,20 +134,15 @@ where
     E::Model: Sync,
     C: ColumnTrait + Copy,
 {
-    fetch_page_as(db, select, id_column, req, None, key_of).await
+    fetch_page_as(db, select, id_column, req, key_of).await
 }
 
-/// `fetch_page`, each row read as `R`; with `extra` (the SQL of
-/// `repo::children_column`) as a column named `children`, computed for the
-/// page's rows only: the page is selected first and the column added around
-/// it, so a sort that no index serves never computes it for rows that do not
-/// make the page.
+/// `fetch_page`, each row read as `R` (a `repo::Decoded` model, say).
 pub(crate) async fn fetch_page_as<E, C, R>(
     db: &impl sea_orm::ConnectionTrait,
     select: Select<E>,
     id_column: C,
     req: PageRequest<'_, C>,
-    extra: Option<&str>,
     key_of: impl Fn(&R) -> (Option<String>, Uuid),
 ) -> Result<(Vec<R>, Option<String>, Option<u64>), RepoError>
 where
@@ -183,26 +178,7 @@ where
         // its parameters (a generic plan) looks as cheap, and with an unknown
         // LIMIT the generic plan of a page is a sort of every matching row.
         // So a bound LIMIT cost a fresh plan per page.
-        let mut sql = format!("{} LIMIT {limit}", inner.sql);
-        if let Some(extra) = extra {
-            // The page's rows first, then the extra column for them alone,
-            // under the table's own name so `extra`'s references resolve.
-            let table = E::default().table_name().to_owned();
-            let order = keys
-                .iter()
-                .map(|k| {
-                    format!(
-                        "\"{table}\".\"{}\" {}",
-                        k.as_str(),
-                        if desc { "DESC" } else { "ASC" }
-                    )
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
-            sql = format!(
-                "SELECT \"{table}\".*, {extra} AS \"children\" FROM ({sql}) AS \"{table}\" ORDER BY {order}"
-            );
-        }
+        let sql = format!("{} LIMIT {limit}", inner.sql);
         let stmt = Statement {
             sql,
             values: inner.values,

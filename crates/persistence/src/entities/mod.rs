@@ -1,6 +1,7 @@
 //! One module per table, mirroring the migrations. Relations are left out on
 //! purpose: repositories load a page's children with one batched query per
-//! child table instead of per row.
+//! child table instead of per row, or (projects, activities) from the copy
+//! of them on the record's own row.
 pub mod activities;
 pub mod activity_locations;
 pub mod activity_organisations;

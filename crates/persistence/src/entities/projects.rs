@@ -23,6 +23,8 @@ pub struct Model {
     pub version: i32,
     pub deleted_at: Option<DateTimeUtc>,
     pub deleted_by: Option<Uuid>,
+    /// The child rows as JSON, a copy written with them (see the repository).
+    pub children: String,
 }
 
 impl ActiveModelBehavior for ActiveModel {}
@@ -49,6 +51,7 @@ impl crate::columns::FromColumns for Model {
             version: c.next("version")?,
             deleted_at: c.next("deleted_at")?,
             deleted_by: c.next("deleted_by")?,
+            children: c.next("children")?,
         })
     }
 }

@@ -1,22 +1,21 @@
 //! Activities and their children (locations, organisations, topics, outputs).
-//! An activity, or a page of them, is one query: the children come as a
-//! column of each activity's row.
+//! An activity, or a page of them, is one query on `activities` alone: the
+//! children are copied onto each activity's row (`Children`) whenever they are
+//! written.
 
 use rihla_domain::activity::ACTIVITY_SORT_KEYS;
 use rihla_domain::{
     Activity, ActivityInput, ActivityListParams, ActivityOrganisation, ActivitySortKey, FieldError,
     Location, Page, Participants, Reference, Sort,
 };
-use sea_orm::sea_query::{Expr, Query, SelectStatement};
+use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 };
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{
-    ChildRow, audit, dangling, existing, from_json, overlapping, parse_enum, referrers, to_json,
-};
+use super::{audit, dangling, existing, from_json, overlapping, parse_enum, referrers, to_json};
 use crate::entities::{
     activities, activity_locations, activity_organisations, activity_tags, dialogues,
     organisations, project_outcomes, projects,
@@ -30,109 +29,37 @@ use activities::{Column, Entity};
 const TAG_TOPIC: &str = "topic";
 const TAG_OUTPUT: &str = "output";
 
-#[derive(Default)]
+/// The `children` column: a copy of the activity's child rows, written with
+/// them, so a read touches no child table. The child tables stay the source
+/// of truth for filters and foreign keys.
+#[derive(Default, Serialize, Deserialize)]
 struct Children {
+    #[serde(default)]
     locations: Vec<Location>,
+    #[serde(default)]
     organisations: Vec<ActivityOrganisation>,
+    #[serde(default)]
     topics: Vec<String>,
+    #[serde(default)]
     outputs: Vec<String>,
 }
 
-// Which child table a `ChildRow` came from (its `source`).
-const FROM_LOCATIONS: i32 = 0;
-const FROM_ORGANISATIONS: i32 = 1;
-const FROM_TAGS: i32 = 2;
-
-/// The locations, organisations and tags of the activity a row is, as the
-/// row's `children` column (see `repo::children_column`).
-fn build_children_column(backend: DbBackend) -> String {
-    use activity_locations::Column as L;
-    use activity_organisations::Column as O;
-    use activity_tags::Column as T;
-    super::children_column(
-        backend,
-        [
-            super::child_select::<_, Entity>(
-                backend,
-                activity_locations::Entity,
-                L::ActivityId,
-                FROM_LOCATIONS,
-                L::Position,
-                None,
-                [Some(L::City), Some(L::CountryCode), Some(L::Venue)],
-            ),
-            super::child_select::<_, Entity>(
-                backend,
-                activity_organisations::Entity,
-                O::ActivityId,
-                FROM_ORGANISATIONS,
-                O::Position,
-                Some(O::OrganisationId),
-                [Some(O::Role), None, None],
-            ),
-            super::child_select::<_, Entity>(
-                backend,
-                activity_tags::Entity,
-                T::ActivityId,
-                FROM_TAGS,
-                T::Position,
-                None,
-                [Some(T::Kind), Some(T::Value), None],
-            ),
-        ],
-    )
-}
-
-static CHILDREN: super::ChildrenSql = super::ChildrenSql::new(build_children_column);
-
-fn children_column(backend: DbBackend) -> &'static str {
-    CHILDREN.get(backend)
-}
-
-/// An activity row with its children column.
-type Row = super::WithChildren<activities::Model>;
-
-fn children(rows: Vec<ChildRow>) -> Result<Children, RepoError> {
-    let mut children = Children::default();
-    for row in rows {
-        let text = |v: Option<String>, what: &str| {
-            v.ok_or_else(|| RepoError::Corrupt(format!("activity child row without {what}")))
-        };
-        match row.source {
-            FROM_LOCATIONS => children.locations.push(Location {
-                city: text(row.a, "city")?,
-                country_code: text(row.b, "country_code")?,
-                venue: row.c,
-            }),
-            FROM_ORGANISATIONS => children.organisations.push(ActivityOrganisation {
-                organisation_id: row.organisation_id.ok_or_else(|| {
-                    RepoError::Corrupt("activity organisation without organisation_id".into())
-                })?,
-                role: parse_enum(&text(row.a, "role")?, "activity_organisations.role")?,
-            }),
-            _ => {
-                let value = text(row.b, "value")?;
-                match text(row.a, "kind")?.as_str() {
-                    TAG_TOPIC => children.topics.push(value),
-                    TAG_OUTPUT => children.outputs.push(value),
-                    other => {
-                        return Err(RepoError::Corrupt(format!(
-                            "activity_tags.kind holds {other:?}"
-                        )));
-                    }
-                }
-            }
+impl Children {
+    fn of(input: &ActivityInput) -> Self {
+        Children {
+            locations: input.locations.clone(),
+            organisations: input.organisations.clone(),
+            topics: input.topics.clone(),
+            outputs: input.outputs.clone(),
         }
     }
-    Ok(children)
 }
 
-fn to_record(row: Row) -> Result<Activity, RepoError> {
-    let children = children(row.children()?)?;
-    to_domain(row.model, children)
-}
+/// An activity row, decoded column by column.
+type Row = super::Decoded<activities::Model>;
 
-fn to_domain(m: activities::Model, c: Children) -> Result<Activity, RepoError> {
+fn to_domain(m: activities::Model) -> Result<Activity, RepoError> {
+    let c: Children = from_json(&m.children, "activities.children")?;
     Ok(Activity {
         kind: parse_enum(&m.kind, "activities.kind")?,
         status: parse_enum(&m.status, "activities.status")?,
@@ -191,11 +118,8 @@ async fn fetch(
     lock: bool,
     include_deleted: bool,
 ) -> Result<Activity, RepoError> {
-    let select = Entity::find().expr_as(
-        Expr::cust(children_column(db.get_database_backend())),
-        "children",
-    );
-    to_record(super::one_in(db, select, id, lock, include_deleted).await?)
+    let row: Row = super::one_in(db, Entity::find(), id, lock, include_deleted).await?;
+    to_domain(row.0)
 }
 
 fn sort_column(key: ActivitySortKey) -> SortColumn<Column> {
@@ -301,10 +225,9 @@ pub async fn list(
             .to_owned();
         select = select.filter(own.add(Column::Id.in_subquery(sub)));
     }
-    let children = Some(children_column(db.get_database_backend()));
     let (rows, next_cursor, total) =
-        paging::fetch_page_as(db, select, Column::Id, req, children, |r: &Row| {
-            let m = &r.model;
+        paging::fetch_page_as(db, select, Column::Id, req, |r: &Row| {
+            let m = &r.0;
             let v = match key {
                 ActivitySortKey::StartDate => m.start_date.map(|d| d.to_string()),
                 ActivitySortKey::EndDate => m.end_date.map(|d| d.to_string()),
@@ -316,7 +239,10 @@ pub async fn list(
         })
         .await?;
     Ok(Page {
-        items: rows.into_iter().map(to_record).collect::<Result<_, _>>()?,
+        items: rows
+            .into_iter()
+            .map(|r| to_domain(r.0))
+            .collect::<Result<_, _>>()?,
         next_cursor,
         total,
     })
@@ -458,7 +384,8 @@ async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), Repo
     Ok(())
 }
 
-/// The columns a client controls, shared by create and replace.
+/// The columns a client controls, shared by create and replace, and the copy
+/// of the child rows `write_children` writes.
 fn columns(input: &ActivityInput) -> Result<activities::ActiveModel, RepoError> {
     let p = &input.participants;
     Ok(activities::ActiveModel {
@@ -477,6 +404,7 @@ fn columns(input: &ActivityInput) -> Result<activities::ActiveModel, RepoError> 
         participants_female: Set(p.female),
         participants_male: Set(p.male),
         facilitators: Set(to_json(&input.facilitators)?),
+        children: Set(to_json(&Children::of(input))?),
         ..Default::default()
     })
 }

@@ -19,13 +19,10 @@ use std::str::FromStr;
 
 use chrono::NaiveDate;
 use rihla_domain::{FieldError, Reference};
-use sea_orm::sea_query::{
-    Expr, ExprTrait, Func, LikeExpr, PostgresQueryBuilder, Query, SelectStatement,
-    SqliteQueryBuilder, UnionType,
-};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, DbErr, EntityTrait, FromQueryResult,
-    QueryFilter, QueryResult, QuerySelect, Select,
+    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter,
+    QueryResult, QuerySelect, Select,
 };
 use uuid::Uuid;
 
@@ -286,8 +283,8 @@ where
     one_in(db, E::find(), id, lock, include_deleted).await
 }
 
-/// The row of `select` with this id, read as `R` (a model, or a model with
-/// its children); deleted or not when `include_deleted`.
+/// The row of `select` with this id, read as `R` (a model, or a `Decoded`
+/// one); deleted or not when `include_deleted`.
 pub(crate) async fn one_in<E, R>(
     db: &impl ConnectionTrait,
     select: Select<E>,
@@ -343,168 +340,13 @@ pub(crate) async fn set_deleted<E: SoftDelete>(
     }
 }
 
-/// One row of any of a record's child tables: `source` says which table, `a` /
-/// `b` / `c` hold its text columns in an order the repository chooses, and
-/// `organisation_id` its reference, if it has one.
-pub(crate) struct ChildRow {
-    pub source: i32,
-    pub position: i32,
-    pub organisation_id: Option<Uuid>,
-    pub a: Option<String>,
-    pub b: Option<String>,
-    pub c: Option<String>,
-}
+/// A row of `M` decoded column by column (`columns`), for the records read
+/// most.
+pub(crate) struct Decoded<M>(pub M);
 
-/// The SELECT of one child table in `ChildRow`'s shape, for the record of `P`
-/// the enclosing query is reading (`owner = P.id`, a correlated subquery).
-pub(crate) fn child_select<E: EntityTrait, P: SoftDelete>(
-    backend: DbBackend,
-    table: E,
-    owner: E::Column,
-    source: i32,
-    position: E::Column,
-    organisation: Option<E::Column>,
-    text: [Option<E::Column>; 3],
-) -> SelectStatement {
-    // Literals, not bound values: PostgreSQL types an untyped parameter (or a
-    // bare NULL) in a UNION's select list as text.
-    let column = |c: Option<E::Column>| -> Expr {
-        c.map_or_else(|| Expr::cust("NULL"), |c| Expr::col((table, c)))
-    };
-    // SQLite keeps a UUID as a BLOB, which JSON cannot hold: as hex digits,
-    // which Uuid parses as well as PostgreSQL's hyphenated form.
-    let reference = match (organisation, backend) {
-        (Some(c), DbBackend::Sqlite) => Func::cust("hex").arg(Expr::col((table, c))).into(),
-        (c, _) => column(c),
-    };
-    let mut q = Query::select();
-    q.expr_as(Expr::cust(source.to_string()), "source")
-        .expr_as(Expr::col((table, position)), "position")
-        .expr_as(reference, "organisation_id");
-    for (c, name) in text.into_iter().zip(["a", "b", "c"]) {
-        q.expr_as(column(c), name);
-    }
-    q.from(table)
-        .and_where(Expr::col((table, owner)).equals((P::default(), P::ID)))
-        .to_owned()
-}
-
-/// A record's child tables as one more column of the record's own SELECT:
-/// a JSON array of `[source, position, organisation_id, a, b, c]` per child
-/// row (NULL or `[]` when there are none), named `children`. A record, or a
-/// page of them, is then one statement and one round trip however many child
-/// tables it has; each record's children are found through their tables'
-/// primary keys `(owner_id, position)`. `selects` come from `child_select`.
-pub(crate) fn children_column<const N: usize>(
-    backend: DbBackend,
-    selects: [SelectStatement; N],
-) -> String {
-    let mut selects = selects.into_iter();
-    let Some(mut union) = selects.next() else {
-        return "NULL".to_owned();
-    };
-    for next in selects {
-        union.union(UnionType::All, next);
-    }
-    let row = "ch.source, ch.position, ch.organisation_id, ch.a, ch.b, ch.c";
-    let json = match backend {
-        // As text: the row is decoded as a string on both backends.
-        DbBackend::Postgres => format!("json_agg(json_build_array({row}))::text"),
-        _ => format!("json_group_array(json_array({row}))"),
-    };
-    let aggregate = Query::select()
-        .expr(Expr::cust(json))
-        .from_subquery(union, "ch")
-        .to_owned();
-    // Every part is a column or a literal of ours, so the SQL text carries no
-    // bound values and can be embedded as is.
-    let sql = match backend {
-        DbBackend::Postgres => aggregate.to_string(PostgresQueryBuilder),
-        _ => aggregate.to_string(SqliteQueryBuilder),
-    };
-    format!("({sql})")
-}
-
-/// A `children_column` built once per backend: the SQL is the same for every
-/// read, and building it took as long as the rest of a read's statement.
-pub(crate) struct ChildrenSql {
-    build: fn(DbBackend) -> String,
-    postgres: std::sync::OnceLock<String>,
-    sqlite: std::sync::OnceLock<String>,
-}
-
-impl ChildrenSql {
-    pub(crate) const fn new(build: fn(DbBackend) -> String) -> Self {
-        ChildrenSql {
-            build,
-            postgres: std::sync::OnceLock::new(),
-            sqlite: std::sync::OnceLock::new(),
-        }
-    }
-
-    pub(crate) fn get(&'static self, backend: DbBackend) -> &'static str {
-        let cell = match backend {
-            DbBackend::Postgres => &self.postgres,
-            _ => &self.sqlite,
-        };
-        cell.get_or_init(|| (self.build)(backend))
-    }
-}
-
-/// A row of `M` with its `children_column`, the children not yet parsed.
-pub(crate) struct WithChildren<M> {
-    pub model: M,
-    children: Option<String>,
-}
-
-impl<M: FromColumns> FromQueryResult for WithChildren<M> {
+impl<M: FromColumns> FromQueryResult for Decoded<M> {
     fn from_query_result(res: &QueryResult, _: &str) -> Result<Self, DbErr> {
-        let mut columns = Columns::new(res)?;
-        Ok(WithChildren {
-            model: M::from_columns(&mut columns)?,
-            children: columns.next("children")?,
-        })
-    }
-}
-
-impl<M> WithChildren<M> {
-    /// The child rows, by table and then position.
-    pub(crate) fn children(&self) -> Result<Vec<ChildRow>, RepoError> {
-        type Raw = (
-            i32,
-            i32,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-            Option<String>,
-        );
-        let Some(raw) = self.children.as_deref() else {
-            return Ok(Vec::new());
-        };
-        let rows: Vec<Raw> = serde_json::from_str(raw)
-            .map_err(|e| RepoError::Corrupt(format!("child rows: {e}")))?;
-        let mut rows = rows
-            .into_iter()
-            .map(|(source, position, organisation_id, a, b, c)| {
-                let organisation_id = organisation_id
-                    .map(|id| {
-                        Uuid::parse_str(&id).map_err(|e| {
-                            RepoError::Corrupt(format!("child row organisation {id:?}: {e}"))
-                        })
-                    })
-                    .transpose()?;
-                Ok(ChildRow {
-                    source,
-                    position,
-                    organisation_id,
-                    a,
-                    b,
-                    c,
-                })
-            })
-            .collect::<Result<Vec<_>, RepoError>>()?;
-        rows.sort_by_key(|r| (r.source, r.position));
-        Ok(rows)
+        Ok(Decoded(M::from_columns(&mut Columns::new(res)?)?))
     }
 }
 

@@ -1,6 +1,7 @@
 //! Projects and their children (participating organisations, outcomes, and the
 //! country / duty-station / theme lists). A project, or a page of them, is one
-//! query: the children come as a column of each project's row.
+//! query on `projects` alone: the children are copied onto each project's row
+//! (`Children`) whenever they are written.
 
 use rihla_domain::project::PROJECT_SORT_KEYS;
 use rihla_domain::{
@@ -9,12 +10,13 @@ use rihla_domain::{
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
-    QuerySelect, TryIntoModel,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    TryIntoModel,
 };
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{ChildRow, audit, organisations, parse_enum};
+use super::{audit, from_json, organisations, parse_enum, to_json};
 use crate::entities::{project_outcomes, project_participants, project_tags, projects};
 use crate::error::{check_version, still_referenced};
 use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
@@ -26,111 +28,41 @@ const TAG_COUNTRY: &str = "country";
 const TAG_DUTY_STATION: &str = "duty_station";
 const TAG_THEME: &str = "theme";
 
-#[derive(Default)]
+/// The `children` column: a copy of the project's child rows, written with
+/// them, so a read touches no child table (one row per project, however many
+/// children it has). The child tables stay the source of truth for filters,
+/// unique rules and foreign keys.
+#[derive(Default, Serialize, Deserialize)]
 struct Children {
-    participants: Vec<ParticipatingOrganisation>,
+    #[serde(default)]
+    participating_organisations: Vec<ParticipatingOrganisation>,
+    #[serde(default)]
     outcomes: Vec<Outcome>,
-    countries: Vec<String>,
+    #[serde(default)]
+    country_codes: Vec<String>,
+    #[serde(default)]
     duty_stations: Vec<String>,
+    #[serde(default)]
     themes: Vec<String>,
 }
 
-// Which child table a `ChildRow` came from (its `source`).
-const FROM_PARTICIPANTS: i32 = 0;
-const FROM_OUTCOMES: i32 = 1;
-const FROM_TAGS: i32 = 2;
-
-/// The participants, outcomes and tags of the project a row is, as the row's
-/// `children` column (see `repo::children_column`).
-fn build_children_column(backend: DbBackend) -> String {
-    use project_outcomes::Column as O;
-    use project_participants::Column as P;
-    use project_tags::Column as T;
-    super::children_column(
-        backend,
-        [
-            super::child_select::<_, Entity>(
-                backend,
-                project_participants::Entity,
-                P::ProjectId,
-                FROM_PARTICIPANTS,
-                P::Position,
-                Some(P::OrganisationId),
-                [Some(P::Role), None, None],
-            ),
-            super::child_select::<_, Entity>(
-                backend,
-                project_outcomes::Entity,
-                O::ProjectId,
-                FROM_OUTCOMES,
-                O::Position,
-                None,
-                [Some(O::Code), Some(O::Title), Some(O::Description)],
-            ),
-            super::child_select::<_, Entity>(
-                backend,
-                project_tags::Entity,
-                T::ProjectId,
-                FROM_TAGS,
-                T::Position,
-                None,
-                [Some(T::Kind), Some(T::Value), None],
-            ),
-        ],
-    )
-}
-
-static CHILDREN: super::ChildrenSql = super::ChildrenSql::new(build_children_column);
-
-fn children_column(backend: DbBackend) -> &'static str {
-    CHILDREN.get(backend)
-}
-
-/// A project row with its children column.
-type Row = super::WithChildren<projects::Model>;
-
-fn children(rows: Vec<ChildRow>) -> Result<Children, RepoError> {
-    let mut children = Children::default();
-    for row in rows {
-        let text = |v: Option<String>, what: &str| {
-            v.ok_or_else(|| RepoError::Corrupt(format!("project child row without {what}")))
-        };
-        match row.source {
-            FROM_PARTICIPANTS => children.participants.push(ParticipatingOrganisation {
-                organisation_id: row.organisation_id.ok_or_else(|| {
-                    RepoError::Corrupt("project participant without organisation".into())
-                })?,
-                role: parse_enum(&text(row.a, "role")?, "project_participants.role")?,
-            }),
-            FROM_OUTCOMES => children.outcomes.push(Outcome {
-                code: text(row.a, "code")?,
-                title: text(row.b, "title")?,
-                description: row.c,
-            }),
-            _ => {
-                let value = text(row.b, "value")?;
-                match text(row.a, "kind")?.as_str() {
-                    TAG_COUNTRY => children.countries.push(value),
-                    TAG_DUTY_STATION => children.duty_stations.push(value),
-                    TAG_THEME => children.themes.push(value),
-                    other => {
-                        return Err(RepoError::Corrupt(format!(
-                            "project_tags.kind holds {other:?}"
-                        )));
-                    }
-                }
-            }
+impl Children {
+    fn of(input: &ProjectInput) -> Self {
+        Children {
+            participating_organisations: input.participating_organisations.clone(),
+            outcomes: input.outcomes.clone(),
+            country_codes: input.country_codes.clone(),
+            duty_stations: input.duty_stations.clone(),
+            themes: input.themes.clone(),
         }
     }
-    Ok(children)
 }
 
-fn to_record(row: Row) -> Result<Project, RepoError> {
-    let children = children(row.children()?)?;
-    to_domain(row.model, children)
-}
+/// A project row, decoded column by column.
+type Row = super::Decoded<projects::Model>;
 
-fn to_domain(m: projects::Model, c: Children) -> Result<Project, RepoError> {
+fn to_domain(m: projects::Model) -> Result<Project, RepoError> {
+    let c: Children = from_json(&m.children, "projects.children")?;
     let budget = match (m.budget_amount, m.budget_currency) {
         (Some(amount), Some(currency)) => Some(Budget { amount, currency }),
         (None, None) => None,
@@ -145,11 +77,11 @@ fn to_domain(m: projects::Model, c: Children) -> Result<Project, RepoError> {
         objective: m.objective,
         start_date: m.start_date,
         end_date: m.end_date,
-        country_codes: c.countries,
+        country_codes: c.country_codes,
         duty_stations: c.duty_stations,
         themes: c.themes,
         budget,
-        participating_organisations: c.participants,
+        participating_organisations: c.participating_organisations,
         outcomes: c.outcomes,
         iati_identifier: m.iati_identifier,
         created_at: m.created_at,
@@ -183,11 +115,8 @@ async fn fetch(
     lock: bool,
     include_deleted: bool,
 ) -> Result<Project, RepoError> {
-    let select = Entity::find().expr_as(
-        Expr::cust(children_column(db.get_database_backend())),
-        "children",
-    );
-    to_record(super::one_in(db, select, id, lock, include_deleted).await?)
+    let row: Row = super::one_in(db, Entity::find(), id, lock, include_deleted).await?;
+    to_domain(row.0)
 }
 
 fn sort_column(key: ProjectSortKey) -> SortColumn<Column> {
@@ -274,10 +203,9 @@ pub async fn list(
         }
         select = select.filter(any);
     }
-    let children = Some(children_column(db.get_database_backend()));
     let (rows, next_cursor, total) =
-        paging::fetch_page_as(db, select, Column::Id, req, children, |r: &Row| {
-            let m = &r.model;
+        paging::fetch_page_as(db, select, Column::Id, req, |r: &Row| {
+            let m = &r.0;
             let v = match key {
                 ProjectSortKey::Code => Some(m.code.clone()),
                 ProjectSortKey::Title => Some(m.title.clone()),
@@ -290,7 +218,10 @@ pub async fn list(
         })
         .await?;
     Ok(Page {
-        items: rows.into_iter().map(to_record).collect::<Result<_, _>>()?,
+        items: rows
+            .into_iter()
+            .map(|r| to_domain(r.0))
+            .collect::<Result<_, _>>()?,
         next_cursor,
         total,
     })
@@ -398,17 +329,9 @@ async fn write_children(
 }
 
 /// The record as a write just left it, built from the values written rather
-/// than read back (two statements fewer per write): `row` sets every column,
-/// and the child rows are `input`'s, in order.
-fn as_written(row: projects::ActiveModel, input: &ProjectInput) -> Result<Project, RepoError> {
-    let children = Children {
-        participants: input.participating_organisations.clone(),
-        outcomes: input.outcomes.clone(),
-        countries: input.country_codes.clone(),
-        duty_stations: input.duty_stations.clone(),
-        themes: input.themes.clone(),
-    };
-    to_domain(row.try_into_model()?, children)
+/// than read back (two statements fewer per write): `row` sets every column.
+fn as_written(row: projects::ActiveModel) -> Result<Project, RepoError> {
+    to_domain(row.try_into_model()?)
 }
 
 async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
@@ -427,9 +350,10 @@ async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), Repo
     Ok(())
 }
 
-/// The columns a client controls, shared by create and replace.
-fn columns(input: &ProjectInput) -> projects::ActiveModel {
-    projects::ActiveModel {
+/// The columns a client controls, shared by create and replace, and the copy
+/// of the child rows `write_children` writes.
+fn columns(input: &ProjectInput) -> Result<projects::ActiveModel, RepoError> {
+    Ok(projects::ActiveModel {
         code: Set(input.code.clone()),
         title: Set(input.title.clone()),
         summary: Set(input.summary.clone()),
@@ -440,8 +364,9 @@ fn columns(input: &ProjectInput) -> projects::ActiveModel {
         budget_amount: Set(input.budget.as_ref().map(|b| b.amount.clone())),
         budget_currency: Set(input.budget.as_ref().map(|b| b.currency.clone())),
         iati_identifier: Set(input.iati_identifier.clone()),
+        children: Set(to_json(&Children::of(input))?),
         ..Default::default()
-    }
+    })
 }
 
 /// Creates a project and its children. Call inside a transaction: a failure
@@ -463,13 +388,13 @@ pub async fn create(
         version: Set(1),
         deleted_at: Set(None),
         deleted_by: Set(None),
-        ..columns(input)
+        ..columns(input)?
     };
     Entity::insert(row.clone())
         .exec_without_returning(db)
         .await?;
     write_children(db, id, input, None).await?;
-    let record = as_written(row, input)?;
+    let record = as_written(row)?;
     audit::created(db, actor, &record).await?;
     Ok(record)
 }
@@ -532,7 +457,7 @@ pub async fn update(
         updated_at: Set(now()),
         updated_by: Set(actor.user_id()),
         version: Set(current.version + 1),
-        ..columns(input)
+        ..columns(input)?
     };
     super::update_versioned::<Entity>(
         db,
@@ -543,17 +468,14 @@ pub async fn update(
     )
     .await?;
     write_children(db, id, input, Some(current)).await?;
-    let record = as_written(
-        projects::ActiveModel {
-            id: Set(id),
-            created_at: Set(current.created_at),
-            created_by: Set(current.created_by),
-            deleted_at: Set(current.deleted_at),
-            deleted_by: Set(current.deleted_by),
-            ..row
-        },
-        input,
-    )?;
+    let record = as_written(projects::ActiveModel {
+        id: Set(id),
+        created_at: Set(current.created_at),
+        created_by: Set(current.created_by),
+        deleted_at: Set(current.deleted_at),
+        deleted_by: Set(current.deleted_by),
+        ..row
+    })?;
     audit::updated(db, actor, current, &record).await?;
     Ok(record)
 }
