@@ -13,7 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use rihla_domain::FieldError;
 use sea_orm::sea_query::{Expr, ExprTrait, Order};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Select, Statement, Value};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, Select, Value};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -151,7 +151,7 @@ where
     R: sea_orm::FromQueryResult + Send + Sync,
     C: ColumnTrait + Copy,
 {
-    use sea_orm::{PaginatorTrait, QueryTrait};
+    use sea_orm::{PaginatorTrait, QuerySelect};
 
     let total = if req.count {
         Some(select.clone().count(db).await?)
@@ -165,26 +165,13 @@ where
     let want = req.limit + 1;
     let (col, desc) = (req.sort.column, req.descending);
     let dir = if desc { Order::Desc } else { Order::Asc };
-    let backend = db.get_database_backend();
     // One range of the page: `q` ordered by `keys`, `limit` rows, read as `R`.
     let range = async |q: Select<E>, keys: &[C], limit: u64| -> Result<Vec<R>, RepoError> {
         let mut q = q;
         for key in keys {
             q = q.order_by(*key, dir.clone());
         }
-        let inner = backend.build(&q.into_query());
-        // The LIMIT is written as a literal, not bound: PostgreSQL plans a
-        // prepared statement for every execution until a plan made without
-        // its parameters (a generic plan) looks as cheap, and with an unknown
-        // LIMIT the generic plan of a page is a sort of every matching row.
-        // So a bound LIMIT cost a fresh plan per page.
-        let sql = format!("{} LIMIT {limit}", inner.sql);
-        let stmt = Statement {
-            sql,
-            values: inner.values,
-            db_backend: backend,
-        };
-        Ok(R::find_by_statement(stmt).all(db).await?)
+        Ok(q.limit(limit).into_model::<R>().all(db).await?)
     };
 
     // Rows that have a key, unless the cursor is already inside the NULL block.

@@ -93,6 +93,8 @@ fn target(settings: &DbSettings) -> Result<Target, DbErr> {
         if loopback && !url.contains("sslmode=") {
             o = o.ssl_mode(PgSslMode::Disable);
         }
+        // Plan each prepared statement once (see `inline_limit` for why).
+        let o = o.options([("plan_cache_mode", "force_generic_plan")]);
         Ok(Target::Postgres(o.disable_statement_logging()))
     } else if url.starts_with("sqlite:") {
         let sync = if settings.sqlite_sync_every_commit {
@@ -277,8 +279,39 @@ pub fn now() -> DateTime<Utc> {
 }
 
 fn bind(stmt: Statement) -> (AssertSqlSafe<String>, SqlxValues) {
-    let values = stmt.values.unwrap_or(Values(Vec::new()));
-    (AssertSqlSafe(stmt.sql), SqlxValues(values))
+    let mut values = stmt.values.unwrap_or(Values(Vec::new()));
+    let sql = inline_limit(stmt.sql, &mut values.0);
+    (AssertSqlSafe(sql), SqlxValues(values))
+}
+
+/// Writes a bound LIMIT (sea-query binds it, as the statement's last
+/// parameter) into PostgreSQL's SQL as a literal.
+///
+/// PostgreSQL connections use generic plans (`target`): each prepared
+/// statement is planned once per connection instead of at every execution,
+/// which was the largest cost of a list page on the database side. A generic
+/// plan cannot see a bound LIMIT and assumes a tenth of the matching rows,
+/// which turns a 21-row index range into a sort of every match; with the
+/// LIMIT in the text, the plan is the one the page needs. A statement cached
+/// per distinct LIMIT is cheap: lists take 1 to 101 rows.
+fn inline_limit(sql: String, values: &mut Vec<sea_orm::Value>) -> String {
+    let Some(at) = sql.rfind(" LIMIT ") else {
+        return sql;
+    };
+    let head = at + " LIMIT ".len();
+    let Some(param) = sql[head..].strip_prefix('$') else {
+        return sql;
+    };
+    let digits = param.bytes().take_while(u8::is_ascii_digit).count();
+    let is_last = param[..digits].parse::<usize>().ok() == Some(values.len());
+    match values.last() {
+        Some(sea_orm::Value::BigUnsigned(Some(n))) if is_last => {
+            let text = format!("{}{n}{}", &sql[..head], &param[digits..]);
+            values.pop();
+            text
+        }
+        _ => sql,
+    }
 }
 
 fn query_failed(e: sqlx::Error) -> DbErr {
@@ -393,5 +426,48 @@ impl ConnectionTrait for Db {
     }
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
         query_all(&self.pool.acquire().await?, stmt).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inline_limit;
+    use sea_orm::Value;
+
+    #[test]
+    fn a_bound_limit_becomes_a_literal_and_leaves_the_other_parameters() {
+        let mut values = vec![Value::from("active"), Value::BigUnsigned(Some(21))];
+        let sql = inline_limit(
+            "SELECT a FROM t WHERE s = $1 LIMIT $2 FOR UPDATE".into(),
+            &mut values,
+        );
+        assert_eq!(sql, "SELECT a FROM t WHERE s = $1 LIMIT 21 FOR UPDATE");
+        assert_eq!(values, vec![Value::from("active")]);
+    }
+
+    #[test]
+    fn anything_else_is_left_as_it_is() {
+        let count = |n| Value::BigUnsigned(Some(n));
+        for (sql, mut values) in [
+            ("SELECT a FROM t LIMIT 5", vec![]),
+            // Not the last parameter, or not an unsigned count.
+            (
+                "SELECT a FROM t LIMIT $1 OFFSET $2",
+                vec![count(1), count(2)],
+            ),
+            (
+                "SELECT a FROM t WHERE b = $1 LIMIT $2",
+                vec![Value::from(1), Value::from("x")],
+            ),
+            (
+                "SELECT a FROM t WHERE b = ? LIMIT ?",
+                vec![Value::from(1), count(1)],
+            ),
+            ("SELECT a FROM t LIMIT ", vec![count(1)]),
+        ] {
+            let before = values.clone();
+            assert_eq!(inline_limit(sql.into(), &mut values), sql);
+            assert_eq!(values, before);
+        }
     }
 }
