@@ -265,14 +265,29 @@ pub async fn list_for_project(
 }
 
 /// Every reference the input makes must exist, and its outcome must be one of
-/// its project's. All failures are reported together.
-async fn check_input(db: &impl ConnectionTrait, input: &ActivityInput) -> Result<(), RepoError> {
+/// its project's; of an update, only the references it adds or changes (see
+/// `repo::added`). All failures are reported together.
+async fn check_input(
+    db: &impl ConnectionTrait,
+    input: &ActivityInput,
+    before: Option<&Activity>,
+) -> Result<(), RepoError> {
     let mut errors = Vec::new();
-    let project = [("project_id".to_owned(), input.project_id)];
-    let found = existing::<projects::Entity>(db, &[input.project_id]).await?;
-    errors.extend(dangling(&project, &found, "project"));
+    let same_project = before.is_some_and(|b| b.project_id == input.project_id);
+    let project_ok = if same_project {
+        true
+    } else {
+        let project = [("project_id".to_owned(), input.project_id)];
+        let found = existing::<projects::Entity>(db, &[input.project_id]).await?;
+        errors.extend(dangling(&project, &found, "project"));
+        found.contains(&input.project_id)
+    };
+    // An outcome activities use cannot be removed from its project, so one
+    // the activity already named under the same project is still there.
+    let same_outcome = same_project && before.is_some_and(|b| b.outcome_code == input.outcome_code);
     if let Some(code) = &input.outcome_code
-        && found.contains(&input.project_id)
+        && project_ok
+        && !same_outcome
     {
         let known = project_outcomes::Entity::find()
             .filter(project_outcomes::Column::ProjectId.eq(input.project_id))
@@ -290,25 +305,36 @@ async fn check_input(db: &impl ConnectionTrait, input: &ActivityInput) -> Result
             ));
         }
     }
-    if let Some(dialogue) = input.dialogue_id {
-        let found = existing::<dialogues::Entity>(db, &[dialogue]).await?;
-        errors.extend(dangling(
-            &[("dialogue_id".to_owned(), dialogue)],
-            &found,
-            "dialogue",
-        ));
+    let held_dialogue: Option<Vec<Uuid>> = before.map(|b| b.dialogue_id.into_iter().collect());
+    let dialogue = super::added(
+        input
+            .dialogue_id
+            .map(|d| ("dialogue_id".to_owned(), d))
+            .into_iter()
+            .collect(),
+        held_dialogue.as_deref(),
+    );
+    if !dialogue.is_empty() {
+        let ids: Vec<Uuid> = dialogue.iter().map(|(_, id)| *id).collect();
+        let found = existing::<dialogues::Entity>(db, &ids).await?;
+        errors.extend(dangling(&dialogue, &found, "dialogue"));
     }
-    let orgs: Vec<(String, Uuid)> = input
-        .organisations
-        .iter()
-        .enumerate()
-        .map(|(i, o)| {
-            (
-                format!("organisations[{i}].organisation_id"),
-                o.organisation_id,
-            )
-        })
-        .collect();
+    let held: Option<Vec<Uuid>> =
+        before.map(|b| b.organisations.iter().map(|o| o.organisation_id).collect());
+    let orgs = super::added(
+        input
+            .organisations
+            .iter()
+            .enumerate()
+            .map(|(i, o)| {
+                (
+                    format!("organisations[{i}].organisation_id"),
+                    o.organisation_id,
+                )
+            })
+            .collect(),
+        held.as_deref(),
+    );
     let ids: Vec<Uuid> = orgs.iter().map(|(_, id)| *id).collect();
     let found = existing::<organisations::Entity>(db, &ids).await?;
     errors.extend(dangling(&orgs, &found, "organisation"));
@@ -415,7 +441,7 @@ pub async fn create(
     actor: &Actor,
     input: &ActivityInput,
 ) -> Result<Activity, RepoError> {
-    check_input(db, input).await?;
+    check_input(db, input, None).await?;
     let id = Uuid::now_v7();
     let at = now();
     let row = activities::ActiveModel {
@@ -456,7 +482,7 @@ pub async fn update(
     input: &ActivityInput,
 ) -> Result<Activity, RepoError> {
     let id = current.id;
-    check_input(db, input).await?;
+    check_input(db, input, Some(current)).await?;
     super::update_versioned::<Entity>(
         db,
         activities::ActiveModel {
@@ -568,7 +594,7 @@ impl super::lifecycle::Lifecycle for Entity {
     }
 
     async fn recheck(db: &impl ConnectionTrait, record: &Activity) -> Result<(), RepoError> {
-        check_input(db, &ActivityInput::from(record)).await
+        check_input(db, &ActivityInput::from(record), None).await
     }
     async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
         delete_children(db, id).await

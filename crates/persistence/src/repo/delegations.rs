@@ -237,20 +237,34 @@ pub async fn list_for_meeting(
     list(db, &p).await
 }
 
-/// Every record the input names must exist; all failures are reported together.
-async fn check_input(db: &impl ConnectionTrait, input: &DelegationInput) -> Result<(), RepoError> {
+/// Every record the input names must exist (of an update, the ones it adds
+/// or changes: see `repo::added`); all failures are reported together.
+async fn check_input(
+    db: &impl ConnectionTrait,
+    input: &DelegationInput,
+    before: Option<&Delegation>,
+) -> Result<(), RepoError> {
     let mut errors = Vec::new();
-    let meeting = [("meeting_id".to_owned(), input.meeting_id)];
-    let found = existing::<dialogue_meetings::Entity>(db, &[input.meeting_id]).await?;
+    let held_meeting: Option<Vec<Uuid>> = before.map(|b| vec![b.meeting_id]);
+    let meeting = super::added(
+        vec![("meeting_id".to_owned(), input.meeting_id)],
+        held_meeting.as_deref(),
+    );
+    let ids: Vec<Uuid> = meeting.iter().map(|(_, id)| *id).collect();
+    let found = existing::<dialogue_meetings::Entity>(db, &ids).await?;
     errors.extend(dangling(&meeting, &found, "meeting"));
-    if let Some(project) = input.project_id {
-        let found = existing::<projects::Entity>(db, &[project]).await?;
-        errors.extend(dangling(
-            &[("project_id".to_owned(), project)],
-            &found,
-            "project",
-        ));
-    }
+    let held_project: Option<Vec<Uuid>> = before.map(|b| b.project_id.into_iter().collect());
+    let project = super::added(
+        input
+            .project_id
+            .map(|p| ("project_id".to_owned(), p))
+            .into_iter()
+            .collect(),
+        held_project.as_deref(),
+    );
+    let ids: Vec<Uuid> = project.iter().map(|(_, id)| *id).collect();
+    let found = existing::<projects::Entity>(db, &ids).await?;
+    errors.extend(dangling(&project, &found, "project"));
     let mut orgs: Vec<(String, Uuid)> = input
         .lead_organisation_id
         .map(|id| ("lead_organisation_id".to_owned(), id))
@@ -261,6 +275,13 @@ async fn check_input(db: &impl ConnectionTrait, input: &DelegationInput) -> Resu
             orgs.push((format!("members[{i}].organisation_id"), org));
         }
     }
+    let held: Option<Vec<Uuid>> = before.map(|b| {
+        b.lead_organisation_id
+            .into_iter()
+            .chain(b.members.iter().filter_map(|m| m.organisation_id))
+            .collect()
+    });
+    let orgs = super::added(orgs, held.as_deref());
     let ids: Vec<Uuid> = orgs.iter().map(|(_, id)| *id).collect();
     let found = existing::<organisations::Entity>(db, &ids).await?;
     errors.extend(dangling(&orgs, &found, "organisation"));
@@ -322,7 +343,7 @@ pub async fn create(
     actor: &Actor,
     input: &DelegationInput,
 ) -> Result<Delegation, RepoError> {
-    check_input(db, input).await?;
+    check_input(db, input, None).await?;
     let id = Uuid::now_v7();
     let at = now();
     let row = delegations::ActiveModel {
@@ -373,7 +394,7 @@ pub async fn update(
             allowed: from.next().iter().map(|s| s.as_str().to_owned()).collect(),
         });
     }
-    check_input(db, input).await?;
+    check_input(db, input, Some(current)).await?;
     super::update_versioned::<Entity>(
         db,
         delegations::ActiveModel {
@@ -549,7 +570,7 @@ impl super::lifecycle::Lifecycle for Entity {
     }
 
     async fn recheck(db: &impl ConnectionTrait, record: &Delegation) -> Result<(), RepoError> {
-        check_input(db, &DelegationInput::from(record)).await
+        check_input(db, &DelegationInput::from(record), None).await
     }
     async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
         delete_children(db, id).await

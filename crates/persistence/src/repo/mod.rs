@@ -64,6 +64,22 @@ where
     }
 }
 
+/// The references `refs` (field, id) that an update adds to the ones the
+/// record already held (`held`); with no record before (a create, a
+/// restore's re-check), all of them. Only these need to be looked up and
+/// locked: a reference a live record already holds cannot point at a deleted
+/// record, because deleting a record that live records refer to is refused.
+/// A PATCH of a title thus costs no look-up.
+pub(crate) fn added(refs: Vec<(String, Uuid)>, held: Option<&[Uuid]>) -> Vec<(String, Uuid)> {
+    match held {
+        None => refs,
+        Some(held) => refs
+            .into_iter()
+            .filter(|(_, id)| !held.contains(id))
+            .collect(),
+    }
+}
+
 /// 422 entries for each `(field, id)` whose id is not in `found`.
 pub(crate) fn dangling(
     refs: &[(String, Uuid)],

@@ -16,7 +16,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{audit, from_json, organisations, parse_enum, to_json};
+use super::{audit, dangling, from_json, organisations, parse_enum, to_json};
 use crate::entities::{project_outcomes, project_participants, project_tags, projects};
 use crate::error::{check_version, still_referenced};
 use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
@@ -227,29 +227,39 @@ pub async fn list(
     })
 }
 
-/// The participating organisations must exist. `code` and `iati_identifier`
-/// are unique by index (ux_projects_*): the INSERT or UPDATE itself fails, and
-/// RepoError reports it as 409 `taken`. A SELECT first would cost a statement
-/// per write and could still race.
-async fn check_input(db: &impl ConnectionTrait, input: &ProjectInput) -> Result<(), RepoError> {
-    let org_ids: Vec<Uuid> = input
-        .participating_organisations
-        .iter()
-        .map(|p| p.organisation_id)
-        .collect();
-    let found = organisations::existing_ids(db, &org_ids).await?;
-    let missing: Vec<FieldError> = org_ids
-        .iter()
-        .enumerate()
-        .filter(|(_, id)| !found.contains(id))
-        .map(|(i, id)| {
-            FieldError::new(
-                format!("participating_organisations[{i}].organisation_id"),
-                "not_found",
-                format!("organisation {id} does not exist"),
-            )
-        })
-        .collect();
+/// The participating organisations must exist (of an update, those it adds
+/// to `before`'s: see `repo::added`). `code` and `iati_identifier` are unique
+/// by index (ux_projects_*): the INSERT or UPDATE itself fails, and RepoError
+/// reports it as 409 `taken`. A SELECT first would cost a statement per write
+/// and could still race.
+async fn check_input(
+    db: &impl ConnectionTrait,
+    input: &ProjectInput,
+    before: Option<&Project>,
+) -> Result<(), RepoError> {
+    let held: Option<Vec<Uuid>> = before.map(|b| {
+        b.participating_organisations
+            .iter()
+            .map(|p| p.organisation_id)
+            .collect()
+    });
+    let refs = super::added(
+        input
+            .participating_organisations
+            .iter()
+            .enumerate()
+            .map(|(i, p)| {
+                (
+                    format!("participating_organisations[{i}].organisation_id"),
+                    p.organisation_id,
+                )
+            })
+            .collect(),
+        held.as_deref(),
+    );
+    let ids: Vec<Uuid> = refs.iter().map(|(_, id)| *id).collect();
+    let found = organisations::existing_ids(db, &ids).await?;
+    let missing = dangling(&refs, &found, "organisation");
     if !missing.is_empty() {
         return Err(RepoError::Invalid(missing));
     }
@@ -376,7 +386,7 @@ pub async fn create(
     actor: &Actor,
     input: &ProjectInput,
 ) -> Result<Project, RepoError> {
-    check_input(db, input).await?;
+    check_input(db, input, None).await?;
     let id = Uuid::now_v7();
     let at = now();
     let row = projects::ActiveModel {
@@ -421,7 +431,7 @@ pub async fn update(
     input: &ProjectInput,
 ) -> Result<Project, RepoError> {
     let id = current.id;
-    check_input(db, input).await?;
+    check_input(db, input, Some(current)).await?;
     // An outcome its activities still name must stay. Activities can only
     // name the project's outcomes, so there is nothing to look up unless this
     // change removes one.
@@ -535,7 +545,7 @@ impl super::lifecycle::Lifecycle for Entity {
     }
 
     async fn recheck(db: &impl ConnectionTrait, record: &Project) -> Result<(), RepoError> {
-        check_input(db, &ProjectInput::from(record)).await
+        check_input(db, &ProjectInput::from(record), None).await
     }
     async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
         delete_children(db, id).await
