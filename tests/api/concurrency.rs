@@ -97,3 +97,68 @@ async fn sixteen_editors_incrementing_one_field_with_if_match_lose_no_update() {
         assert_eq!((version, old, new), (i + 2, i, i + 1));
     }
 }
+
+/// Writers that run at once may share one transaction (SQLite's group commit,
+/// `db::writer`): one writer's failure must undo its own work only, and every
+/// write answered 201 must be there, each with its audit event.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_writers_where_some_fail_keep_exactly_the_writes_that_succeeded() {
+    let app = spawn_app().await;
+    app.project(project_body("TAKEN")).await;
+    let writers: Vec<_> = (0..48)
+        .map(|i| {
+            // Every third one reuses a code and must fail with 409.
+            let code = if i % 3 == 0 {
+                "TAKEN".to_owned()
+            } else {
+                format!("OK-{i}")
+            };
+            let client = app.client.clone();
+            let url = app.url("/api/v1/projects");
+            let token = app.admin.clone();
+            tokio::spawn(async move {
+                let res = client
+                    .post(url)
+                    .bearer_auth(token)
+                    .json(&project_body(&code))
+                    .send()
+                    .await
+                    .unwrap();
+                (code, res.status())
+            })
+        })
+        .collect();
+    let mut created = Vec::new();
+    for w in writers {
+        let (code, status) = w.await.unwrap();
+        match status {
+            StatusCode::CREATED => created.push(code),
+            StatusCode::CONFLICT => assert_eq!(code, "TAKEN"),
+            other => panic!("{code}: {other}"),
+        }
+    }
+    assert_eq!(created.len(), 32);
+    let mut listed = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = app
+            .read(&format!(
+                "/api/v1/projects?sort=code&limit=100&cursor={cursor}"
+            ))
+            .await;
+        for p in page["items"].as_array().unwrap() {
+            listed.push(p["code"].as_str().unwrap().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = next.to_owned(),
+            None => break,
+        }
+    }
+    created.push("TAKEN".to_owned());
+    created.sort();
+    assert_eq!(listed, created);
+    let events = app
+        .read("/api/v1/audit-events?resource_type=project&action=create&limit=100")
+        .await;
+    assert_eq!(events["items"].as_array().unwrap().len(), 33);
+}

@@ -63,6 +63,9 @@ pub async fn create<R: Record>(
     if let Some(key) = &key.0 {
         let not_before = now() - state.idempotency_ttl;
         if let Some(stored) = idempotency::find(&tx, caller.user_id, key, not_before).await? {
+            // On SQLite the stored answer may be another writer's of the
+            // same batch (db::writer): it is only given once it is committed.
+            commit(tx).await?;
             return replay(stored, &path, request_hash);
         }
         let claim = StoredResponse {

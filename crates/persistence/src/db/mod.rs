@@ -6,6 +6,7 @@
 //! of them (`reader`), or a `Tx` (`begin_write`) when it writes.
 
 mod pool;
+mod writer;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -106,6 +107,12 @@ fn target(settings: &DbSettings) -> Result<Target, DbErr> {
         Ok(Target::Sqlite(
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(sync)
+                // A writer's savepoint (db::writer) journals the pages it
+                // changes; in memory, not a temporary file once over 64 KiB.
+                .pragma("temp_store", "memory")
+                // Checkpoints run beside the writer (`checkpoints`), not in
+                // the commit that fills the log.
+                .pragma("wal_autocheckpoint", "0")
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
                 .create_if_missing(true)
@@ -127,7 +134,34 @@ pub async fn connect(settings: &DbSettings) -> Result<Db, DbErr> {
         settings.acquire_timeout,
     ));
     drop(pool.acquire().await?);
+    if pool.writer.is_some() {
+        tokio::spawn(checkpoints(Arc::downgrade(&pool)));
+    }
     Ok(Db { pool })
+}
+
+/// How often SQLite's write-ahead log is copied back into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(250);
+
+/// Checkpoints SQLite's write-ahead log from a connection of its own, until
+/// the pool is gone. SQLite's own (automatic) checkpoint runs inside the
+/// COMMIT that crosses its threshold, with an fsync of the database file, and
+/// every writer queued behind that commit waited for it; a PASSIVE checkpoint
+/// here runs beside the writer and never waits for a lock.
+async fn checkpoints(pool: std::sync::Weak<Pool>) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let Some(pool) = pool.upgrade() else {
+            return;
+        };
+        if let Ok(conn) = pool.acquire().await
+            && let Err(e) = run(&conn, "PRAGMA wal_checkpoint(PASSIVE)").await
+        {
+            tracing::warn!(error = %e, "SQLite checkpoint failed");
+        }
+    }
 }
 
 /// A sea-orm connection of one connection, for what needs sea-orm's own type:
@@ -156,104 +190,111 @@ impl Db {
     }
 }
 
-/// A write transaction. On SQLite it also holds this process's writer turn
-/// (see `begin_write`) until it commits, rolls back or is dropped.
+/// A write transaction.
 ///
-/// BEGIN, COMMIT and ROLLBACK are plain statements here and the transaction's
-/// state is this struct's: dropped while open (an error returned early, a
-/// request cut off), it rolls back in a task of its own and only then hands
-/// the connection and the writer turn on.
+/// On PostgreSQL, a transaction of its own on a pooled connection. BEGIN,
+/// COMMIT and ROLLBACK are plain statements and its state is this struct's:
+/// dropped while open (an error returned early, a request cut off), it rolls
+/// back in a task of its own and only then hands the connection on.
+///
+/// On SQLite, this writer's part of the writer's current batch (`writer`):
+/// it holds SQLite's one writer turn until it commits, rolls back or is
+/// dropped, and its commit returns once the batch's commit is done.
 pub struct Tx {
     backend: DbBackend,
-    conn: Option<Conn>,
-    open: bool,
-    turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+    kind: TxKind,
+}
+
+enum TxKind {
+    Own { conn: Option<Conn>, open: bool },
+    Member(writer::Member),
 }
 
 impl Tx {
     fn conn(&self) -> Result<&Conn, DbErr> {
-        // Only `Drop` takes the connection out, so this never fails.
-        self.conn
-            .as_ref()
-            .ok_or_else(|| DbErr::Custom("the transaction has ended".into()))
+        match &self.kind {
+            // Only `Drop` takes the connection out, so this never fails.
+            TxKind::Own { conn, .. } => conn
+                .as_ref()
+                .ok_or_else(|| DbErr::Custom("the transaction has ended".into())),
+            TxKind::Member(member) => member.conn(),
+        }
     }
 
-    pub async fn commit(mut self) -> Result<(), DbErr> {
-        run(self.conn()?, "COMMIT").await?;
-        self.open = false;
-        Ok(())
+    pub async fn commit(self) -> Result<(), DbErr> {
+        self.end(true).await
     }
 
-    pub async fn rollback(mut self) -> Result<(), DbErr> {
-        run(self.conn()?, "ROLLBACK").await?;
-        self.open = false;
-        Ok(())
+    pub async fn rollback(self) -> Result<(), DbErr> {
+        self.end(false).await
+    }
+
+    async fn end(mut self, commit: bool) -> Result<(), DbErr> {
+        let ended = TxKind::Own {
+            conn: None,
+            open: false,
+        };
+        match std::mem::replace(&mut self.kind, ended) {
+            TxKind::Member(member) if commit => member.commit().await,
+            TxKind::Member(member) => member.rollback().await,
+            TxKind::Own { conn, open } => {
+                // Back in place, so that Drop rolls back if this fails.
+                self.kind = TxKind::Own { conn, open };
+                run(self.conn()?, if commit { "COMMIT" } else { "ROLLBACK" }).await?;
+                self.kind = TxKind::Own {
+                    conn: None,
+                    open: false,
+                };
+                Ok(())
+            }
+        }
     }
 }
 
 impl Drop for Tx {
     fn drop(&mut self) {
-        if !self.open {
+        // A member undoes itself (`writer::Member`'s Drop).
+        let TxKind::Own { conn, open: true } = &mut self.kind else {
             return;
-        }
-        let (Some(mut conn), turn) = (self.conn.take(), self.turn.take()) else {
+        };
+        let Some(mut conn) = conn.take() else {
             return;
         };
         match tokio::runtime::Handle::try_current() {
-            Ok(rt) => {
+            Ok(rt) if !conn.is_busy() => {
                 rt.spawn(async move {
                     if run(&conn, "ROLLBACK").await.is_err() {
                         conn.discard();
                     }
-                    drop(conn);
-                    drop(turn);
                 });
             }
-            // No runtime to roll back on: closing the connection rolls back.
-            Err(_) => conn.discard(),
+            // Cut off mid-statement (the pool discards it), or no runtime to
+            // roll back on: closing the connection rolls back.
+            _ => conn.discard(),
         }
     }
 }
 
-/// SQLite has one writer at a time. Left to SQLite, writers that find the
-/// lock taken poll for it with growing sleeps (its busy handler): under 32
-/// concurrent writers that gave 600 writes/s with a 1.3 s p99 and timeouts.
-/// Writers of this process instead queue here, in order, without sleeping,
-/// and SQLite's lock is then only contended by other processes (the CLI),
-/// which the busy timeout still covers. One queue for the whole process: it
-/// normally opens one database.
-static SQLITE_WRITER: std::sync::LazyLock<Arc<tokio::sync::Mutex<()>>> =
-    std::sync::LazyLock::new(Default::default);
-
-/// How long a writer waits for its turn, as long as SQLite's busy timeout,
-/// before failing (503) rather than queueing without end.
-const WRITER_WAIT: Duration = Duration::from_secs(10);
-
-/// A transaction for a read-modify-write. On SQLite it takes the write lock up
-/// front: a deferred transaction that reads and then writes fails with
-/// SQLITE_BUSY when another writer committed in between.
+/// A transaction for a read-modify-write. On SQLite it joins the writer's
+/// batch, which took the write lock up front (BEGIN IMMEDIATE): a deferred
+/// transaction that reads and then writes fails with SQLITE_BUSY when
+/// another writer committed in between.
 pub async fn begin_write(db: &Db) -> Result<Tx, DbErr> {
-    let turn = if db.pool.backend() == DbBackend::Sqlite {
-        let queue = Arc::clone(&SQLITE_WRITER);
-        Some(
-            tokio::time::timeout(WRITER_WAIT, queue.lock_owned())
-                .await
-                .map_err(|_| DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout))?,
-        )
-    } else {
-        None
-    };
+    let backend = db.pool.backend();
+    if let Some(writer) = &db.pool.writer {
+        return Ok(Tx {
+            backend,
+            kind: TxKind::Member(writer.begin(&db.pool).await?),
+        });
+    }
     let conn = db.pool.acquire().await?;
-    let begin = match conn.backend() {
-        DbBackend::Sqlite => "BEGIN IMMEDIATE",
-        _ => "BEGIN",
-    };
-    run(&conn, begin).await?;
+    run(&conn, "BEGIN").await?;
     Ok(Tx {
-        backend: conn.backend(),
-        conn: Some(conn),
-        open: true,
-        turn,
+        backend,
+        kind: TxKind::Own {
+            conn: Some(conn),
+            open: true,
+        },
     })
 }
 
@@ -333,7 +374,7 @@ async fn execute(conn: &Conn, stmt: Statement) -> Result<ExecResult, DbErr> {
 }
 
 /// A statement of ours without parameters (BEGIN, COMMIT, ROLLBACK).
-async fn run(conn: &Conn, sql: &'static str) -> Result<(), DbErr> {
+pub(super) async fn run(conn: &Conn, sql: &'static str) -> Result<(), DbErr> {
     on_conn!(conn, exec_failed, c => match c {
         Raw::Postgres(c) => sqlx::query(sql).execute(c).await.map(drop),
         Raw::Sqlite(c) => sqlx::query(sql).execute(c).await.map(drop),

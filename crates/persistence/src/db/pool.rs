@@ -70,15 +70,19 @@ pub(crate) struct Pool {
     idle: Mutex<Vec<(Raw, Instant)>>,
     permits: Arc<Semaphore>,
     acquire_timeout: Duration,
+    /// SQLite's one writer (group commit, `writer`); none on PostgreSQL.
+    pub(crate) writer: Option<Arc<super::writer::Writer>>,
 }
 
 impl Pool {
     pub(crate) fn new(target: Target, max_connections: u32, acquire_timeout: Duration) -> Self {
+        let writer = matches!(target, Target::Sqlite(_)).then(Default::default);
         Pool {
             target,
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(max_connections.max(1) as usize)),
             acquire_timeout,
+            writer,
         }
     }
 
@@ -184,6 +188,11 @@ impl Conn {
     /// Closes the connection instead of pooling it (its state is unknown).
     pub(crate) fn discard(&mut self) {
         self.slot.get_mut().raw = None;
+    }
+
+    /// A statement was running on it when its future was dropped.
+    pub(crate) fn is_busy(&mut self) -> bool {
+        self.slot.get_mut().busy
     }
 }
 
