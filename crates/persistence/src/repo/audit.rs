@@ -24,9 +24,12 @@ use rihla_domain::{
     ActorType, AuditAction, AuditEvent, AuditEventListParams, ChangeEvent, ChangeFeed,
     ChangeListParams, Changes, FieldChange, FieldError, HistoryParams, Page, Record, ResourceType,
 };
+use sea_orm::sea_query::{
+    Alias, CommonTableExpression, Query, SimpleExpr, SubQueryStatement, WithClause,
+};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait,
+    Iterable, QueryFilter, QueryOrder, QuerySelect, Statement, StatementBuilder,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -93,22 +96,23 @@ fn json<R: Serialize>(r: &R) -> Result<Value, RepoError> {
     serde_json::to_value(r).map_err(|e| RepoError::Corrupt(e.to_string()))
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn insert(
-    db: &impl ConnectionTrait,
+/// An audit event about to be written.
+pub(crate) struct Event(audit_events::ActiveModel);
+
+fn event(
     actor: &Actor,
     resource: ResourceType,
     record_id: Uuid,
     action: AuditAction,
     version: i32,
     stored: Stored,
-) -> Result<(), RepoError> {
+) -> Result<Event, RepoError> {
     let (actor_type, actor_id) = match actor.kind {
         ActorKind::User { id, .. } => (ActorType::User, id.to_string()),
         ActorKind::System(name) => (ActorType::System, name.to_owned()),
     };
     let changes = serde_json::to_string(&stored).map_err(|e| RepoError::Corrupt(e.to_string()))?;
-    Entity::insert(audit_events::ActiveModel {
+    Ok(Event(audit_events::ActiveModel {
         id: Set(Uuid::now_v7()),
         position: Set(None),
         resource_type: Set(resource.as_str().to_owned()),
@@ -121,10 +125,118 @@ async fn insert(
         version: Set(version),
         changes: Set(changes),
         ..Default::default()
-    })
-    .exec_without_returning(db)
-    .await?;
+    }))
+}
+
+async fn insert(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    resource: ResourceType,
+    record_id: Uuid,
+    action: AuditAction,
+    version: i32,
+    stored: Stored,
+) -> Result<(), RepoError> {
+    let Event(row) = event(actor, resource, record_id, action, version, stored)?;
+    Entity::insert(row).exec_without_returning(db).await?;
     Ok(())
+}
+
+/// The event of a create, for `with_event`.
+pub(crate) fn create_event<R: Audited>(actor: &Actor, record: &R) -> Result<Event, RepoError> {
+    let after = json(record)?;
+    let stored = Stored {
+        changes: diff(&Value::Null, &after),
+        record: Some(after),
+    };
+    event(
+        actor,
+        R::RESOURCE,
+        record.id(),
+        AuditAction::Create,
+        record.version(),
+        stored,
+    )
+}
+
+/// The event of an update, for `with_event`.
+pub(crate) fn update_event<R: Audited>(
+    actor: &Actor,
+    before: &R,
+    after: &R,
+) -> Result<Event, RepoError> {
+    let stored = Stored {
+        changes: diff(&json(before)?, &json(after)?),
+        record: None,
+    };
+    event(
+        actor,
+        R::RESOURCE,
+        after.id(),
+        AuditAction::Update,
+        after.version(),
+        stored,
+    )
+}
+
+/// Runs a record's write (`write`, an INSERT or UPDATE of at most one row)
+/// and writes `event` only if it wrote a row; returns the rows written.
+///
+/// On PostgreSQL both are one statement, `WITH w AS (write RETURNING id)
+/// INSERT INTO audit_events ... SELECT ... FROM w`: one round trip fewer per
+/// write, the event still in the write's transaction. SQLite (no writes in
+/// WITH) runs the two in turn, on its own connection.
+pub(crate) async fn with_event<W>(
+    db: &impl ConnectionTrait,
+    write: W,
+    Event(row): Event,
+) -> Result<u64, RepoError>
+where
+    W: Into<SubQueryStatement> + StatementBuilder,
+{
+    if db.get_database_backend() != DbBackend::Postgres {
+        let written = db.execute(&write).await?.rows_affected();
+        if written == 1 {
+            Entity::insert(row).exec_without_returning(db).await?;
+        }
+        return Ok(written);
+    }
+    let mut write: SubQueryStatement = write.into();
+    match &mut write {
+        SubQueryStatement::InsertStatement(w) => {
+            w.returning_col(Alias::new("id"));
+        }
+        SubQueryStatement::UpdateStatement(w) => {
+            w.returning_col(Alias::new("id"));
+        }
+        _ => {
+            return Err(RepoError::Corrupt(
+                "with_event takes an INSERT or UPDATE".into(),
+            ));
+        }
+    }
+    let (columns, values): (Vec<Column>, Vec<SimpleExpr>) = Column::iter()
+        .filter_map(|c| match row.get(c) {
+            sea_orm::ActiveValue::Set(v) | sea_orm::ActiveValue::Unchanged(v) => {
+                Some((c, SimpleExpr::from(v)))
+            }
+            sea_orm::ActiveValue::NotSet => None,
+        })
+        .collect();
+    let mut select = Query::select();
+    select.exprs(values).from(Alias::new("w"));
+    let insert = Query::insert()
+        .into_table(Entity)
+        .columns(columns)
+        .select_from(select)
+        .map_err(|e| RepoError::Corrupt(e.to_string()))?
+        .to_owned();
+    let cte = CommonTableExpression::new()
+        .query(write)
+        .table_name(Alias::new("w"))
+        .to_owned();
+    let stmt = insert.with(WithClause::new().cte(cte).to_owned());
+    Ok(db.execute(&stmt).await?.rows_affected())
 }
 
 /// A create: every field from nothing, and the record whole.
@@ -133,21 +245,9 @@ pub(crate) async fn created<R: Audited>(
     actor: &Actor,
     record: &R,
 ) -> Result<(), RepoError> {
-    let after = json(record)?;
-    let stored = Stored {
-        changes: diff(&Value::Null, &after),
-        record: Some(after),
-    };
-    insert(
-        db,
-        actor,
-        R::RESOURCE,
-        record.id(),
-        AuditAction::Create,
-        record.version(),
-        stored,
-    )
-    .await
+    let Event(row) = create_event(actor, record)?;
+    Entity::insert(row).exec_without_returning(db).await?;
+    Ok(())
 }
 
 /// An update, as the fields that differ between `before` and `after`.
@@ -157,8 +257,9 @@ pub(crate) async fn updated<R: Audited>(
     before: &R,
     after: &R,
 ) -> Result<(), RepoError> {
-    let changes = diff(&json(before)?, &json(after)?);
-    fields(db, actor, R::RESOURCE, after.id(), after.version(), changes).await
+    let Event(row) = update_event(actor, before, after)?;
+    Entity::insert(row).exec_without_returning(db).await?;
+    Ok(())
 }
 
 /// An update described field by field (a password change, whose values

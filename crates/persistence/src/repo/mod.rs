@@ -42,7 +42,7 @@ pub(crate) fn parse_enum<T: FromStr>(raw: &str, column: &str) -> Result<T, RepoE
 pub(crate) async fn update_versioned<E>(
     db: &impl sea_orm::ConnectionTrait,
     row: E::ActiveModel,
-    (id_column, version_column): (E::Column, E::Column),
+    columns: (E::Column, E::Column),
     id: uuid::Uuid,
     version: i32,
 ) -> Result<(), RepoError>
@@ -50,14 +50,36 @@ where
     E: sea_orm::EntityTrait,
     E::ActiveModel: sea_orm::ActiveModelTrait<Entity = E> + Send,
 {
-    use sea_orm::{ColumnTrait, QueryFilter};
-    let result = E::update_many()
+    let written = db
+        .execute(&versioned::<E>(row, columns, id, version))
+        .await?
+        .rows_affected();
+    written_once(written, version)
+}
+
+/// The statement of `update_versioned`, for a write that carries its audit
+/// event (`audit::with_event`); check its count with `written_once`.
+pub(crate) fn versioned<E>(
+    row: E::ActiveModel,
+    (id_column, version_column): (E::Column, E::Column),
+    id: uuid::Uuid,
+    version: i32,
+) -> sea_orm::sea_query::UpdateStatement
+where
+    E: sea_orm::EntityTrait,
+    E::ActiveModel: sea_orm::ActiveModelTrait<Entity = E> + Send,
+{
+    use sea_orm::QueryTrait;
+    E::update_many()
         .set(row)
         .filter(id_column.eq(id))
         .filter(version_column.eq(version))
-        .exec(db)
-        .await?;
-    if result.rows_affected == 1 {
+        .into_query()
+}
+
+/// A versioned write that found its row at `version` wrote exactly one.
+pub(crate) fn written_once(written: u64, version: i32) -> Result<(), RepoError> {
+    if written == 1 {
         Ok(())
     } else {
         Err(RepoError::VersionMismatch { current: version })

@@ -400,12 +400,10 @@ pub async fn create(
         deleted_by: Set(None),
         ..columns(input)?
     };
-    Entity::insert(row.clone())
-        .exec_without_returning(db)
-        .await?;
+    let record = as_written(row.clone())?;
+    let insert = sea_orm::QueryTrait::into_query(Entity::insert(row));
+    audit::with_event(db, insert, audit::create_event(actor, &record)?).await?;
     write_children(db, id, input, None).await?;
-    let record = as_written(row)?;
-    audit::created(db, actor, &record).await?;
     Ok(record)
 }
 
@@ -469,24 +467,20 @@ pub async fn update(
         version: Set(current.version + 1),
         ..columns(input)?
     };
-    super::update_versioned::<Entity>(
-        db,
-        row.clone(),
-        (Column::Id, Column::Version),
-        id,
-        current.version,
-    )
-    .await?;
-    write_children(db, id, input, Some(current)).await?;
     let record = as_written(projects::ActiveModel {
         id: Set(id),
         created_at: Set(current.created_at),
         created_by: Set(current.created_by),
         deleted_at: Set(current.deleted_at),
         deleted_by: Set(current.deleted_by),
-        ..row
+        ..row.clone()
     })?;
-    audit::updated(db, actor, current, &record).await?;
+    let update =
+        super::versioned::<Entity>(row, (Column::Id, Column::Version), id, current.version);
+    let written =
+        audit::with_event(db, update, audit::update_event(actor, current, &record)?).await?;
+    super::written_once(written, current.version)?;
+    write_children(db, id, input, Some(current)).await?;
     Ok(record)
 }
 
