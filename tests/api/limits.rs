@@ -69,6 +69,51 @@ async fn a_request_running_past_the_timeout_is_a_503_that_leaves_nothing_behind(
     );
 }
 
+/// A PATCH first tries a write that must not wait for a lock (it could
+/// commit after its request was cut off): a record another transaction holds
+/// goes the locked way, which waits, and is written once the holder is done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_patch_of_a_record_another_writer_holds_waits_for_it_and_then_writes() {
+    let app = spawn_app().await;
+    let project = app.project(project_body("P-1")).await;
+    let path = format!("/api/v1/projects/{}", id(&project));
+    let blocker = begin_write(&app.state.db).await.unwrap();
+    projects::Entity::find_by_id(uuid::Uuid::parse_str(&id(&project)).unwrap())
+        .lock_exclusive()
+        .one(&blocker)
+        .await
+        .unwrap();
+    let patch = {
+        let (client, url, token) = (app.client.clone(), app.url(&path), app.admin.clone());
+        tokio::spawn(async move {
+            client
+                .patch(url)
+                .bearer_auth(token)
+                .header("content-type", "application/merge-patch+json")
+                .header("if-match", "\"1\"")
+                .body(json!({"title": "After the holder"}).to_string())
+                .send()
+                .await
+                .unwrap()
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        !patch.is_finished(),
+        "the PATCH did not wait for the holder"
+    );
+    blocker.rollback().await.unwrap();
+    let res = patch.await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        (body["title"].as_str(), body["version"].as_i64()),
+        (Some("After the holder"), Some(2))
+    );
+    let history = app.read(&format!("{path}/history")).await;
+    assert_eq!(history["items"].as_array().unwrap().len(), 2, "{history}");
+}
+
 #[tokio::test]
 async fn an_exhausted_pool_answers_503_after_a_bounded_wait_and_recovers() {
     let app = spawn_with(|c| {

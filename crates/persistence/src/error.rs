@@ -123,6 +123,18 @@ fn is_connection_lost(e: &DbErr) -> bool {
     }
 }
 
+/// PostgreSQL's lock_not_available (55P03): a NOWAIT lock found the row
+/// locked.
+pub(crate) fn is_lock_not_available(e: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error;
+    let (DbErr::Query(RuntimeErr::SqlxError(sqlx)) | DbErr::Exec(RuntimeErr::SqlxError(sqlx))) = e
+    else {
+        return false;
+    };
+    matches!(sqlx.as_ref(), Error::Database(db) if db.code().as_deref() == Some("55P03"))
+}
+
 fn is_busy(e: &DbErr) -> bool {
     let text = e.to_string();
     text.contains("database is locked") || text.contains("pool timed out")

@@ -15,7 +15,8 @@ mod error;
 mod paging;
 
 pub use db::{
-    Conn, Db, DbSettings, Tx, begin_write, connect, connect_for_migrations, now, ping, reader,
+    Conn, Db, DbSettings, Tx, WriteConn, begin_write, connect, connect_for_migrations, now, ping,
+    reader,
 };
 pub use error::RepoError;
 pub use sea_orm::{ConnectionTrait, TransactionSession};

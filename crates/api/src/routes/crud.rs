@@ -7,6 +7,8 @@
 //! The repository module must provide `list`, `create`, `get`, `get_any`,
 //! `get_for_update`, `replace`, `update`, `delete` and `restore` with the
 //! shapes used below.
+//! `patch_unlocked:` names a repository function that tries a PATCH's write
+//! without the lock first (see `projects::update_unlocked`).
 //! `also:` registers a resource's extra handlers (nested reads) in the same
 //! `configure`.
 
@@ -29,6 +31,7 @@ macro_rules! crud_routes {
         restore: $restore:ident at $restore_path:literal => [$restore_summary:literal, $restore_doc:literal],
         history: $history:ident at $history_path:literal => [$history_summary:literal],
         resource: $resource:ident,
+        $(patch_unlocked: $unlocked:path,)?
         $(also: [$($extra:ident),* $(,)?],)?
     ) => {
         // Bare names: utoipa finds the method and path through these attributes.
@@ -142,11 +145,30 @@ macro_rules! crud_routes {
             if_match: $crate::http::IfMatch,
             body: $crate::http::Json<serde_json::Value>,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
+            let actor = caller.actor();
+            $(
+                // Optimistic first: read without a lock, outside the write
+                // (on SQLite, outside the writer's turn), and write only if
+                // the version read is still current. A change that is more
+                // than the record's own row, or a record written meanwhile,
+                // goes the locked way below, as if this had not been tried.
+                let current = $repo::get(&state.reader().await?, *id).await?;
+                $crate::write::precondition(if_match, current.version)?;
+                let input = $crate::write::merge_patch($Input::from(&current), &body.value)?;
+                let tx = $crate::write::begin(&state).await?;
+                if let Some(record) = $unlocked(&tx, &actor, &current, &input).await? {
+                    $crate::write::commit(tx).await?;
+                    return Ok($crate::write::ok(&record));
+                }
+                // Ended first: on SQLite it holds the writer's turn that the
+                // locked way waits for.
+                tx.rollback().await.map_err(rihla_persistence::RepoError::from)?;
+            )?
             let tx = $crate::write::begin(&state).await?;
             let current = $repo::get_for_update(&tx, *id).await?;
             $crate::write::precondition(if_match, current.version)?;
             let input = $crate::write::merge_patch($Input::from(&current), &body.value)?;
-            let record = $repo::update(&tx, &caller.actor(), &current, &input).await?;
+            let record = $repo::update(&tx, &actor, &current, &input).await?;
             $crate::write::commit(tx).await?;
             Ok($crate::write::ok(&record))
         }

@@ -28,4 +28,5 @@ super::crud::crud_routes! {
         "Its code must not have been taken by another project meanwhile, and every organisation it names must still exist (409 otherwise). Its participating organisations, outcomes and lists come back with it."],
     history: project_history at "/projects/{id}/history" => ["History of a project"],
     resource: Project,
+    patch_unlocked: repo::update_unlocked,
 }

@@ -193,9 +193,12 @@ impl Db {
 /// A write transaction.
 ///
 /// On PostgreSQL, a transaction of its own on a pooled connection. BEGIN,
-/// COMMIT and ROLLBACK are plain statements and its state is this struct's:
-/// dropped while open (an error returned early, a request cut off), it rolls
-/// back in a task of its own and only then hands the connection on.
+/// COMMIT and ROLLBACK are plain statements and its state is this struct's.
+/// BEGIN goes out with the first statement, so a write that is one statement
+/// (`WriteConn::execute_last` as the first) runs on its own, without BEGIN
+/// and COMMIT: a statement alone is atomic, and that is two round trips
+/// fewer. Dropped while open (an error returned early, a request cut off),
+/// it rolls back in a task of its own and only then hands the connection on.
 ///
 /// On SQLite, this writer's part of the writer's current batch (`writer`):
 /// it holds SQLite's one writer turn until it commits, rolls back or is
@@ -206,18 +209,53 @@ pub struct Tx {
 }
 
 enum TxKind {
-    Own { conn: Option<Conn>, open: bool },
+    Own { conn: Option<Conn>, state: OwnState },
     Member(writer::Member),
 }
 
+/// Where a transaction of its own is; atomic only because statements take
+/// `&self` (they run one at a time).
+struct OwnState(std::sync::atomic::AtomicU8);
+
+const NOT_BEGUN: u8 = 0;
+const OPEN: u8 = 1;
+/// Ran its one statement alone (`execute_last`), or committed or rolled back.
+const ENDED: u8 = 2;
+
+impl OwnState {
+    fn new(state: u8) -> Self {
+        OwnState(std::sync::atomic::AtomicU8::new(state))
+    }
+    fn get(&self) -> u8 {
+        self.0.load(std::sync::atomic::Ordering::Acquire)
+    }
+    fn set(&self, state: u8) {
+        self.0.store(state, std::sync::atomic::Ordering::Release)
+    }
+}
+
+fn ended() -> DbErr {
+    DbErr::Custom("the transaction has ended".into())
+}
+
 impl Tx {
-    fn conn(&self) -> Result<&Conn, DbErr> {
+    /// The connection for the transaction's next statement, BEGIN sent first
+    /// if this is its first.
+    async fn conn(&self) -> Result<&Conn, DbErr> {
         match &self.kind {
-            // Only `Drop` takes the connection out, so this never fails.
-            TxKind::Own { conn, .. } => conn
-                .as_ref()
-                .ok_or_else(|| DbErr::Custom("the transaction has ended".into())),
             TxKind::Member(member) => member.conn(),
+            TxKind::Own { conn, state } => {
+                let conn = conn.as_ref().ok_or_else(ended)?;
+                match state.get() {
+                    OPEN => {}
+                    NOT_BEGUN => {
+                        run(conn, "BEGIN").await?;
+                        state.set(OPEN);
+                    }
+                    _ => return Err(ended()),
+                }
+                Ok(conn)
+            }
         }
     }
 
@@ -230,20 +268,28 @@ impl Tx {
     }
 
     async fn end(mut self, commit: bool) -> Result<(), DbErr> {
-        let ended = TxKind::Own {
+        let done = TxKind::Own {
             conn: None,
-            open: false,
+            state: OwnState::new(ENDED),
         };
-        match std::mem::replace(&mut self.kind, ended) {
+        match std::mem::replace(&mut self.kind, done) {
             TxKind::Member(member) if commit => member.commit().await,
             TxKind::Member(member) => member.rollback().await,
-            TxKind::Own { conn, open } => {
+            // Nothing ran, or one statement alone that is already committed.
+            TxKind::Own { state, .. } if state.get() != OPEN => Ok(()),
+            TxKind::Own { conn, state } => {
                 // Back in place, so that Drop rolls back if this fails.
-                self.kind = TxKind::Own { conn, open };
-                run(self.conn()?, if commit { "COMMIT" } else { "ROLLBACK" }).await?;
+                self.kind = TxKind::Own { conn, state };
+                let TxKind::Own {
+                    conn: Some(conn), ..
+                } = &self.kind
+                else {
+                    return Err(ended());
+                };
+                run(conn, if commit { "COMMIT" } else { "ROLLBACK" }).await?;
                 self.kind = TxKind::Own {
                     conn: None,
-                    open: false,
+                    state: OwnState::new(ENDED),
                 };
                 Ok(())
             }
@@ -254,9 +300,12 @@ impl Tx {
 impl Drop for Tx {
     fn drop(&mut self) {
         // A member undoes itself (`writer::Member`'s Drop).
-        let TxKind::Own { conn, open: true } = &mut self.kind else {
+        let TxKind::Own { conn, state } = &mut self.kind else {
             return;
         };
+        if state.get() != OPEN {
+            return;
+        }
         let Some(mut conn) = conn.take() else {
             return;
         };
@@ -278,7 +327,8 @@ impl Drop for Tx {
 /// A transaction for a read-modify-write. On SQLite it joins the writer's
 /// batch, which took the write lock up front (BEGIN IMMEDIATE): a deferred
 /// transaction that reads and then writes fails with SQLITE_BUSY when
-/// another writer committed in between.
+/// another writer committed in between. On PostgreSQL it holds a pooled
+/// connection; BEGIN goes out with its first statement.
 pub async fn begin_write(db: &Db) -> Result<Tx, DbErr> {
     let backend = db.pool.backend();
     if let Some(writer) = &db.pool.writer {
@@ -287,16 +337,46 @@ pub async fn begin_write(db: &Db) -> Result<Tx, DbErr> {
             kind: TxKind::Member(writer.begin(&db.pool).await?),
         });
     }
-    let conn = db.pool.acquire().await?;
-    run(&conn, "BEGIN").await?;
     Ok(Tx {
         backend,
         kind: TxKind::Own {
-            conn: Some(conn),
-            open: true,
+            conn: Some(db.pool.acquire().await?),
+            state: OwnState::new(NOT_BEGUN),
         },
     })
 }
+
+/// What a write runs on: a transaction, or a connection that commits each
+/// statement.
+#[async_trait::async_trait]
+pub trait WriteConn: ConnectionTrait {
+    /// Runs the write's last statement. On a PostgreSQL transaction that
+    /// has run nothing yet, it runs alone, without BEGIN and COMMIT, and the
+    /// transaction then takes no further statement (any would fail) and has
+    /// nothing left to commit. Anywhere else, a plain `execute`.
+    async fn execute_last(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.execute_raw(stmt).await
+    }
+}
+
+#[async_trait::async_trait]
+impl WriteConn for Tx {
+    async fn execute_last(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        if let TxKind::Own {
+            conn: Some(conn),
+            state,
+        } = &self.kind
+            && state.get() == NOT_BEGUN
+        {
+            state.set(ENDED);
+            return execute(conn, stmt).await;
+        }
+        execute(self.conn().await?, stmt).await
+    }
+}
+
+impl WriteConn for Conn {}
+impl WriteConn for Db {}
 
 /// One connection for all the reads of a request: one checkout however many
 /// statements it runs. Drop it before the response is encoded, so the
@@ -437,16 +517,16 @@ impl ConnectionTrait for Tx {
         self.backend
     }
     async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        execute(self.conn()?, stmt).await
+        execute(self.conn().await?, stmt).await
     }
     async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
-        execute_unprepared(self.conn()?, sql).await
+        execute_unprepared(self.conn().await?, sql).await
     }
     async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
-        query_one(self.conn()?, stmt).await
+        query_one(self.conn().await?, stmt).await
     }
     async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
-        query_all(self.conn()?, stmt).await
+        query_all(self.conn().await?, stmt).await
     }
 }
 

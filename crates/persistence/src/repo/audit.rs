@@ -37,7 +37,7 @@ use uuid::Uuid;
 
 use super::{SoftDelete, parse_enum, row_in};
 use crate::entities::{self, audit_events, audit_feed};
-use crate::{Actor, ActorKind, Db, RepoError, begin_write, now};
+use crate::{Actor, ActorKind, Db, RepoError, WriteConn, begin_write, now};
 
 use audit_events::{Column, Entity};
 
@@ -185,11 +185,14 @@ pub(crate) fn update_event<R: Audited>(
 /// On PostgreSQL both are one statement, `WITH w AS (write RETURNING id)
 /// INSERT INTO audit_events ... SELECT ... FROM w`: one round trip fewer per
 /// write, the event still in the write's transaction. SQLite (no writes in
-/// WITH) runs the two in turn, on its own connection.
+/// WITH) runs the two in turn, on its own connection. With `last`, the
+/// caller runs nothing after it, so on PostgreSQL it may run alone
+/// (`WriteConn::execute_last`).
 pub(crate) async fn with_event<W>(
-    db: &impl ConnectionTrait,
+    db: &impl WriteConn,
     write: W,
     Event(row): Event,
+    last: bool,
 ) -> Result<u64, RepoError>
 where
     W: Into<SubQueryStatement> + StatementBuilder,
@@ -236,7 +239,13 @@ where
         .table_name(Alias::new("w"))
         .to_owned();
     let stmt = insert.with(WithClause::new().cte(cte).to_owned());
-    Ok(db.execute(&stmt).await?.rows_affected())
+    let written = if last {
+        db.execute_last(db.get_database_backend().build(&stmt))
+            .await?
+    } else {
+        db.execute(&stmt).await?
+    };
+    Ok(written.rows_affected())
 }
 
 /// A create: every field from nothing, and the record whole.

@@ -20,7 +20,7 @@ use super::{audit, dangling, from_json, organisations, parse_enum, to_json};
 use crate::entities::{project_outcomes, project_participants, project_tags, projects};
 use crate::error::{check_version, still_referenced};
 use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
-use crate::{Actor, RepoError, now};
+use crate::{Actor, RepoError, WriteConn, now};
 
 use projects::{Column, Entity};
 
@@ -382,7 +382,7 @@ fn columns(input: &ProjectInput) -> Result<projects::ActiveModel, RepoError> {
 /// Creates a project and its children. Call inside a transaction: a failure
 /// part-way must leave nothing behind.
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &impl WriteConn,
     actor: &Actor,
     input: &ProjectInput,
 ) -> Result<Project, RepoError> {
@@ -402,14 +402,14 @@ pub async fn create(
     };
     let record = as_written(row.clone())?;
     let insert = sea_orm::QueryTrait::into_query(Entity::insert(row));
-    audit::with_event(db, insert, audit::create_event(actor, &record)?).await?;
+    audit::with_event(db, insert, audit::create_event(actor, &record)?, false).await?;
     write_children(db, id, input, None).await?;
     Ok(record)
 }
 
 /// Replaces every field and child of a project (PUT, and PATCH after merging).
 pub async fn replace(
-    db: &impl ConnectionTrait,
+    db: &impl WriteConn,
     actor: &Actor,
     id: Uuid,
     input: &ProjectInput,
@@ -420,10 +420,95 @@ pub async fn replace(
     update(db, actor, &current, input).await
 }
 
+/// A PATCH's write over `current`, read without a lock (the optimistic
+/// path): `None` when it is not done, and the caller should lock the record
+/// and call `update`, as if this had not been tried.
+///
+/// A change to the project's own row alone (no child row to rewrite, so no
+/// reference to look up and no outcome removed) is one statement, the
+/// versioned write with its audit event, and on PostgreSQL it runs on its
+/// own, without BEGIN and COMMIT (`WriteConn::execute_last`). A statement
+/// alone commits even if the request is cut off while it waits, so it must
+/// not wait: it takes the row's lock NOWAIT (a record another transaction
+/// holds goes the locked way, which waits inside a transaction), and a
+/// change of `code` or `iati_identifier`, whose unique index can make an
+/// insert wait for another transaction, goes the locked way too.
+pub async fn update_unlocked(
+    db: &impl WriteConn,
+    actor: &Actor,
+    current: &Project,
+    input: &ProjectInput,
+) -> Result<Option<Project>, RepoError> {
+    if !same_children(current, input)
+        || current.code != input.code
+        || current.iati_identifier != input.iati_identifier
+    {
+        return Ok(None);
+    }
+    let (mut update, record) = versioned_write(actor, current, input)?;
+    let locked = Query::select()
+        .column(Column::Id)
+        .from(Entity)
+        .and_where(Column::Id.eq(current.id))
+        .and_where(Column::Version.eq(current.version))
+        .lock_with_behavior(
+            sea_orm::sea_query::LockType::Update,
+            sea_orm::sea_query::LockBehavior::Nowait,
+        )
+        .to_owned();
+    update.and_where(Column::Id.in_subquery(locked));
+    let event = audit::update_event(actor, current, &record)?;
+    match audit::with_event(db, update, event, true).await {
+        Ok(1) => Ok(Some(record)),
+        // Written meanwhile (or deleted, or purged).
+        Ok(_) => Ok(None),
+        Err(RepoError::Db(e)) if crate::error::is_lock_not_available(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn same_children(current: &Project, input: &ProjectInput) -> bool {
+    current.participating_organisations == input.participating_organisations
+        && current.outcomes == input.outcomes
+        && current.country_codes == input.country_codes
+        && current.duty_stations == input.duty_stations
+        && current.themes == input.themes
+}
+
+/// The UPDATE that writes `input` over `current` if it is still at its
+/// version, and the record it leaves.
+fn versioned_write(
+    actor: &Actor,
+    current: &Project,
+    input: &ProjectInput,
+) -> Result<(sea_orm::sea_query::UpdateStatement, Project), RepoError> {
+    let row = projects::ActiveModel {
+        updated_at: Set(now()),
+        updated_by: Set(actor.user_id()),
+        version: Set(current.version + 1),
+        ..columns(input)?
+    };
+    let record = as_written(projects::ActiveModel {
+        id: Set(current.id),
+        created_at: Set(current.created_at),
+        created_by: Set(current.created_by),
+        deleted_at: Set(current.deleted_at),
+        deleted_by: Set(current.deleted_by),
+        ..row.clone()
+    })?;
+    let update = super::versioned::<Entity>(
+        row,
+        (Column::Id, Column::Version),
+        current.id,
+        current.version,
+    );
+    Ok((update, record))
+}
+
 /// Writes `input` over `current`, which the caller has read locked and whose
 /// version it has checked (a PATCH merges into the record it already holds).
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &impl WriteConn,
     actor: &Actor,
     current: &Project,
     input: &ProjectInput,
@@ -461,24 +546,9 @@ pub async fn update(
             references: orphans,
         });
     }
-    let row = projects::ActiveModel {
-        updated_at: Set(now()),
-        updated_by: Set(actor.user_id()),
-        version: Set(current.version + 1),
-        ..columns(input)?
-    };
-    let record = as_written(projects::ActiveModel {
-        id: Set(id),
-        created_at: Set(current.created_at),
-        created_by: Set(current.created_by),
-        deleted_at: Set(current.deleted_at),
-        deleted_by: Set(current.deleted_by),
-        ..row.clone()
-    })?;
-    let update =
-        super::versioned::<Entity>(row, (Column::Id, Column::Version), id, current.version);
-    let written =
-        audit::with_event(db, update, audit::update_event(actor, current, &record)?).await?;
+    let (update, record) = versioned_write(actor, current, input)?;
+    let event = audit::update_event(actor, current, &record)?;
+    let written = audit::with_event(db, update, event, false).await?;
     super::written_once(written, current.version)?;
     write_children(db, id, input, Some(current)).await?;
     Ok(record)
