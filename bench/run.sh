@@ -10,7 +10,7 @@
 # writes it to bench/results/. Needs wrk and pgbench (apt-get install wrk
 # postgresql-client) and PostgreSQL on 127.0.0.1:5432 (BENCH_PG_URL to change).
 # Loopback only; every load run is time-limited, and the whole run ends by
-# itself (about 12 minutes with the defaults).
+# itself (about 13 minutes with the defaults).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for tool in wrk pgbench psql; do
