@@ -15,6 +15,7 @@ mod m20261122_000005_activities;
 mod m20261122_000006_delegations;
 mod m20261122_000007_history;
 mod m20261129_000008_children_snapshots;
+mod m20261130_000009_activity_modality_index;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_delegations::Migration),
             Box::new(m20261122_000007_history::Migration),
             Box::new(m20261129_000008_children_snapshots::Migration),
+            Box::new(m20261130_000009_activity_modality_index::Migration),
         ]
     }
 }
