@@ -250,7 +250,17 @@ async fn the_migration_that_adds_the_copy_fills_it_from_the_child_tables() {
     let conn = rihla_persistence::connect_for_migrations(&settings)
         .await
         .unwrap();
-    migration::Migrator::down(&conn, Some(1)).await.unwrap();
+    // Back to before it, however many migrations came later.
+    let names: Vec<String> = migration::Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let at = names
+        .iter()
+        .position(|n| n == "m20261129_000008_children_snapshots")
+        .expect("the migration that adds the copy");
+    let steps = u32::try_from(names.len() - at).unwrap();
+    migration::Migrator::down(&conn, Some(steps)).await.unwrap();
     migration::Migrator::up(&conn, None).await.unwrap();
     conn.close().await.unwrap();
 
