@@ -10,7 +10,7 @@ use rihla_persistence::entities::projects;
 use sea_orm::{EntityTrait, QuerySelect};
 use serde_json::json;
 
-use crate::support::{id, problem, project_body, spawn_app, spawn_with};
+use crate::support::{TestApp, id, problem, project_body, spawn_app, spawn_with};
 
 #[tokio::test]
 async fn an_overlong_url_is_414_and_oversized_headers_are_431() {
@@ -30,19 +30,25 @@ async fn an_overlong_url_is_414_and_oversized_headers_are_431() {
     assert_eq!(app.get(&fine, &app.admin).await.status(), StatusCode::OK);
 }
 
+/// Another writer holding `project` (and, on SQLite, the write lock) until
+/// the returned transaction ends.
+async fn hold(app: &TestApp, project: &serde_json::Value) -> rihla_persistence::Tx {
+    let blocker = begin_write(&app.state.db).await.unwrap();
+    projects::Entity::find_by_id(uuid::Uuid::parse_str(&id(project)).unwrap())
+        .lock_exclusive()
+        .one(&blocker)
+        .await
+        .unwrap();
+    blocker
+}
+
 #[tokio::test]
 async fn a_request_running_past_the_timeout_is_a_503_that_leaves_nothing_behind() {
     let app = spawn_with(|c| c.request_timeout_secs = 1).await;
     let project = app.project(project_body("P-1")).await;
     let path = format!("/api/v1/projects/{}", id(&project));
 
-    // Another writer holds the record (and, on SQLite, the write lock).
-    let blocker = begin_write(&app.state.db).await.unwrap();
-    projects::Entity::find_by_id(uuid::Uuid::parse_str(&id(&project)).unwrap())
-        .lock_exclusive()
-        .one(&blocker)
-        .await
-        .unwrap();
+    let blocker = hold(&app, &project).await;
     let started = Instant::now();
     let res = app.patch(&path, &json!({"title": "Too late"})).await;
     let waited = started.elapsed();
@@ -77,12 +83,7 @@ async fn a_patch_of_a_record_another_writer_holds_waits_for_it_and_then_writes()
     let app = spawn_app().await;
     let project = app.project(project_body("P-1")).await;
     let path = format!("/api/v1/projects/{}", id(&project));
-    let blocker = begin_write(&app.state.db).await.unwrap();
-    projects::Entity::find_by_id(uuid::Uuid::parse_str(&id(&project)).unwrap())
-        .lock_exclusive()
-        .one(&blocker)
-        .await
-        .unwrap();
+    let blocker = hold(&app, &project).await;
     let patch = {
         let (client, url, token) = (app.client.clone(), app.url(&path), app.admin.clone());
         tokio::spawn(async move {

@@ -120,7 +120,7 @@ pub async fn create<R: Record>(
 
 /// Applies a JSON merge patch to a record's input form and validates the result
 /// exactly as a PUT of it would be.
-pub fn merge_patch<I>(current: I, body: &Value) -> Result<I, ApiError>
+fn merge_patch<I>(current: I, body: &Value) -> Result<I, ApiError>
 where
     I: Serialize + DeserializeOwned + Check,
 {
@@ -150,8 +150,19 @@ where
     Ok(input)
 }
 
+/// A PATCH's new input for `current`: 412 if If-Match names another version,
+/// else the merge of `body` into `current`'s input form, validated.
+pub fn patched<R, I>(if_match: IfMatch, current: &R, body: &Value) -> Result<I, ApiError>
+where
+    R: Record,
+    I: for<'a> From<&'a R> + Serialize + DeserializeOwned + Check,
+{
+    precondition(if_match, current.version())?;
+    merge_patch(I::from(current), body)
+}
+
 /// 412 before any work when If-Match names a version that is not current.
-pub fn precondition(if_match: IfMatch, current: i32) -> Result<(), ApiError> {
+fn precondition(if_match: IfMatch, current: i32) -> Result<(), ApiError> {
     match if_match.0 {
         Some(v) if v != current => Err(ApiError::PreconditionFailed {
             current_version: current,

@@ -108,15 +108,10 @@ fn is_foreign_key(e: &DbErr) -> bool {
 /// administrator command") or 08 (connection exception). That is the
 /// database being unavailable (503, retry), not a bug (500).
 fn is_connection_lost(e: &DbErr) -> bool {
-    use sea_orm::RuntimeErr;
     use sea_orm::sqlx::Error;
-    let (DbErr::Query(RuntimeErr::SqlxError(sqlx)) | DbErr::Exec(RuntimeErr::SqlxError(sqlx))) = e
-    else {
-        return false;
-    };
-    match sqlx.as_ref() {
-        Error::Io(_) | Error::Tls(_) | Error::PoolClosed | Error::WorkerCrashed => true,
-        Error::Database(db) => db
+    match sqlx_error(e) {
+        Some(Error::Io(_) | Error::Tls(_) | Error::PoolClosed | Error::WorkerCrashed) => true,
+        Some(Error::Database(db)) => db
             .code()
             .is_some_and(|code| code.starts_with("57P") || code.starts_with("08")),
         _ => false,
@@ -126,13 +121,19 @@ fn is_connection_lost(e: &DbErr) -> bool {
 /// PostgreSQL's lock_not_available (55P03): a NOWAIT lock found the row
 /// locked.
 pub(crate) fn is_lock_not_available(e: &DbErr) -> bool {
+    matches!(sqlx_error(e), Some(sea_orm::sqlx::Error::Database(db))
+        if db.code().as_deref() == Some("55P03"))
+}
+
+/// The driver's own error under a failed statement.
+fn sqlx_error(e: &DbErr) -> Option<&sea_orm::sqlx::Error> {
     use sea_orm::RuntimeErr;
-    use sea_orm::sqlx::Error;
-    let (DbErr::Query(RuntimeErr::SqlxError(sqlx)) | DbErr::Exec(RuntimeErr::SqlxError(sqlx))) = e
-    else {
-        return false;
-    };
-    matches!(sqlx.as_ref(), Error::Database(db) if db.code().as_deref() == Some("55P03"))
+    match e {
+        DbErr::Query(RuntimeErr::SqlxError(sqlx)) | DbErr::Exec(RuntimeErr::SqlxError(sqlx)) => {
+            Some(sqlx.as_ref())
+        }
+        _ => None,
+    }
 }
 
 fn is_busy(e: &DbErr) -> bool {

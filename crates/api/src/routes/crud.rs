@@ -153,8 +153,7 @@ macro_rules! crud_routes {
                 // than the record's own row, or a record written meanwhile,
                 // goes the locked way below, as if this had not been tried.
                 let current = $repo::get(&state.reader().await?, *id).await?;
-                $crate::write::precondition(if_match, current.version)?;
-                let input = $crate::write::merge_patch($Input::from(&current), &body.value)?;
+                let input: $Input = $crate::write::patched(if_match, &current, &body.value)?;
                 let tx = $crate::write::begin(&state).await?;
                 if let Some(record) = $unlocked(&tx, &actor, &current, &input).await? {
                     $crate::write::commit(tx).await?;
@@ -166,8 +165,7 @@ macro_rules! crud_routes {
             )?
             let tx = $crate::write::begin(&state).await?;
             let current = $repo::get_for_update(&tx, *id).await?;
-            $crate::write::precondition(if_match, current.version)?;
-            let input = $crate::write::merge_patch($Input::from(&current), &body.value)?;
+            let input: $Input = $crate::write::patched(if_match, &current, &body.value)?;
             let record = $repo::update(&tx, &actor, &current, &input).await?;
             $crate::write::commit(tx).await?;
             Ok($crate::write::ok(&record))

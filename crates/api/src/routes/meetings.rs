@@ -174,8 +174,7 @@ async fn patch_meeting(
     let (dialogue, id) = path.into_inner();
     let tx = write::begin(&state).await?;
     let current = repo::get_for_update(&tx, dialogue, id).await?;
-    write::precondition(if_match, current.version)?;
-    let input = write::merge_patch(MeetingInput::from(&current), &body.value)?;
+    let input: MeetingInput = write::patched(if_match, &current, &body.value)?;
     let record = repo::update(&tx, &caller.actor(), &current, &input).await?;
     write::commit(tx).await?;
     Ok(write::ok(&record))

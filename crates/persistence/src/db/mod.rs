@@ -268,6 +268,17 @@ impl Tx {
     }
 
     async fn end(mut self, commit: bool) -> Result<(), DbErr> {
+        if let TxKind::Own { conn, state } = &self.kind {
+            // Left OPEN until it succeeds, so that Drop rolls back if the
+            // COMMIT fails or is cut off. Not begun, or one statement alone
+            // (already committed): nothing to end.
+            if state.get() == OPEN {
+                let conn = conn.as_ref().ok_or_else(ended)?;
+                run(conn, if commit { "COMMIT" } else { "ROLLBACK" }).await?;
+            }
+            state.set(ENDED);
+            return Ok(());
+        }
         let done = TxKind::Own {
             conn: None,
             state: OwnState::new(ENDED),
@@ -275,24 +286,7 @@ impl Tx {
         match std::mem::replace(&mut self.kind, done) {
             TxKind::Member(member) if commit => member.commit().await,
             TxKind::Member(member) => member.rollback().await,
-            // Nothing ran, or one statement alone that is already committed.
-            TxKind::Own { state, .. } if state.get() != OPEN => Ok(()),
-            TxKind::Own { conn, state } => {
-                // Back in place, so that Drop rolls back if this fails.
-                self.kind = TxKind::Own { conn, state };
-                let TxKind::Own {
-                    conn: Some(conn), ..
-                } = &self.kind
-                else {
-                    return Err(ended());
-                };
-                run(conn, if commit { "COMMIT" } else { "ROLLBACK" }).await?;
-                self.kind = TxKind::Own {
-                    conn: None,
-                    state: OwnState::new(ENDED),
-                };
-                Ok(())
-            }
+            TxKind::Own { .. } => Ok(()),
         }
     }
 }

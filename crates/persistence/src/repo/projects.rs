@@ -446,17 +446,21 @@ pub async fn update_unlocked(
         return Ok(None);
     }
     let (mut update, record) = versioned_write(actor, current, input)?;
-    let locked = Query::select()
-        .column(Column::Id)
-        .from(Entity)
-        .and_where(Column::Id.eq(current.id))
-        .and_where(Column::Version.eq(current.version))
-        .lock_with_behavior(
-            sea_orm::sea_query::LockType::Update,
-            sea_orm::sea_query::LockBehavior::Nowait,
-        )
-        .to_owned();
-    update.and_where(Column::Id.in_subquery(locked));
+    // SQLite has no row locks (a member of the writer's batch waits for
+    // nothing but its turn), and no FOR UPDATE to write.
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        let locked = Query::select()
+            .column(Column::Id)
+            .from(Entity)
+            .and_where(Column::Id.eq(current.id))
+            .and_where(Column::Version.eq(current.version))
+            .lock_with_behavior(
+                sea_orm::sea_query::LockType::Update,
+                sea_orm::sea_query::LockBehavior::Nowait,
+            )
+            .to_owned();
+        update.and_where(Column::Id.in_subquery(locked));
+    }
     let event = audit::update_event(actor, current, &record)?;
     match audit::with_event(db, update, event, true).await {
         Ok(1) => Ok(Some(record)),
