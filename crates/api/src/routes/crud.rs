@@ -8,7 +8,9 @@
 //! `get_for_update`, `replace`, `update`, `delete` and `restore` with the
 //! shapes used below.
 //! `patch_unlocked:` names a repository function that tries a PATCH's write
-//! without the lock first (see `projects::update_unlocked`).
+//! without the lock first (see `projects::update_unlocked`), and
+//! `patch_unlocked_if:` the check of the merged input that says whether it
+//! can, made before any write is opened.
 //! `also:` registers a resource's extra handlers (nested reads) in the same
 //! `configure`.
 
@@ -31,7 +33,7 @@ macro_rules! crud_routes {
         restore: $restore:ident at $restore_path:literal => [$restore_summary:literal, $restore_doc:literal],
         history: $history:ident at $history_path:literal => [$history_summary:literal],
         resource: $resource:ident,
-        $(patch_unlocked: $unlocked:path,)?
+        $(patch_unlocked: $unlocked:path, patch_unlocked_if: $eligible:path,)?
         $(also: [$($extra:ident),* $(,)?],)?
     ) => {
         // Bare names: utoipa finds the method and path through these attributes.
@@ -152,16 +154,20 @@ macro_rules! crud_routes {
                 // the version read is still current. A change that is more
                 // than the record's own row, or a record written meanwhile,
                 // goes the locked way below, as if this had not been tried.
+                // A PATCH that cannot go this way opens no write for it (on
+                // SQLite, takes no writer's turn and cuts no batch short).
                 let current = $repo::get(&state.reader().await?, *id).await?;
                 let input: $Input = $crate::write::patched(if_match, &current, &body.value)?;
-                let tx = $crate::write::begin(&state).await?;
-                if let Some(record) = $unlocked(&tx, &actor, &current, &input).await? {
-                    $crate::write::commit(tx).await?;
-                    return Ok($crate::write::ok(&record));
+                if $eligible(&current, &input) {
+                    let tx = $crate::write::begin(&state).await?;
+                    if let Some(record) = $unlocked(&tx, &actor, &current, &input).await? {
+                        $crate::write::commit(tx).await?;
+                        return Ok($crate::write::ok(&record));
+                    }
+                    // Ended first: on SQLite it holds the writer's turn that
+                    // the locked way waits for.
+                    tx.rollback().await.map_err(rihla_persistence::RepoError::from)?;
                 }
-                // Ended first: on SQLite it holds the writer's turn that the
-                // locked way waits for.
-                tx.rollback().await.map_err(rihla_persistence::RepoError::from)?;
             )?
             let tx = $crate::write::begin(&state).await?;
             let current = $repo::get_for_update(&tx, *id).await?;

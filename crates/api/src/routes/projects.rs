@@ -29,4 +29,5 @@ super::crud::crud_routes! {
     history: project_history at "/projects/{id}/history" => ["History of a project"],
     resource: Project,
     patch_unlocked: repo::update_unlocked,
+    patch_unlocked_if: repo::only_own_row,
 }

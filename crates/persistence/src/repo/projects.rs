@@ -439,10 +439,9 @@ pub async fn update_unlocked(
     current: &Project,
     input: &ProjectInput,
 ) -> Result<Option<Project>, RepoError> {
-    if !same_children(current, input)
-        || current.code != input.code
-        || current.iati_identifier != input.iati_identifier
-    {
+    // The caller checked this before opening the write; again here, so that
+    // no caller can drop a child change by skipping it.
+    if !only_own_row(current, input) {
         return Ok(None);
     }
     let (mut update, record) = versioned_write(actor, current, input)?;
@@ -469,6 +468,14 @@ pub async fn update_unlocked(
         Err(RepoError::Db(e)) if crate::error::is_lock_not_available(&e) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// Whether `input` changes `current`'s own row alone, `code` and
+/// `iati_identifier` kept: the only change `update_unlocked` writes.
+pub fn only_own_row(current: &Project, input: &ProjectInput) -> bool {
+    same_children(current, input)
+        && current.code == input.code
+        && current.iati_identifier == input.iati_identifier
 }
 
 fn same_children(current: &Project, input: &ProjectInput) -> bool {
