@@ -16,6 +16,7 @@ mod m20261122_000006_delegations;
 mod m20261122_000007_history;
 mod m20261129_000008_children_snapshots;
 mod m20261130_000009_activity_modality_index;
+mod m20261206_000010_documents;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000007_history::Migration),
             Box::new(m20261129_000008_children_snapshots::Migration),
             Box::new(m20261130_000009_activity_modality_index::Migration),
+            Box::new(m20261206_000010_documents::Migration),
         ]
     }
 }

@@ -36,6 +36,7 @@ keyset-paged: pass `next_cursor` back as `cursor`. Writes return an `ETag`; send
         (name = "dialogues", description = "International and regional migration dialogues"),
         (name = "meetings", description = "Meetings of a dialogue, and the calendar across dialogues"),
         (name = "delegations", description = "The delegations a country sends to dialogue meetings, and their workflow"),
+        (name = "documents", description = "The deliverables of projects and activities: studies, manuals, guides, curricula, training plans"),
         (name = "history", description = "The audit trail (admin) and the change feed for integrating systems; each record's own history is under its path"),
         (name = "health", description = "Liveness and readiness")
     ),

@@ -24,8 +24,6 @@ impl AppState {
     /// One connection for all of a request's reads (see `rihla_persistence::reader`); drop it
     /// before the response is encoded.
     pub async fn reader(&self) -> Result<rihla_persistence::Conn, crate::error::ApiError> {
-        rihla_persistence::reader(&self.db)
-            .await
-            .map_err(|e| rihla_persistence::RepoError::from(e).into())
+        Ok(rihla_persistence::reader(&self.db).await?)
     }
 }

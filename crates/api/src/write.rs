@@ -5,7 +5,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse};
 use rihla_domain::{Check, Record, patch};
 use rihla_persistence::repo::idempotency::{self, StoredResponse};
-use rihla_persistence::{RepoError, Tx, begin_write, now};
+use rihla_persistence::{RepoError, Tx, begin_write, check_version, now};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -59,7 +59,7 @@ pub async fn create<R: Record>(
     op: impl AsyncFnOnce(&Tx) -> Result<R, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     let path = req.path().to_owned();
-    let tx = begin_write(&state.db).await.map_err(RepoError::from)?;
+    let tx = begin_write(&state.db).await?;
     if let Some(key) = &key.0 {
         let not_before = now() - state.idempotency_ttl;
         if let Some(stored) = idempotency::find(&tx, caller.user_id, key, not_before).await? {
@@ -110,7 +110,7 @@ pub async fn create<R: Record>(
         )
         .await?;
     }
-    tx.commit().await.map_err(RepoError::from)?;
+    tx.commit().await?;
     Ok(HttpResponse::Created()
         .insert_header((header::LOCATION, location))
         .insert_header((header::ETAG, tag))
@@ -157,26 +157,14 @@ where
     R: Record,
     I: for<'a> From<&'a R> + Serialize + DeserializeOwned + Check,
 {
-    precondition(if_match, current.version())?;
+    check_version(if_match.0, current.version())?;
     merge_patch(I::from(current), body)
 }
 
-/// 412 before any work when If-Match names a version that is not current.
-fn precondition(if_match: IfMatch, current: i32) -> Result<(), ApiError> {
-    match if_match.0 {
-        Some(v) if v != current => Err(ApiError::PreconditionFailed {
-            current_version: current,
-        }),
-        _ => Ok(()),
-    }
-}
-
 pub async fn commit(tx: Tx) -> Result<(), ApiError> {
-    tx.commit().await.map_err(|e| RepoError::from(e).into())
+    Ok(tx.commit().await?)
 }
 
 pub async fn begin(state: &AppState) -> Result<Tx, ApiError> {
-    begin_write(&state.db)
-        .await
-        .map_err(|e| RepoError::from(e).into())
+    Ok(begin_write(&state.db).await?)
 }

@@ -9,51 +9,47 @@ use uuid::Uuid;
 
 use crate::enums::string_enum;
 
-/// The kinds of record the audit trail and the change feed cover. Written
-/// singular; a filter also takes the plural of the resource's path
-/// (`projects`), which is what a client reading the URLs reaches for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum ResourceType {
-    #[serde(alias = "users")]
-    User,
-    #[serde(alias = "organisations")]
-    Organisation,
-    #[serde(alias = "projects")]
-    Project,
-    #[serde(alias = "activities")]
-    Activity,
-    #[serde(alias = "dialogues")]
-    Dialogue,
-    #[serde(alias = "meetings")]
-    Meeting,
-    #[serde(alias = "delegations")]
-    Delegation,
-}
-
-impl ResourceType {
-    pub const ALL: &'static [ResourceType] = &[
-        ResourceType::User,
-        ResourceType::Organisation,
-        ResourceType::Project,
-        ResourceType::Activity,
-        ResourceType::Dialogue,
-        ResourceType::Meeting,
-        ResourceType::Delegation,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ResourceType::User => "user",
-            ResourceType::Organisation => "organisation",
-            ResourceType::Project => "project",
-            ResourceType::Activity => "activity",
-            ResourceType::Dialogue => "dialogue",
-            ResourceType::Meeting => "meeting",
-            ResourceType::Delegation => "delegation",
+/// Declares every kind of record once: the enum, `ALL` and the names all
+/// come from this one list, so a resource cannot be in one and missing from
+/// another. The persistence layer's registry (`repo::registry`) matches on
+/// the enum without a wildcard, so a variant added here without a
+/// repository does not compile.
+macro_rules! resource_types {
+    ($($variant:ident => $name:literal / $plural:literal),+ $(,)?) => {
+        /// The kinds of record the audit trail and the change feed cover. Written
+        /// singular; a filter also takes the plural of the resource's path
+        /// (`projects`), which is what a client reading the URLs reaches for.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum ResourceType {
+            $(#[serde(alias = $plural)] $variant),+
         }
-    }
+
+        impl ResourceType {
+            pub const ALL: &'static [ResourceType] = &[$(ResourceType::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $(ResourceType::$variant => $name),+ }
+            }
+
+            /// The plural, as in the resource's path.
+            pub fn plural(self) -> &'static str {
+                match self { $(ResourceType::$variant => $plural),+ }
+            }
+        }
+    };
 }
+
+resource_types!(
+    User => "user" / "users",
+    Organisation => "organisation" / "organisations",
+    Project => "project" / "projects",
+    Activity => "activity" / "activities",
+    Dialogue => "dialogue" / "dialogues",
+    Meeting => "meeting" / "meetings",
+    Delegation => "delegation" / "delegations",
+    Document => "document" / "documents",
+);
 
 impl std::str::FromStr for ResourceType {
     type Err = crate::enums::UnknownValue;

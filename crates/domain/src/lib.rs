@@ -9,6 +9,7 @@ pub mod activity;
 pub mod codes;
 pub mod delegation;
 pub mod dialogue;
+pub mod document;
 pub mod enums;
 pub mod history;
 pub mod organisation;
@@ -30,6 +31,10 @@ pub use delegation::{
 pub use dialogue::{
     Dialogue, DialogueInput, DialogueListParams, DialogueSortKey, FocalPoint, Meeting,
     MeetingInput, MeetingListParams, MeetingSortKey,
+};
+pub use document::{
+    Document, DocumentInput, DocumentKind, DocumentListParams, DocumentOrganisation, DocumentRole,
+    DocumentSortKey,
 };
 pub use enums::{
     ActivityKind, ActivityRole, ActivityStatus, DelegationStatus, DialogueKind, FacilitatorRole,

@@ -39,29 +39,12 @@ pub enum RepoError {
     Db(DbErr),
 }
 
-/// Names of unique indexes and the request field each protects. SQLite reports
-/// "table.column", PostgreSQL the index name; both are matched.
-const UNIQUE_FIELDS: &[(&str, &str, &str)] = &[
-    ("ux_users_email", "users.email", "email"),
-    ("ux_organisations_name", "organisations.name", "name"),
-    ("ux_projects_code", "projects.code", "code"),
-    ("ux_dialogues_name", "dialogues.name", "name"),
-    (
-        "ux_projects_iati_identifier",
-        "projects.iati_identifier",
-        "iati_identifier",
-    ),
-];
-
 impl From<DbErr> for RepoError {
     fn from(e: DbErr) -> Self {
         match e.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(msg)) => {
-                let field = UNIQUE_FIELDS
-                    .iter()
-                    .find(|(index, column, _)| msg.contains(index) || msg.contains(column))
-                    .map(|(_, _, field)| *field);
-                match field {
+                // Each resource declares its unique indexes (`Resource::UNIQUE`).
+                match crate::repo::registry::unique_field(&msg) {
                     Some(field) => RepoError::Conflict {
                         message: format!("another record already has this {field}"),
                         errors: vec![FieldError::new(
@@ -141,18 +124,6 @@ fn is_busy(e: &DbErr) -> bool {
     text.contains("database is locked") || text.contains("pool timed out")
 }
 
-pub(crate) fn taken(field: &str) -> RepoError {
-    RepoError::Conflict {
-        message: format!("another record already has this {field}"),
-        errors: vec![FieldError::new(
-            field,
-            "taken",
-            format!("{field} is already in use"),
-        )],
-        references: vec![],
-    }
-}
-
 /// 409 for a delete that other records still point at.
 pub(crate) fn still_referenced(what: &str, references: Vec<Reference>) -> RepoError {
     let labels: Vec<String> = references
@@ -169,8 +140,9 @@ pub(crate) fn still_referenced(what: &str, references: Vec<Reference>) -> RepoEr
     }
 }
 
-/// 412 unless the caller's expected version (from If-Match) is the stored one.
-pub(crate) fn check_version(expected: Option<i32>, current: i32) -> Result<(), RepoError> {
+/// 412 unless the caller's expected version (from If-Match) is the stored one:
+/// the one place this rule lives (the API's PATCH checks it with it too).
+pub fn check_version(expected: Option<i32>, current: i32) -> Result<(), RepoError> {
     match expected {
         Some(v) if v != current => Err(RepoError::VersionMismatch { current }),
         _ => Ok(()),

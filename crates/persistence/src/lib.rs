@@ -18,7 +18,7 @@ pub use db::{
     Conn, Db, DbSettings, Tx, WriteConn, begin_write, connect, connect_for_migrations, now, ping,
     reader,
 };
-pub use error::RepoError;
+pub use error::{RepoError, check_version};
 pub use sea_orm::{ConnectionTrait, TransactionSession};
 
 use rihla_domain::Role;

@@ -12,11 +12,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use anyhow::{Context, anyhow, bail};
 use rihla_domain::{
-    ActivityInput, Check, DelegationInput, DialogueInput, DialogueListParams, MeetingInput,
-    OrganisationInput, OrganisationListParams, ProjectInput, ProjectListParams,
+    ActivityInput, Check, DelegationInput, DialogueInput, DialogueListParams, DocumentInput,
+    MeetingInput, OrganisationInput, OrganisationListParams, ProjectInput, ProjectListParams,
 };
 use rihla_persistence::repo::{
-    activities, delegations, dialogues, meetings, organisations, projects,
+    activities, delegations, dialogues, documents, meetings, organisations, projects, resource,
 };
 use rihla_persistence::{Actor, Db, Tx, begin_write};
 use serde::de::DeserializeOwned;
@@ -47,6 +47,7 @@ impl std::fmt::Display for Report {
             "meetings",
             "activities",
             "delegations",
+            "documents",
         ];
         for kind in kinds {
             writeln!(
@@ -129,7 +130,9 @@ pub async fn seed(db: &Db) -> anyhow::Result<Report> {
         let (id, created) = match organisations::id_by_name(&l.tx, &input.name).await? {
             Some(id) => (id, false),
             None => (
-                organisations::create(&l.tx, &l.actor, &input).await?.id,
+                resource::create::<organisations::Organisations>(&l.tx, &l.actor, &input)
+                    .await?
+                    .id,
                 true,
             ),
         };
@@ -144,7 +147,12 @@ pub async fn seed(db: &Db) -> anyhow::Result<Report> {
         let input: ProjectInput = l.input(v, "project")?;
         let (id, created) = match projects::id_by_code(&l.tx, &input.code).await? {
             Some(id) => (id, false),
-            None => (projects::create(&l.tx, &l.actor, &input).await?.id, true),
+            None => (
+                resource::create::<projects::Projects>(&l.tx, &l.actor, &input)
+                    .await?
+                    .id,
+                true,
+            ),
         };
         l.note("projects", format!("project:{}", input.code), id, created);
     }
@@ -152,7 +160,12 @@ pub async fn seed(db: &Db) -> anyhow::Result<Report> {
         let input: DialogueInput = l.input(v, "dialogue")?;
         let (id, created) = match dialogues::id_by_name(&l.tx, &input.name).await? {
             Some(id) => (id, false),
-            None => (dialogues::create(&l.tx, &l.actor, &input).await?.id, true),
+            None => (
+                resource::create::<dialogues::Dialogues>(&l.tx, &l.actor, &input)
+                    .await?
+                    .id,
+                true,
+            ),
         };
         l.note("dialogues", format!("dialogue:{}", input.name), id, created);
     }
@@ -180,7 +193,12 @@ pub async fn seed(db: &Db) -> anyhow::Result<Report> {
         let (id, created) =
             match activities::id_by_title(&l.tx, input.project_id, &input.title).await? {
                 Some(id) => (id, false),
-                None => (activities::create(&l.tx, &l.actor, &input).await?.id, true),
+                None => (
+                    resource::create::<activities::Activities>(&l.tx, &l.actor, &input)
+                        .await?
+                        .id,
+                    true,
+                ),
             };
         l.note(
             "activities",
@@ -199,9 +217,33 @@ pub async fn seed(db: &Db) -> anyhow::Result<Report> {
         .await?;
         let (id, created) = match found {
             Some(id) => (id, false),
-            None => (delegations::create(&l.tx, &l.actor, &input).await?.id, true),
+            None => (
+                resource::create::<delegations::Delegations>(&l.tx, &l.actor, &input)
+                    .await?
+                    .id,
+                true,
+            ),
         };
         l.note("delegations", format!("delegation:{id}"), id, created);
+    }
+    for v in section(&data, "documents") {
+        let input: DocumentInput = l.input(v, "document")?;
+        let (id, created) =
+            match documents::id_by_title(&l.tx, input.project_id, &input.title).await? {
+                Some(id) => (id, false),
+                None => (
+                    resource::create::<documents::Documents>(&l.tx, &l.actor, &input)
+                        .await?
+                        .id,
+                    true,
+                ),
+            };
+        l.note(
+            "documents",
+            format!("document:{}", input.title),
+            id,
+            created,
+        );
     }
     l.tx.commit().await?;
     Ok(l.report)

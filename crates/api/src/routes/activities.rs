@@ -15,6 +15,7 @@ super::crud::crud_routes! {
     item: "/activities/{id}",
     id: "Activity id",
     repo: repo,
+    resource: repo::Activities,
     record: Activity,
     input: ActivityInput,
     params: ActivityListParams,
@@ -33,7 +34,6 @@ super::crud::crud_routes! {
     restore: restore_activity at "/activities/{id}/restore" => ["Restore a deleted activity",
         "Its project (with its outcome), dialogue and organisations must still exist (409 otherwise)."],
     history: activity_history at "/activities/{id}/history" => ["History of an activity"],
-    resource: Activity,
     also: [list_project_activities],
 }
 

@@ -4,13 +4,11 @@
 //! resource module gives its types, repository, paths and prose; the macro
 //! gives the HTTP contract.
 //!
-//! The repository module must provide `list`, `create`, `get`, `get_any`,
-//! `get_for_update`, `replace`, `update`, `delete` and `restore` with the
-//! shapes used below.
-//! `patch_unlocked:` names a repository function that tries a PATCH's write
-//! without the lock first (see `projects::update_unlocked`), and
-//! `patch_unlocked_if:` the check of the merged input that says whether it
-//! can, made before any write is opened.
+//! Every handler calls one generic operation of the persistence layer's
+//! resource pattern (`repo::resource`) for the resource type `resource:`
+//! names; only the list is the repository module's own (`repo::list`), since
+//! each resource filters differently. A resource whose `Editable` has
+//! `OPTIMISTIC_PATCH` gets the unlocked PATCH below without asking.
 //! `also:` registers a resource's extra handlers (nested reads) in the same
 //! `configure`.
 
@@ -21,6 +19,7 @@ macro_rules! crud_routes {
         item: $item:literal,
         id: $id_doc:literal,
         repo: $repo:ident,
+        resource: $R:ty,
         record: $Record:ident,
         input: $Input:ident,
         params: $Params:ident,
@@ -32,12 +31,11 @@ macro_rules! crud_routes {
         delete: $delete:ident => [$delete_summary:literal, $delete_doc:literal],
         restore: $restore:ident at $restore_path:literal => [$restore_summary:literal, $restore_doc:literal],
         history: $history:ident at $history_path:literal => [$history_summary:literal],
-        resource: $resource:ident,
-        $(patch_unlocked: $unlocked:path, patch_unlocked_if: $eligible:path,)?
         $(also: [$($extra:ident),* $(,)?],)?
     ) => {
         // Bare names: utoipa finds the method and path through these attributes.
         use actix_web::{delete, get, patch, post, put};
+        use rihla_persistence::repo::resource::{self, Editable, Registered};
 
         #[doc = $list_summary]
         #[doc = ""]
@@ -76,7 +74,7 @@ macro_rules! crud_routes {
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
             let $crate::http::Valid(body) = body;
             $crate::write::create(&state, &caller, &req, key, &body.canonical_hash, async |tx| {
-                Ok($repo::create(tx, &caller.actor(), &body.value).await?)
+                Ok(resource::create::<$R>(tx, &caller.actor(), &body.value).await?)
             })
             .await
         }
@@ -98,9 +96,9 @@ macro_rules! crud_routes {
             let include_deleted = caller.include_deleted(read.include_deleted)?;
             let db = state.reader().await?;
             let record = if include_deleted {
-                $repo::get_any(&db, *id).await?
+                resource::get_any::<$R>(&db, *id).await?
             } else {
-                $repo::get(&db, *id).await?
+                resource::get::<$R>(&db, *id).await?
             };
             drop(db);
             Ok($crate::write::ok(&record))
@@ -124,7 +122,7 @@ macro_rules! crud_routes {
             body: $crate::http::Valid<$Input>,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
             let tx = $crate::write::begin(&state).await?;
-            let record = $repo::replace(&tx, &caller.actor(), *id, &body.0.value, if_match.0).await?;
+            let record = resource::replace::<$R>(&tx, &caller.actor(), *id, &body.0.value, if_match.0).await?;
             $crate::write::commit(tx).await?;
             Ok($crate::write::ok(&record))
         }
@@ -148,7 +146,7 @@ macro_rules! crud_routes {
             body: $crate::http::Json<serde_json::Value>,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
             let actor = caller.actor();
-            $(
+            if <$R as Editable>::OPTIMISTIC_PATCH {
                 // Optimistic first: read without a lock, outside the write
                 // (on SQLite, outside the writer's turn), and write only if
                 // the version read is still current. A change that is more
@@ -156,23 +154,23 @@ macro_rules! crud_routes {
                 // goes the locked way below, as if this had not been tried.
                 // A PATCH that cannot go this way opens no write for it (on
                 // SQLite, takes no writer's turn and cuts no batch short).
-                let current = $repo::get(&state.reader().await?, *id).await?;
+                let current = resource::get::<$R>(&state.reader().await?, *id).await?;
                 let input: $Input = $crate::write::patched(if_match, &current, &body.value)?;
-                if $eligible(&current, &input) {
+                if <$R as Editable>::only_own_row(&current, &input) {
                     let tx = $crate::write::begin(&state).await?;
-                    if let Some(record) = $unlocked(&tx, &actor, &current, &input).await? {
+                    if let Some(record) = resource::patch_unlocked::<$R>(&tx, &actor, &current, &input).await? {
                         $crate::write::commit(tx).await?;
                         return Ok($crate::write::ok(&record));
                     }
                     // Ended first: on SQLite it holds the writer's turn that
                     // the locked way waits for.
-                    tx.rollback().await.map_err(rihla_persistence::RepoError::from)?;
+                    tx.rollback().await?;
                 }
-            )?
+            }
             let tx = $crate::write::begin(&state).await?;
-            let current = $repo::get_for_update(&tx, *id).await?;
+            let current = resource::get_for_update::<$R>(&tx, *id).await?;
             let input: $Input = $crate::write::patched(if_match, &current, &body.value)?;
-            let record = $repo::update(&tx, &actor, &current, &input).await?;
+            let record = resource::update::<$R>(&tx, &actor, &current, &input).await?;
             $crate::write::commit(tx).await?;
             Ok($crate::write::ok(&record))
         }
@@ -193,7 +191,7 @@ macro_rules! crud_routes {
             if_match: $crate::http::IfMatch,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
             let tx = $crate::write::begin(&state).await?;
-            $repo::delete(&tx, &caller.actor(), *id, if_match.0).await?;
+            resource::delete::<$R>(&tx, &caller.actor(), *id, if_match.0).await?;
             $crate::write::commit(tx).await?;
             Ok(actix_web::HttpResponse::NoContent().finish())
         }
@@ -214,7 +212,7 @@ macro_rules! crud_routes {
             if_match: $crate::http::IfMatch,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
             let tx = $crate::write::begin(&state).await?;
-            let record = $repo::restore(&tx, &caller.actor(), *id, if_match.0).await?;
+            let record = resource::restore::<$R>(&tx, &caller.actor(), *id, if_match.0).await?;
             $crate::write::commit(tx).await?;
             Ok($crate::write::ok(&record))
         }
@@ -237,7 +235,7 @@ macro_rules! crud_routes {
             $crate::routes::history::record_history(
                 &state,
                 &caller,
-                rihla_domain::ResourceType::$resource,
+                <$R as Registered>::TYPE,
                 *id,
                 &params,
             )

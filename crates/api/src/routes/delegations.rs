@@ -16,6 +16,7 @@ super::crud::crud_routes! {
     item: "/delegations/{id}",
     id: "Delegation id",
     repo: repo,
+    resource: repo::Delegations,
     record: Delegation,
     input: DelegationInput,
     params: DelegationListParams,
@@ -35,7 +36,6 @@ super::crud::crud_routes! {
     restore: restore_delegation at "/delegations/{id}/restore" => ["Restore a deleted delegation",
         "Its meeting, project and organisations must still exist (409 otherwise)."],
     history: delegation_history at "/delegations/{id}/history" => ["History of a delegation"],
-    resource: Delegation,
     also: [list_meeting_delegations],
 }
 

@@ -9,6 +9,7 @@ super::crud::crud_routes! {
     item: "/dialogues/{id}",
     id: "Dialogue id",
     repo: repo,
+    resource: repo::Dialogues,
     record: Dialogue,
     input: DialogueInput,
     params: DialogueListParams,
@@ -27,5 +28,4 @@ super::crud::crud_routes! {
     restore: restore_dialogue at "/dialogues/{id}/restore" => ["Restore a deleted dialogue",
         "Its name must not have been taken by another dialogue meanwhile, and its secretariat and focal-point organisations must still exist (409 otherwise)."],
     history: dialogue_history at "/dialogues/{id}/history" => ["History of a dialogue"],
-    resource: Dialogue,
 }

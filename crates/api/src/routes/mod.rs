@@ -7,6 +7,7 @@ pub mod auth;
 mod crud;
 pub mod delegations;
 pub mod dialogues;
+pub mod documents;
 pub mod health;
 pub mod history;
 pub mod meetings;
@@ -27,6 +28,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(dialogues::configure)
             .configure(meetings::configure)
             .configure(delegations::configure)
+            .configure(documents::configure)
             .configure(history::configure),
     );
 }

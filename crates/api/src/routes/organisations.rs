@@ -9,6 +9,7 @@ super::crud::crud_routes! {
     item: "/organisations/{id}",
     id: "Organisation id",
     repo: repo,
+    resource: repo::Organisations,
     record: Organisation,
     input: OrganisationInput,
     params: OrganisationListParams,
@@ -27,5 +28,4 @@ super::crud::crud_routes! {
     restore: restore_organisation at "/organisations/{id}/restore" => ["Restore a deleted organisation",
         "Its name must not have been taken by another organisation meanwhile, and its parent must still exist (409 otherwise)."],
     history: organisation_history at "/organisations/{id}/history" => ["History of an organisation"],
-    resource: Organisation,
 }

@@ -9,6 +9,7 @@ super::crud::crud_routes! {
     item: "/projects/{id}",
     id: "Project id",
     repo: repo,
+    resource: repo::Projects,
     record: Project,
     input: ProjectInput,
     params: ProjectListParams,
@@ -27,7 +28,4 @@ super::crud::crud_routes! {
     restore: restore_project at "/projects/{id}/restore" => ["Restore a deleted project",
         "Its code must not have been taken by another project meanwhile, and every organisation it names must still exist (409 otherwise). Its participating organisations, outcomes and lists come back with it."],
     history: project_history at "/projects/{id}/history" => ["History of a project"],
-    resource: Project,
-    patch_unlocked: repo::update_unlocked,
-    patch_unlocked_if: repo::only_own_row,
 }

@@ -5,7 +5,7 @@ use rihla_domain::{
     AuditEvent, HistoryParams, Page, PasswordReset, PasswordResetResult, ReadParams, ResourceType,
     User, UserCreate, UserListParams, UserPatch,
 };
-use rihla_persistence::repo::{refresh_tokens, users as repo};
+use rihla_persistence::repo::{refresh_tokens, resource, users as repo};
 use uuid::Uuid;
 
 use crate::auth::{Admin, password};
@@ -200,7 +200,7 @@ async fn restore_user(
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let tx = write::begin(&state).await?;
-    let user = repo::restore(&tx, &caller.actor(), *id, if_match.0).await?;
+    let user = resource::restore::<repo::Users>(&tx, &caller.actor(), *id, if_match.0).await?;
     write::commit(tx).await?;
     // Their next request must see the change, not a remembered role.
     state.access.invalidate();

@@ -22,6 +22,8 @@ use sea_orm::{
 };
 use sea_query_sqlx::SqlxValues;
 
+use crate::RepoError;
+
 pub use pool::Conn;
 use pool::{Pool, Raw, Slot, Target, is_fatal};
 
@@ -127,7 +129,7 @@ fn target(settings: &DbSettings) -> Result<Target, DbErr> {
 
 /// Opens the pool and one connection in it, so a database that cannot be
 /// reached fails start-up rather than the first request.
-pub async fn connect(settings: &DbSettings) -> Result<Db, DbErr> {
+pub async fn connect(settings: &DbSettings) -> Result<Db, RepoError> {
     let pool = Arc::new(Pool::new(
         target(settings)?,
         settings.max_connections,
@@ -166,7 +168,9 @@ async fn checkpoints(pool: std::sync::Weak<Pool>) {
 
 /// A sea-orm connection of one connection, for what needs sea-orm's own type:
 /// the migrator. Close it before serving.
-pub async fn connect_for_migrations(settings: &DbSettings) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect_for_migrations(
+    settings: &DbSettings,
+) -> Result<DatabaseConnection, RepoError> {
     let target = target(settings)?;
     let mut opts = ConnectOptions::new(settings.url.clone());
     opts.max_connections(1)
@@ -180,7 +184,7 @@ pub async fn connect_for_migrations(settings: &DbSettings) -> Result<DatabaseCon
             opts.map_sqlx_sqlite_opts(move |_| o.clone());
         }
     }
-    Database::connect(opts).await
+    Ok(Database::connect(opts).await?)
 }
 
 impl Db {
@@ -259,12 +263,12 @@ impl Tx {
         }
     }
 
-    pub async fn commit(self) -> Result<(), DbErr> {
-        self.end(true).await
+    pub async fn commit(self) -> Result<(), RepoError> {
+        Ok(self.end(true).await?)
     }
 
-    pub async fn rollback(self) -> Result<(), DbErr> {
-        self.end(false).await
+    pub async fn rollback(self) -> Result<(), RepoError> {
+        Ok(self.end(false).await?)
     }
 
     async fn end(mut self, commit: bool) -> Result<(), DbErr> {
@@ -323,7 +327,7 @@ impl Drop for Tx {
 /// transaction that reads and then writes fails with SQLITE_BUSY when
 /// another writer committed in between. On PostgreSQL it holds a pooled
 /// connection; BEGIN goes out with its first statement.
-pub async fn begin_write(db: &Db) -> Result<Tx, DbErr> {
+pub async fn begin_write(db: &Db) -> Result<Tx, RepoError> {
     let backend = db.pool.backend();
     if let Some(writer) = &db.pool.writer {
         return Ok(Tx {
@@ -375,16 +379,16 @@ impl WriteConn for Db {}
 /// One connection for all the reads of a request: one checkout however many
 /// statements it runs. Drop it before the response is encoded, so the
 /// connection goes back while the client is being answered.
-pub async fn reader(db: &Db) -> Result<Conn, DbErr> {
-    db.pool.acquire().await
+pub async fn reader(db: &Db) -> Result<Conn, RepoError> {
+    Ok(db.pool.acquire().await?)
 }
 
-pub async fn ping(db: &Db) -> Result<(), DbErr> {
+pub async fn ping(db: &Db) -> Result<(), RepoError> {
     let conn = db.pool.acquire().await?;
-    on_conn!(&conn, query_failed, c => match c {
+    Ok(on_conn!(&conn, query_failed, c => match c {
         Raw::Postgres(c) => sqlx::Connection::ping(c).await,
         Raw::Sqlite(c) => sqlx::Connection::ping(c).await,
-    })
+    })?)
 }
 
 /// The current time at the precision PostgreSQL stores, so a value read back is

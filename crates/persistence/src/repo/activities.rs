@@ -15,14 +15,14 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::{audit, dangling, existing, from_json, overlapping, parse_enum, referrers, to_json};
+use super::resource::{Editable, Resource};
+use super::{dangling, existing, from_json, overlapping, parse_enum, referrers, to_json};
 use crate::entities::{
     activities, activity_locations, activity_organisations, activity_tags, dialogues,
     organisations, project_outcomes, projects,
 };
-use crate::error::check_version;
 use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
-use crate::{Actor, RepoError, now};
+use crate::{Actor, RepoError, WriteConn, now};
 
 use activities::{Column, Entity};
 
@@ -97,20 +97,9 @@ fn to_domain(m: activities::Model) -> Result<Activity, RepoError> {
     })
 }
 
-pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Activity, RepoError> {
-    fetch(db, id, false, false).await
-}
-
-/// An activity even if it is deleted (admins' `include_deleted`).
-pub async fn get_any(db: &impl ConnectionTrait, id: Uuid) -> Result<Activity, RepoError> {
-    fetch(db, id, false, true).await
-}
-
-/// Reads the record for a PATCH, locked so the merge and the write see the same
-/// version.
-pub async fn get_for_update(db: &impl ConnectionTrait, id: Uuid) -> Result<Activity, RepoError> {
-    fetch(db, id, true, false).await
-}
+/// Activities: what a project delivers, each with its children kept on its
+/// own row as well (`children`).
+pub struct Activities;
 
 async fn fetch(
     db: &impl ConnectionTrait,
@@ -435,96 +424,6 @@ fn columns(input: &ActivityInput) -> Result<activities::ActiveModel, RepoError> 
     })
 }
 
-/// Creates an activity and its children. Call inside a transaction.
-pub async fn create(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    input: &ActivityInput,
-) -> Result<Activity, RepoError> {
-    check_input(db, input, None).await?;
-    let id = Uuid::now_v7();
-    let at = now();
-    let row = activities::ActiveModel {
-        id: Set(id),
-        created_at: Set(at),
-        updated_at: Set(at),
-        created_by: Set(actor.user_id()),
-        updated_by: Set(actor.user_id()),
-        version: Set(1),
-        ..columns(input)?
-    };
-    Entity::insert(row).exec_without_returning(db).await?;
-    write_children(db, id, input).await?;
-    let record = get(db, id).await?;
-    audit::created(db, actor, &record).await?;
-    Ok(record)
-}
-
-/// Replaces every field and child of an activity (PUT, and PATCH after merging).
-pub async fn replace(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-    input: &ActivityInput,
-    expected_version: Option<i32>,
-) -> Result<Activity, RepoError> {
-    let current = fetch(db, id, true, false).await?;
-    check_version(expected_version, current.version)?;
-    update(db, actor, &current, input).await
-}
-
-/// Writes `input` over `current`, which the caller has read locked and whose
-/// version it has checked (a PATCH merges into the record it already holds).
-pub async fn update(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    current: &Activity,
-    input: &ActivityInput,
-) -> Result<Activity, RepoError> {
-    let id = current.id;
-    check_input(db, input, Some(current)).await?;
-    super::update_versioned::<Entity>(
-        db,
-        activities::ActiveModel {
-            updated_at: Set(now()),
-            updated_by: Set(actor.user_id()),
-            version: Set(current.version + 1),
-            ..columns(input)?
-        },
-        (Column::Id, Column::Version),
-        id,
-        current.version,
-    )
-    .await?;
-    delete_children(db, id).await?;
-    write_children(db, id, input).await?;
-    let record = get(db, id).await?;
-    audit::updated(db, actor, current, &record).await?;
-    Ok(record)
-}
-
-/// Nothing references an activity: it goes with its children.
-pub async fn delete(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: Option<i32>,
-) -> Result<(), RepoError> {
-    let current = super::row::<Entity>(db, id, true).await?;
-    check_version(expected_version, current.version)?;
-    super::lifecycle::delete::<Entity>(db, actor, id, current.version).await
-}
-
-/// Brings a deleted activity back; 409 if its project, outcome, dialogue or an organisation it names is gone.
-pub async fn restore(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: Option<i32>,
-) -> Result<Activity, RepoError> {
-    super::lifecycle::restore::<Entity>(db, actor, id, expected_version).await
-}
-
 /// Activities matching `cond` (of a project, of a dialogue...), for 409s.
 pub(crate) async fn referencing(
     db: &impl ConnectionTrait,
@@ -581,7 +480,8 @@ pub async fn id_by_title(
     .await
 }
 
-impl super::lifecycle::Lifecycle for Entity {
+impl Resource for Activities {
+    type Entity = Entity;
     type Record = Activity;
 
     async fn load(
@@ -596,7 +496,80 @@ impl super::lifecycle::Lifecycle for Entity {
     async fn recheck(db: &impl ConnectionTrait, record: &Activity) -> Result<(), RepoError> {
         check_input(db, &ActivityInput::from(record), None).await
     }
+
+    fn label(record: &Activity) -> String {
+        format!("activity {:?}", record.title)
+    }
+
+    /// Documents that name the activity.
+    async fn referrers(
+        db: &impl ConnectionTrait,
+        id: Uuid,
+        limit: u64,
+    ) -> Result<Vec<Reference>, RepoError> {
+        super::documents::of_activity(db, id, limit).await
+    }
+
     async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
         delete_children(db, id).await
+    }
+}
+
+impl Editable for Activities {
+    type Input = ActivityInput;
+
+    async fn check(
+        db: &impl ConnectionTrait,
+        current: Option<&Activity>,
+        input: &ActivityInput,
+    ) -> Result<(), RepoError> {
+        check_input(db, input, current).await
+    }
+
+    async fn insert(
+        db: &impl WriteConn,
+        actor: &Actor,
+        input: &ActivityInput,
+    ) -> Result<Activity, RepoError> {
+        let id = Uuid::now_v7();
+        let at = now();
+        let row = activities::ActiveModel {
+            id: Set(id),
+            created_at: Set(at),
+            updated_at: Set(at),
+            created_by: Set(actor.user_id()),
+            updated_by: Set(actor.user_id()),
+            version: Set(1),
+            ..columns(input)?
+        };
+        Entity::insert(row).exec_without_returning(db).await?;
+        write_children(db, id, input).await?;
+        fetch(db, id, false, false).await
+    }
+
+    async fn write(
+        db: &impl WriteConn,
+        actor: &Actor,
+        current: &Activity,
+        input: &ActivityInput,
+    ) -> Result<Activity, RepoError> {
+        let id = current.id;
+        let row = activities::ActiveModel {
+            updated_at: Set(now()),
+            updated_by: Set(actor.user_id()),
+            version: Set(current.version + 1),
+            ..columns(input)?
+        };
+        super::update_versioned::<Entity>(
+            db,
+            row,
+            (Column::Id, Column::Version),
+            id,
+            current.version,
+        )
+        .await?;
+        delete_children(db, id).await?;
+        write_children(db, id, input).await?;
+        fetch(db, id, false, false).await
     }
 }

@@ -35,33 +35,17 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::{SoftDelete, parse_enum, row_in};
-use crate::entities::{self, audit_events, audit_feed};
+use super::parse_enum;
+use crate::entities::{audit_events, audit_feed};
 use crate::{Actor, ActorKind, Db, RepoError, WriteConn, begin_write, now};
 
 use audit_events::{Column, Entity};
 
-/// A record the audit trail knows how to name.
-pub(crate) trait Audited: Record {
+/// A record the audit trail knows how to name (`registry` implements it
+/// for each resource's record).
+pub trait Audited: Record {
     const RESOURCE: ResourceType;
 }
-
-macro_rules! audited {
-    ($($t:ident => $r:ident),+) => {$(
-        impl Audited for rihla_domain::$t {
-            const RESOURCE: ResourceType = ResourceType::$r;
-        }
-    )+};
-}
-audited!(
-    User => User,
-    Organisation => Organisation,
-    Project => Project,
-    Activity => Activity,
-    Dialogue => Dialogue,
-    Meeting => Meeting,
-    Delegation => Delegation
-);
 
 /// Fields every write changes; listing them would hide what really changed.
 const BOOKKEEPING: &[&str] = &["version", "updated_at", "updated_by"];
@@ -426,41 +410,7 @@ pub async fn exists(
     record_id: Uuid,
     include_deleted: bool,
 ) -> Result<bool, RepoError> {
-    async fn found<E>(
-        db: &impl ConnectionTrait,
-        id: Uuid,
-        include_deleted: bool,
-    ) -> Result<bool, RepoError>
-    where
-        E: SoftDelete,
-        <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
-    {
-        match row_in::<E>(db, id, false, include_deleted).await {
-            Ok(_) => Ok(true),
-            Err(RepoError::NotFound) => Ok(false),
-            Err(e) => Err(e),
-        }
-    }
-    use entities::*;
-    let live = match resource {
-        ResourceType::User => found::<users::Entity>(db, record_id, include_deleted).await?,
-        ResourceType::Organisation => {
-            found::<organisations::Entity>(db, record_id, include_deleted).await?
-        }
-        ResourceType::Project => found::<projects::Entity>(db, record_id, include_deleted).await?,
-        ResourceType::Activity => {
-            found::<activities::Entity>(db, record_id, include_deleted).await?
-        }
-        ResourceType::Dialogue => {
-            found::<dialogues::Entity>(db, record_id, include_deleted).await?
-        }
-        ResourceType::Meeting => {
-            found::<dialogue_meetings::Entity>(db, record_id, include_deleted).await?
-        }
-        ResourceType::Delegation => {
-            found::<delegations::Entity>(db, record_id, include_deleted).await?
-        }
-    };
+    let live = super::registry::exists(db, resource, record_id, include_deleted).await?;
     if live || !include_deleted {
         return Ok(live);
     }

@@ -15,13 +15,13 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{audit, dangling, existing, from_json, parse_enum, to_json};
+use super::resource::{Editable, Resource};
+use super::{dangling, existing, from_json, parse_enum, to_json};
 use crate::entities::{
     delegation_members, delegations, dialogue_meetings, organisations, projects,
 };
-use crate::error::check_version;
 use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
-use crate::{Actor, RepoError, now};
+use crate::{Actor, RepoError, WriteConn, now};
 
 use delegations::{Column, Entity};
 
@@ -103,20 +103,9 @@ async fn assemble(
         .collect()
 }
 
-pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Delegation, RepoError> {
-    fetch(db, id, false, false).await
-}
-
-/// A delegation even if it is deleted (admins' `include_deleted`).
-pub async fn get_any(db: &impl ConnectionTrait, id: Uuid) -> Result<Delegation, RepoError> {
-    fetch(db, id, false, true).await
-}
-
-/// Reads the record for a PATCH, locked so the merge and the write see the same
-/// version.
-pub async fn get_for_update(db: &impl ConnectionTrait, id: Uuid) -> Result<Delegation, RepoError> {
-    fetch(db, id, true, false).await
-}
+/// Delegations: who a country sends to a dialogue meeting, with their
+/// members and their workflow.
+pub struct Delegations;
 
 async fn fetch(
     db: &impl ConnectionTrait,
@@ -336,106 +325,6 @@ fn columns(input: &DelegationInput) -> Result<delegations::ActiveModel, RepoErro
     })
 }
 
-/// Creates a delegation in whatever state the input gives: a record may describe
-/// a delegation already under way. Call inside a transaction.
-pub async fn create(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    input: &DelegationInput,
-) -> Result<Delegation, RepoError> {
-    check_input(db, input, None).await?;
-    let id = Uuid::now_v7();
-    let at = now();
-    let row = delegations::ActiveModel {
-        id: Set(id),
-        created_at: Set(at),
-        updated_at: Set(at),
-        created_by: Set(actor.user_id()),
-        updated_by: Set(actor.user_id()),
-        version: Set(1),
-        ..columns(input)?
-    };
-    Entity::insert(row).exec_without_returning(db).await?;
-    write_members(db, id, input).await?;
-    let record = get(db, id).await?;
-    audit::created(db, actor, &record).await?;
-    Ok(record)
-}
-
-/// Replaces every field (PUT, and PATCH after merging). The status may only
-/// stay or move along the workflow; anything else is 409 naming the current
-/// state and the allowed next ones.
-pub async fn replace(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-    input: &DelegationInput,
-    expected_version: Option<i32>,
-) -> Result<Delegation, RepoError> {
-    let current = fetch(db, id, true, false).await?;
-    check_version(expected_version, current.version)?;
-    update(db, actor, &current, input).await
-}
-
-/// Writes `input` over `current`, which the caller has read locked and whose
-/// version it has checked (a PATCH merges into the record it already holds).
-pub async fn update(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    current: &Delegation,
-    input: &DelegationInput,
-) -> Result<Delegation, RepoError> {
-    let id = current.id;
-    let from: DelegationStatus = current.status;
-    if !from.may_become(input.status) {
-        return Err(RepoError::IllegalTransition {
-            from: from.as_str().to_owned(),
-            to: input.status.as_str().to_owned(),
-            allowed: from.next().iter().map(|s| s.as_str().to_owned()).collect(),
-        });
-    }
-    check_input(db, input, Some(current)).await?;
-    super::update_versioned::<Entity>(
-        db,
-        delegations::ActiveModel {
-            updated_at: Set(now()),
-            updated_by: Set(actor.user_id()),
-            version: Set(current.version + 1),
-            ..columns(input)?
-        },
-        (Column::Id, Column::Version),
-        id,
-        current.version,
-    )
-    .await?;
-    write_members(db, id, input).await?;
-    let record = get(db, id).await?;
-    audit::updated(db, actor, current, &record).await?;
-    Ok(record)
-}
-
-/// Nothing references a delegation: it goes with its members.
-pub async fn delete(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: Option<i32>,
-) -> Result<(), RepoError> {
-    let current = super::row::<Entity>(db, id, true).await?;
-    check_version(expected_version, current.version)?;
-    super::lifecycle::delete::<Entity>(db, actor, id, current.version).await
-}
-
-/// Brings a deleted delegation back; 409 if its meeting, project or an organisation it names is gone.
-pub async fn restore(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: Option<i32>,
-) -> Result<Delegation, RepoError> {
-    super::lifecycle::restore::<Entity>(db, actor, id, expected_version).await
-}
-
 async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
     delegation_members::Entity::delete_many()
         .filter(delegation_members::Column::DelegationId.eq(id))
@@ -557,7 +446,8 @@ pub async fn id_by_meeting_and_country(
     .await
 }
 
-impl super::lifecycle::Lifecycle for Entity {
+impl Resource for Delegations {
+    type Entity = Entity;
     type Record = Delegation;
 
     async fn load(
@@ -572,7 +462,84 @@ impl super::lifecycle::Lifecycle for Entity {
     async fn recheck(db: &impl ConnectionTrait, record: &Delegation) -> Result<(), RepoError> {
         check_input(db, &DelegationInput::from(record), None).await
     }
+
+    fn label(record: &Delegation) -> String {
+        format!("delegation {:?}", record.country_code)
+    }
+
     async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
         delete_children(db, id).await
+    }
+}
+
+/// A delegation is created in whatever state the input gives (a record may
+/// describe a delegation already under way); an update may only keep the
+/// status or move it along the workflow, else 409 naming the current state
+/// and the allowed next ones.
+impl Editable for Delegations {
+    type Input = DelegationInput;
+
+    async fn check(
+        db: &impl ConnectionTrait,
+        current: Option<&Delegation>,
+        input: &DelegationInput,
+    ) -> Result<(), RepoError> {
+        if let Some(current) = current {
+            let from: DelegationStatus = current.status;
+            if !from.may_become(input.status) {
+                return Err(RepoError::IllegalTransition {
+                    from: from.as_str().to_owned(),
+                    to: input.status.as_str().to_owned(),
+                    allowed: from.next().iter().map(|s| s.as_str().to_owned()).collect(),
+                });
+            }
+        }
+        check_input(db, input, current).await
+    }
+
+    async fn insert(
+        db: &impl WriteConn,
+        actor: &Actor,
+        input: &DelegationInput,
+    ) -> Result<Delegation, RepoError> {
+        let id = Uuid::now_v7();
+        let at = now();
+        let row = delegations::ActiveModel {
+            id: Set(id),
+            created_at: Set(at),
+            updated_at: Set(at),
+            created_by: Set(actor.user_id()),
+            updated_by: Set(actor.user_id()),
+            version: Set(1),
+            ..columns(input)?
+        };
+        Entity::insert(row).exec_without_returning(db).await?;
+        write_members(db, id, input).await?;
+        fetch(db, id, false, false).await
+    }
+
+    async fn write(
+        db: &impl WriteConn,
+        actor: &Actor,
+        current: &Delegation,
+        input: &DelegationInput,
+    ) -> Result<Delegation, RepoError> {
+        let id = current.id;
+        let row = delegations::ActiveModel {
+            updated_at: Set(now()),
+            updated_by: Set(actor.user_id()),
+            version: Set(current.version + 1),
+            ..columns(input)?
+        };
+        super::update_versioned::<Entity>(
+            db,
+            row,
+            (Column::Id, Column::Version),
+            id,
+            current.version,
+        )
+        .await?;
+        write_members(db, id, input).await?;
+        fetch(db, id, false, false).await
     }
 }

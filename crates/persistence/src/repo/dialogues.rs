@@ -14,11 +14,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{audit, dangling, existing, parse_enum, referrers};
+use super::resource::{Editable, Resource, Unique};
+use super::{dangling, existing, parse_enum, referrers};
 use crate::entities::{dialogue_meetings, dialogue_regions, dialogues, organisations};
-use crate::error::{check_version, still_referenced, taken};
 use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
-use crate::{Actor, RepoError, now};
+use crate::{Actor, RepoError, WriteConn, now};
 
 use dialogues::{Column, Entity};
 
@@ -91,20 +91,8 @@ async fn assemble(
         .collect()
 }
 
-pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Dialogue, RepoError> {
-    fetch(db, id, false, false).await
-}
-
-/// A dialogue even if it is deleted (admins' `include_deleted`).
-pub async fn get_any(db: &impl ConnectionTrait, id: Uuid) -> Result<Dialogue, RepoError> {
-    fetch(db, id, false, true).await
-}
-
-/// Reads the record for a PATCH, locked so the merge and the write see the same
-/// version.
-pub async fn get_for_update(db: &impl ConnectionTrait, id: Uuid) -> Result<Dialogue, RepoError> {
-    fetch(db, id, true, false).await
-}
+/// Dialogues: shared reference data, with their regions and focal point.
+pub struct Dialogues;
 
 async fn fetch(
     db: &impl ConnectionTrait,
@@ -188,11 +176,7 @@ pub async fn list(
     })
 }
 
-async fn check_input(
-    db: &impl ConnectionTrait,
-    id: Option<Uuid>,
-    input: &DialogueInput,
-) -> Result<(), RepoError> {
+async fn check_input(db: &impl ConnectionTrait, input: &DialogueInput) -> Result<(), RepoError> {
     let mut refs = Vec::new();
     if let Some(org) = input.secretariat_organisation_id {
         refs.push(("secretariat_organisation_id".to_owned(), org));
@@ -205,15 +189,6 @@ async fn check_input(
     let errors: Vec<FieldError> = dangling(&refs, &found, "organisation");
     if !errors.is_empty() {
         return Err(RepoError::Invalid(errors));
-    }
-    let mut same_name = Entity::find()
-        .filter(Column::Name.eq(input.name.as_str()))
-        .filter(super::live::<Entity>());
-    if let Some(id) = id {
-        same_name = same_name.filter(Column::Id.ne(id));
-    }
-    if same_name.one(db).await?.is_some() {
-        return Err(taken("name"));
     }
     Ok(())
 }
@@ -253,118 +228,6 @@ fn columns(input: &DialogueInput) -> dialogues::ActiveModel {
         focal_point_organisation_id: Set(focal.and_then(|f| f.organisation_id)),
         ..Default::default()
     }
-}
-
-pub async fn create(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    input: &DialogueInput,
-) -> Result<Dialogue, RepoError> {
-    check_input(db, None, input).await?;
-    let id = Uuid::now_v7();
-    let at = now();
-    let row = dialogues::ActiveModel {
-        id: Set(id),
-        created_at: Set(at),
-        updated_at: Set(at),
-        created_by: Set(actor.user_id()),
-        updated_by: Set(actor.user_id()),
-        version: Set(1),
-        ..columns(input)
-    };
-    Entity::insert(row).exec_without_returning(db).await?;
-    write_regions(db, id, input).await?;
-    let record = get(db, id).await?;
-    audit::created(db, actor, &record).await?;
-    Ok(record)
-}
-
-pub async fn replace(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-    input: &DialogueInput,
-    expected_version: Option<i32>,
-) -> Result<Dialogue, RepoError> {
-    let current = fetch(db, id, true, false).await?;
-    check_version(expected_version, current.version)?;
-    update(db, actor, &current, input).await
-}
-
-/// Writes `input` over `current`, which the caller has read locked and whose
-/// version it has checked (a PATCH merges into the record it already holds).
-pub async fn update(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    current: &Dialogue,
-    input: &DialogueInput,
-) -> Result<Dialogue, RepoError> {
-    let id = current.id;
-    check_input(db, Some(id), input).await?;
-    super::update_versioned::<Entity>(
-        db,
-        dialogues::ActiveModel {
-            updated_at: Set(now()),
-            updated_by: Set(actor.user_id()),
-            version: Set(current.version + 1),
-            ..columns(input)
-        },
-        (Column::Id, Column::Version),
-        id,
-        current.version,
-    )
-    .await?;
-    write_regions(db, id, input).await?;
-    let record = get(db, id).await?;
-    audit::updated(db, actor, current, &record).await?;
-    Ok(record)
-}
-
-/// 409 while meetings or activities still refer to the dialogue.
-pub async fn delete(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: Option<i32>,
-) -> Result<(), RepoError> {
-    let current = super::row::<Entity>(db, id, true).await?;
-    check_version(expected_version, current.version)?;
-    let mut refs = referrers::<dialogue_meetings::Entity>(
-        db,
-        Condition::all().add(dialogue_meetings::Column::DialogueId.eq(id)),
-        (
-            dialogue_meetings::Column::Id,
-            dialogue_meetings::Column::Title,
-        ),
-        "meetings",
-        20,
-    )
-    .await?;
-    refs.extend(
-        super::activities::referencing(
-            db,
-            Condition::all().add(crate::entities::activities::Column::DialogueId.eq(id)),
-            20,
-        )
-        .await?,
-    );
-    if !refs.is_empty() {
-        return Err(still_referenced(
-            &format!("dialogue {:?}", current.name),
-            refs,
-        ));
-    }
-    super::lifecycle::delete::<Entity>(db, actor, id, current.version).await
-}
-
-/// Brings a deleted dialogue back; 409 if its name is now another dialogue's or an organisation it names is gone.
-pub async fn restore(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: Option<i32>,
-) -> Result<Dialogue, RepoError> {
-    super::lifecycle::restore::<Entity>(db, actor, id, expected_version).await
 }
 
 async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
@@ -417,8 +280,14 @@ pub async fn id_by_name(db: &impl ConnectionTrait, name: &str) -> Result<Option<
     super::find_id::<Entity>(db, Column::Id, Condition::all().add(Column::Name.eq(name))).await
 }
 
-impl super::lifecycle::Lifecycle for Entity {
+impl Resource for Dialogues {
+    type Entity = Entity;
     type Record = Dialogue;
+    const UNIQUE: &'static [Unique] = &[Unique {
+        index: "ux_dialogues_name",
+        column: "dialogues.name",
+        field: "name",
+    }];
 
     async fn load(
         db: &impl ConnectionTrait,
@@ -430,9 +299,100 @@ impl super::lifecycle::Lifecycle for Entity {
     }
 
     async fn recheck(db: &impl ConnectionTrait, record: &Dialogue) -> Result<(), RepoError> {
-        check_input(db, Some(record.id), &DialogueInput::from(record)).await
+        check_input(db, &DialogueInput::from(record)).await
     }
+
+    fn label(record: &Dialogue) -> String {
+        format!("dialogue {:?}", record.name)
+    }
+
+    /// Meetings and activities that refer to the dialogue.
+    async fn referrers(
+        db: &impl ConnectionTrait,
+        id: Uuid,
+        limit: u64,
+    ) -> Result<Vec<Reference>, RepoError> {
+        let mut refs = referrers::<dialogue_meetings::Entity>(
+            db,
+            Condition::all().add(dialogue_meetings::Column::DialogueId.eq(id)),
+            (
+                dialogue_meetings::Column::Id,
+                dialogue_meetings::Column::Title,
+            ),
+            "meetings",
+            limit,
+        )
+        .await?;
+        refs.extend(
+            super::activities::referencing(
+                db,
+                Condition::all().add(crate::entities::activities::Column::DialogueId.eq(id)),
+                limit,
+            )
+            .await?,
+        );
+        Ok(refs)
+    }
+
     async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
         delete_children(db, id).await
+    }
+}
+
+impl Editable for Dialogues {
+    type Input = DialogueInput;
+
+    async fn check(
+        db: &impl ConnectionTrait,
+        _current: Option<&Dialogue>,
+        input: &DialogueInput,
+    ) -> Result<(), RepoError> {
+        check_input(db, input).await
+    }
+
+    async fn insert(
+        db: &impl WriteConn,
+        actor: &Actor,
+        input: &DialogueInput,
+    ) -> Result<Dialogue, RepoError> {
+        let id = Uuid::now_v7();
+        let at = now();
+        let row = dialogues::ActiveModel {
+            id: Set(id),
+            created_at: Set(at),
+            updated_at: Set(at),
+            created_by: Set(actor.user_id()),
+            updated_by: Set(actor.user_id()),
+            version: Set(1),
+            ..columns(input)
+        };
+        Entity::insert(row).exec_without_returning(db).await?;
+        write_regions(db, id, input).await?;
+        fetch(db, id, false, false).await
+    }
+
+    async fn write(
+        db: &impl WriteConn,
+        actor: &Actor,
+        current: &Dialogue,
+        input: &DialogueInput,
+    ) -> Result<Dialogue, RepoError> {
+        let id = current.id;
+        let row = dialogues::ActiveModel {
+            updated_at: Set(now()),
+            updated_by: Set(actor.user_id()),
+            version: Set(current.version + 1),
+            ..columns(input)
+        };
+        super::update_versioned::<Entity>(
+            db,
+            row,
+            (Column::Id, Column::Version),
+            id,
+            current.version,
+        )
+        .await?;
+        write_regions(db, id, input).await?;
+        fetch(db, id, false, false).await
     }
 }

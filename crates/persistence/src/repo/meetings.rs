@@ -13,9 +13,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::resource::{self, Resource};
 use super::{audit, parse_enum, text_search};
 use crate::entities::dialogue_meetings;
-use crate::error::{check_version, still_referenced};
+use crate::error::check_version;
 use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
 use crate::{Actor, RepoError, now};
 
@@ -283,16 +284,8 @@ pub async fn delete(
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<(), RepoError> {
-    let current = find(db, dialogue_id, id, true, false).await?;
-    check_version(expected_version, current.version)?;
-    let refs = super::delegations::to_meeting(db, id, 20).await?;
-    if !refs.is_empty() {
-        return Err(still_referenced(
-            &format!("meeting {:?}", current.title),
-            refs,
-        ));
-    }
-    super::lifecycle::delete::<Entity>(db, actor, id, current.version).await
+    ensure_in_dialogue(db, dialogue_id, id, false).await?;
+    resource::delete::<Meetings>(db, actor, id, expected_version).await
 }
 
 /// Brings a deleted meeting back; 409 if its dialogue is gone.
@@ -304,7 +297,7 @@ pub async fn restore(
     expected_version: Option<i32>,
 ) -> Result<Meeting, RepoError> {
     ensure_in_dialogue(db, dialogue_id, id, true).await?;
-    super::lifecycle::restore::<Entity>(db, actor, id, expected_version).await
+    resource::restore::<Meetings>(db, actor, id, expected_version).await
 }
 
 /// The dialogue of meeting `id`, deleted or not; `None` when no such row
@@ -324,7 +317,7 @@ pub async fn restore_by_id(
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<Meeting, RepoError> {
-    super::lifecycle::restore::<Entity>(db, actor, id, expected_version).await
+    resource::restore::<Meetings>(db, actor, id, expected_version).await
 }
 
 /// What a delegation read shows of its meeting, for `ids` in one query each
@@ -379,8 +372,27 @@ pub async fn id_by_title(
     .await
 }
 
-impl super::lifecycle::Lifecycle for Entity {
+/// Meetings of a dialogue. Their routes carry the dialogue's id beside
+/// theirs, so create and update are their own; delete and restore are the
+/// generic ones.
+pub struct Meetings;
+
+impl Resource for Meetings {
+    type Entity = Entity;
     type Record = Meeting;
+
+    fn label(record: &Meeting) -> String {
+        format!("meeting {:?}", record.title)
+    }
+
+    /// Delegations that go to the meeting.
+    async fn referrers(
+        db: &impl ConnectionTrait,
+        id: Uuid,
+        limit: u64,
+    ) -> Result<Vec<rihla_domain::Reference>, RepoError> {
+        super::delegations::to_meeting(db, id, limit).await
+    }
 
     async fn load(
         db: &impl ConnectionTrait,

@@ -5,13 +5,15 @@ pub mod activities;
 pub mod audit;
 pub mod delegations;
 pub mod dialogues;
+pub mod documents;
 pub mod idempotency;
-pub(crate) mod lifecycle;
 pub mod meetings;
 pub mod organisations;
 pub mod projects;
 pub mod purge;
 pub mod refresh_tokens;
+pub(crate) mod registry;
+pub mod resource;
 pub mod users;
 
 use std::collections::HashSet;
@@ -224,7 +226,7 @@ pub(crate) async fn find_id<E: SoftDelete>(
 /// A table whose rows are soft-deleted: `deleted_at` / `deleted_by` mark a
 /// deleted record, and every read, reference check and uniqueness rule looks
 /// only at live rows unless it says otherwise.
-pub(crate) trait SoftDelete: EntityTrait {
+pub trait SoftDelete: EntityTrait {
     const ID: Self::Column;
     const DELETED_AT: Self::Column;
     const DELETED_BY: Self::Column;
@@ -252,7 +254,8 @@ soft_delete!(
     activities,
     dialogues,
     dialogue_meetings,
-    delegations
+    delegations,
+    documents
 );
 
 /// Live rows only.

@@ -7,17 +7,16 @@ use rihla_domain::{
     FieldError, Organisation, OrganisationInput, OrganisationListParams, OrganisationSortKey, Page,
     Reference, Sort,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
 };
 use uuid::Uuid;
 
-use super::{audit, parse_enum};
+use super::parse_enum;
+use super::resource::{Editable, Resource, Unique};
 use crate::entities::{organisations, project_participants, projects};
-use crate::error::{check_version, still_referenced, taken};
 use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
-use crate::{Actor, RepoError, now};
+use crate::{Actor, RepoError, WriteConn, now};
 
 use organisations::{Column, Entity};
 
@@ -40,14 +39,8 @@ fn to_domain(m: organisations::Model) -> Result<Organisation, RepoError> {
     })
 }
 
-pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Organisation, RepoError> {
-    to_domain(super::row::<Entity>(db, id, false).await?)
-}
-
-/// An organisation even if it is deleted (admins' `include_deleted`).
-pub async fn get_any(db: &impl ConnectionTrait, id: Uuid) -> Result<Organisation, RepoError> {
-    to_domain(super::row_in::<Entity>(db, id, false, true).await?)
-}
+/// Organisations: shared reference data every project and dialogue names.
+pub struct Organisations;
 
 fn sort_column(key: OrganisationSortKey) -> SortColumn<Column> {
     let (column, kind) = match key {
@@ -92,19 +85,8 @@ pub async fn list(
     if let Some(parent) = p.parent_id {
         select = select.filter(Column::ParentId.eq(parent));
     }
-    if let Some(q) = p.q.as_deref().filter(|q| !q.trim().is_empty()) {
-        let pattern = paging::like_pattern(q.trim());
-        select = select.filter(
-            sea_orm::Condition::any()
-                .add(
-                    Expr::expr(Func::lower(Expr::col(Column::Name)))
-                        .like(LikeExpr::new(pattern.clone()).escape('\\')),
-                )
-                .add(
-                    Expr::expr(Func::lower(Expr::col(Column::Acronym)))
-                        .like(LikeExpr::new(pattern).escape('\\')),
-                ),
-        );
+    if let Some(q) = super::text_search(p.q.as_deref(), &[Column::Name, Column::Acronym]) {
+        select = select.filter(q);
     }
     let (rows, next_cursor, total) = paging::fetch_page(db, select, Column::Id, req, |m| {
         let v = match key {
@@ -164,15 +146,6 @@ async fn check_input(
             }
         }
     }
-    let mut same_name = Entity::find()
-        .filter(Column::Name.eq(input.name.as_str()))
-        .filter(super::live::<Entity>());
-    if let Some(id) = id {
-        same_name = same_name.filter(Column::Id.ne(id));
-    }
-    if same_name.one(db).await?.is_some() {
-        return Err(taken("name"));
-    }
     Ok(())
 }
 
@@ -187,76 +160,6 @@ fn columns(input: &OrganisationInput) -> organisations::ActiveModel {
         iati_org_ref: Set(input.iati_org_ref.clone()),
         ..Default::default()
     }
-}
-
-pub async fn create(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    input: &OrganisationInput,
-) -> Result<Organisation, RepoError> {
-    check_input(db, None, input).await?;
-    let at = now();
-    let row = organisations::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        created_at: Set(at),
-        updated_at: Set(at),
-        created_by: Set(actor.user_id()),
-        updated_by: Set(actor.user_id()),
-        version: Set(1),
-        ..columns(input)
-    };
-    let record = to_domain(Entity::insert(row).exec_with_returning(db).await?)?;
-    audit::created(db, actor, &record).await?;
-    Ok(record)
-}
-
-/// Reads the record for a PATCH: locked, so the merge and the write see the same
-/// version.
-pub async fn get_for_update(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-) -> Result<Organisation, RepoError> {
-    to_domain(super::row::<Entity>(db, id, true).await?)
-}
-
-pub async fn replace(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-    input: &OrganisationInput,
-    expected_version: Option<i32>,
-) -> Result<Organisation, RepoError> {
-    let current = to_domain(super::row::<Entity>(db, id, true).await?)?;
-    check_version(expected_version, current.version)?;
-    update(db, actor, &current, input).await
-}
-
-/// Writes `input` over `current`, which the caller has read locked and whose
-/// version it has checked (a PATCH merges into the record it already holds).
-pub async fn update(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    current: &Organisation,
-    input: &OrganisationInput,
-) -> Result<Organisation, RepoError> {
-    let id = current.id;
-    check_input(db, Some(id), input).await?;
-    super::update_versioned::<Entity>(
-        db,
-        organisations::ActiveModel {
-            updated_at: Set(now()),
-            updated_by: Set(actor.user_id()),
-            version: Set(current.version + 1),
-            ..columns(input)
-        },
-        (Column::Id, Column::Version),
-        id,
-        current.version,
-    )
-    .await?;
-    let record = get(db, id).await?;
-    audit::updated(db, actor, current, &record).await?;
-    Ok(record)
 }
 
 /// Records that point at organisation `id`, at most `limit` of each kind.
@@ -312,36 +215,8 @@ pub async fn references(
     refs.extend(super::activities::with_organisation(db, id, limit).await?);
     refs.extend(super::dialogues::with_organisation(db, id, limit).await?);
     refs.extend(super::delegations::with_organisation(db, id, limit).await?);
+    refs.extend(super::documents::with_organisation(db, id, limit).await?);
     Ok(refs)
-}
-
-pub async fn delete(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: Option<i32>,
-) -> Result<(), RepoError> {
-    let current = super::row::<Entity>(db, id, true).await?;
-    check_version(expected_version, current.version)?;
-    let refs = references(db, id, 20).await?;
-    if !refs.is_empty() {
-        return Err(still_referenced(
-            &format!("organisation {:?}", current.name),
-            refs,
-        ));
-    }
-    super::lifecycle::delete::<Entity>(db, actor, id, current.version).await
-}
-
-/// Brings a deleted organisation back; 409 if its name is now another's or its
-/// parent is gone.
-pub async fn restore(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: Option<i32>,
-) -> Result<Organisation, RepoError> {
-    super::lifecycle::restore::<Entity>(db, actor, id, expected_version).await
 }
 
 /// The organisation named exactly `name`, if any.
@@ -354,8 +229,14 @@ pub async fn id_by_name(db: &impl ConnectionTrait, name: &str) -> Result<Option<
     .await
 }
 
-impl super::lifecycle::Lifecycle for Entity {
+impl Resource for Organisations {
+    type Entity = Entity;
     type Record = Organisation;
+    const UNIQUE: &'static [Unique] = &[Unique {
+        index: "ux_organisations_name",
+        column: "organisations.name",
+        field: "name",
+    }];
 
     async fn load(
         db: &impl ConnectionTrait,
@@ -368,5 +249,70 @@ impl super::lifecycle::Lifecycle for Entity {
 
     async fn recheck(db: &impl ConnectionTrait, record: &Organisation) -> Result<(), RepoError> {
         check_input(db, Some(record.id), &OrganisationInput::from(record)).await
+    }
+
+    fn label(record: &Organisation) -> String {
+        format!("organisation {:?}", record.name)
+    }
+
+    async fn referrers(
+        db: &impl ConnectionTrait,
+        id: Uuid,
+        limit: u64,
+    ) -> Result<Vec<Reference>, RepoError> {
+        references(db, id, limit).await
+    }
+}
+
+impl Editable for Organisations {
+    type Input = OrganisationInput;
+
+    async fn check(
+        db: &impl ConnectionTrait,
+        current: Option<&Organisation>,
+        input: &OrganisationInput,
+    ) -> Result<(), RepoError> {
+        check_input(db, current.map(|c| c.id), input).await
+    }
+
+    async fn insert(
+        db: &impl WriteConn,
+        actor: &Actor,
+        input: &OrganisationInput,
+    ) -> Result<Organisation, RepoError> {
+        let at = now();
+        let row = organisations::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            created_at: Set(at),
+            updated_at: Set(at),
+            created_by: Set(actor.user_id()),
+            updated_by: Set(actor.user_id()),
+            version: Set(1),
+            ..columns(input)
+        };
+        to_domain(Entity::insert(row).exec_with_returning(db).await?)
+    }
+
+    async fn write(
+        db: &impl WriteConn,
+        actor: &Actor,
+        current: &Organisation,
+        input: &OrganisationInput,
+    ) -> Result<Organisation, RepoError> {
+        let row = organisations::ActiveModel {
+            updated_at: Set(now()),
+            updated_by: Set(actor.user_id()),
+            version: Set(current.version + 1),
+            ..columns(input)
+        };
+        super::update_versioned::<Entity>(
+            db,
+            row,
+            (Column::Id, Column::Version),
+            current.id,
+            current.version,
+        )
+        .await?;
+        Self::load(db, current.id, false, false).await
     }
 }

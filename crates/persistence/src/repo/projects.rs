@@ -6,7 +6,7 @@
 use rihla_domain::project::PROJECT_SORT_KEYS;
 use rihla_domain::{
     Budget, FieldError, Outcome, Page, ParticipatingOrganisation, Project, ProjectInput,
-    ProjectListParams, ProjectSortKey, Sort,
+    ProjectListParams, ProjectSortKey, Reference, Sort,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
@@ -16,9 +16,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::resource::{Editable, Resource, Unique};
 use super::{audit, dangling, from_json, organisations, parse_enum, to_json};
 use crate::entities::{project_outcomes, project_participants, project_tags, projects};
-use crate::error::{check_version, still_referenced};
 use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
 use crate::{Actor, RepoError, WriteConn, now};
 
@@ -94,20 +94,10 @@ fn to_domain(m: projects::Model) -> Result<Project, RepoError> {
     })
 }
 
-pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<Project, RepoError> {
-    fetch(db, id, false, false).await
-}
-
-/// A project even if it is deleted (admins' `include_deleted`).
-pub async fn get_any(db: &impl ConnectionTrait, id: Uuid) -> Result<Project, RepoError> {
-    fetch(db, id, false, true).await
-}
-
-/// Reads the record for a PATCH, locked so the merge and the write see the same
-/// version.
-pub async fn get_for_update(db: &impl ConnectionTrait, id: Uuid) -> Result<Project, RepoError> {
-    fetch(db, id, true, false).await
-}
+/// Projects: the programmes everything else hangs from. Their writes take
+/// the fast paths of `Editable`: the audit event in the row's statement, no
+/// read-back, and an optimistic PATCH.
+pub struct Projects;
 
 async fn fetch(
     db: &impl ConnectionTrait,
@@ -379,47 +369,6 @@ fn columns(input: &ProjectInput) -> Result<projects::ActiveModel, RepoError> {
     })
 }
 
-/// Creates a project and its children. Call inside a transaction: a failure
-/// part-way must leave nothing behind.
-pub async fn create(
-    db: &impl WriteConn,
-    actor: &Actor,
-    input: &ProjectInput,
-) -> Result<Project, RepoError> {
-    check_input(db, input, None).await?;
-    let id = Uuid::now_v7();
-    let at = now();
-    let row = projects::ActiveModel {
-        id: Set(id),
-        created_at: Set(at),
-        updated_at: Set(at),
-        created_by: Set(actor.user_id()),
-        updated_by: Set(actor.user_id()),
-        version: Set(1),
-        deleted_at: Set(None),
-        deleted_by: Set(None),
-        ..columns(input)?
-    };
-    let record = as_written(row.clone())?;
-    let insert = sea_orm::QueryTrait::into_query(Entity::insert(row));
-    audit::with_event(db, insert, audit::create_event(actor, &record)?, false).await?;
-    write_children(db, id, input, None).await?;
-    Ok(record)
-}
-
-/// Replaces every field and child of a project (PUT, and PATCH after merging).
-pub async fn replace(
-    db: &impl WriteConn,
-    actor: &Actor,
-    id: Uuid,
-    input: &ProjectInput,
-    expected_version: Option<i32>,
-) -> Result<Project, RepoError> {
-    let current = fetch(db, id, true, false).await?;
-    check_version(expected_version, current.version)?;
-    update(db, actor, &current, input).await
-}
-
 /// A PATCH's write over `current`, read without a lock (the optimistic
 /// path): `None` when it is not done, and the caller should lock the record
 /// and call `update`, as if this had not been tried.
@@ -433,17 +382,12 @@ pub async fn replace(
 /// holds goes the locked way, which waits inside a transaction), and a
 /// change of `code` or `iati_identifier`, whose unique index can make an
 /// insert wait for another transaction, goes the locked way too.
-pub async fn update_unlocked(
+async fn update_unlocked(
     db: &impl WriteConn,
     actor: &Actor,
     current: &Project,
     input: &ProjectInput,
 ) -> Result<Option<Project>, RepoError> {
-    // The caller checked this before opening the write; again here, so that
-    // no caller can drop a child change by skipping it.
-    if !only_own_row(current, input) {
-        return Ok(None);
-    }
     let (mut update, record) = versioned_write(actor, current, input)?;
     // SQLite has no row locks (a member of the writer's batch waits for
     // nothing but its turn), and no FOR UPDATE to write.
@@ -472,7 +416,7 @@ pub async fn update_unlocked(
 
 /// Whether `input` changes `current`'s own row alone, `code` and
 /// `iati_identifier` kept: the only change `update_unlocked` writes.
-pub fn only_own_row(current: &Project, input: &ProjectInput) -> bool {
+fn only_own_row(current: &Project, input: &ProjectInput) -> bool {
     same_children(current, input)
         && current.code == input.code
         && current.iati_identifier == input.iati_identifier
@@ -516,16 +460,15 @@ fn versioned_write(
     Ok((update, record))
 }
 
-/// Writes `input` over `current`, which the caller has read locked and whose
-/// version it has checked (a PATCH merges into the record it already holds).
-pub async fn update(
+/// Writes `input` over `current` with its audit event in the same
+/// statement, then the child rows that changed.
+async fn write(
     db: &impl WriteConn,
     actor: &Actor,
     current: &Project,
     input: &ProjectInput,
 ) -> Result<Project, RepoError> {
     let id = current.id;
-    check_input(db, input, Some(current)).await?;
     // An outcome its activities still name must stay. Activities can only
     // name the project's outcomes, so there is nothing to look up unless this
     // change removes one.
@@ -565,50 +508,26 @@ pub async fn update(
     Ok(record)
 }
 
-/// Soft delete: the project disappears from reads but keeps its children, so
-/// a restore brings it back whole.
-pub async fn delete(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: Option<i32>,
-) -> Result<(), RepoError> {
-    let current = super::row::<Entity>(db, id, true).await?;
-    check_version(expected_version, current.version)?;
-    let mut refs = super::activities::referencing(
-        db,
-        Condition::all().add(crate::entities::activities::Column::ProjectId.eq(id)),
-        20,
-    )
-    .await?;
-    refs.extend(super::delegations::with_project(db, id, 20).await?);
-    if !refs.is_empty() {
-        return Err(still_referenced(
-            &format!("project {:?}", current.code),
-            refs,
-        ));
-    }
-    super::lifecycle::delete::<Entity>(db, actor, id, current.version).await
-}
-
-/// Brings a deleted project back; 409 if its code is now another project's or
-/// an organisation it names is gone.
-pub async fn restore(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: Option<i32>,
-) -> Result<Project, RepoError> {
-    super::lifecycle::restore::<Entity>(db, actor, id, expected_version).await
-}
-
 /// The project with this code, if any.
 pub async fn id_by_code(db: &impl ConnectionTrait, code: &str) -> Result<Option<Uuid>, RepoError> {
     super::find_id::<Entity>(db, Column::Id, Condition::all().add(Column::Code.eq(code))).await
 }
 
-impl super::lifecycle::Lifecycle for Entity {
+impl Resource for Projects {
+    type Entity = Entity;
     type Record = Project;
+    const UNIQUE: &'static [Unique] = &[
+        Unique {
+            index: "ux_projects_code",
+            column: "projects.code",
+            field: "code",
+        },
+        Unique {
+            index: "ux_projects_iati_identifier",
+            column: "projects.iati_identifier",
+            field: "iati_identifier",
+        },
+    ];
 
     async fn load(
         db: &impl ConnectionTrait,
@@ -622,7 +541,92 @@ impl super::lifecycle::Lifecycle for Entity {
     async fn recheck(db: &impl ConnectionTrait, record: &Project) -> Result<(), RepoError> {
         check_input(db, &ProjectInput::from(record), None).await
     }
+
+    fn label(record: &Project) -> String {
+        format!("project {:?}", record.code)
+    }
+
+    /// Activities, delegations and documents of the project. A soft delete
+    /// keeps its children, so a restore brings it back whole.
+    async fn referrers(
+        db: &impl ConnectionTrait,
+        id: Uuid,
+        limit: u64,
+    ) -> Result<Vec<Reference>, RepoError> {
+        let mut refs = super::activities::referencing(
+            db,
+            Condition::all().add(crate::entities::activities::Column::ProjectId.eq(id)),
+            limit,
+        )
+        .await?;
+        refs.extend(super::delegations::with_project(db, id, limit).await?);
+        refs.extend(super::documents::of_project(db, id, limit).await?);
+        Ok(refs)
+    }
+
     async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
         delete_children(db, id).await
+    }
+}
+
+impl Editable for Projects {
+    type Input = ProjectInput;
+    const EVENT_IN_WRITE: bool = true;
+    const OPTIMISTIC_PATCH: bool = true;
+
+    async fn check(
+        db: &impl ConnectionTrait,
+        current: Option<&Project>,
+        input: &ProjectInput,
+    ) -> Result<(), RepoError> {
+        check_input(db, input, current).await
+    }
+
+    /// The record is built from what was written: no read-back.
+    async fn insert(
+        db: &impl WriteConn,
+        actor: &Actor,
+        input: &ProjectInput,
+    ) -> Result<Project, RepoError> {
+        let id = Uuid::now_v7();
+        let at = now();
+        let row = projects::ActiveModel {
+            id: Set(id),
+            created_at: Set(at),
+            updated_at: Set(at),
+            created_by: Set(actor.user_id()),
+            updated_by: Set(actor.user_id()),
+            version: Set(1),
+            deleted_at: Set(None),
+            deleted_by: Set(None),
+            ..columns(input)?
+        };
+        let record = as_written(row.clone())?;
+        let insert = sea_orm::QueryTrait::into_query(Entity::insert(row));
+        audit::with_event(db, insert, audit::create_event(actor, &record)?, false).await?;
+        write_children(db, id, input, None).await?;
+        Ok(record)
+    }
+
+    async fn write(
+        db: &impl WriteConn,
+        actor: &Actor,
+        current: &Project,
+        input: &ProjectInput,
+    ) -> Result<Project, RepoError> {
+        write(db, actor, current, input).await
+    }
+
+    fn only_own_row(current: &Project, input: &ProjectInput) -> bool {
+        only_own_row(current, input)
+    }
+
+    async fn update_unlocked(
+        db: &impl WriteConn,
+        actor: &Actor,
+        current: &Project,
+        input: &ProjectInput,
+    ) -> Result<Option<Project>, RepoError> {
+        update_unlocked(db, actor, current, input).await
     }
 }

@@ -12,9 +12,8 @@ use rihla_domain::ResourceType;
 use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
-use super::SoftDelete;
-use super::lifecycle::{self, Lifecycle};
-use crate::entities;
+use super::resource::{self, Resource};
+use super::{SoftDelete, registry};
 use crate::{Actor, Db, RepoError, begin_write};
 
 /// What a run did, per resource type, in the order it ran.
@@ -50,12 +49,9 @@ async fn candidates<E: SoftDelete>(db: &Db, cutoff: DateTime<Utc>) -> Result<Vec
 
 /// Purges one record in its own transaction; `Ok(false)` when a remaining
 /// row still points at it.
-async fn one<E: Lifecycle>(db: &Db, actor: &Actor, id: Uuid) -> Result<bool, RepoError>
-where
-    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
-{
+async fn one<R: Resource>(db: &Db, actor: &Actor, id: Uuid) -> Result<bool, RepoError> {
     let tx = begin_write(db).await?;
-    match lifecycle::purge::<E>(&tx, actor, id).await {
+    match resource::purge::<R>(&tx, actor, id).await {
         Ok(()) => {
             tx.commit().await?;
             Ok(true)
@@ -69,16 +65,13 @@ where
     }
 }
 
-async fn purge_all<E: Lifecycle>(
+/// Purges every record of `R` deleted before `cutoff`.
+pub(crate) async fn all<R: Resource>(
     db: &Db,
     actor: &Actor,
-    resource: ResourceType,
     cutoff: DateTime<Utc>,
-) -> Result<PurgeCount, RepoError>
-where
-    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<Uuid>,
-{
-    let mut pending = candidates::<E>(db, cutoff).await?;
+) -> Result<PurgeCount, RepoError> {
+    let mut pending = candidates::<R::Entity>(db, cutoff).await?;
     let mut purged = 0;
     // Organisations can point at each other (parent_id): pass over the rest
     // again while a pass makes progress.
@@ -86,7 +79,7 @@ where
         let before = pending.len();
         let mut kept = Vec::new();
         for id in pending {
-            if one::<E>(db, actor, id).await? {
+            if one::<R>(db, actor, id).await? {
                 purged += 1;
             } else {
                 kept.push(id);
@@ -98,23 +91,16 @@ where
         }
     }
     Ok(PurgeCount {
-        resource,
+        resource: R::TYPE,
         purged,
         kept: pending.len() as u64,
     })
 }
 
-/// Purges every record deleted before `cutoff`.
+/// Purges every record deleted before `cutoff`, resource by resource in
+/// the registry's order (referrers first).
 pub async fn run(db: &Db, actor: &Actor, cutoff: DateTime<Utc>) -> Result<PurgeReport, RepoError> {
-    use entities::*;
-    let rows = vec![
-        purge_all::<delegations::Entity>(db, actor, ResourceType::Delegation, cutoff).await?,
-        purge_all::<activities::Entity>(db, actor, ResourceType::Activity, cutoff).await?,
-        purge_all::<dialogue_meetings::Entity>(db, actor, ResourceType::Meeting, cutoff).await?,
-        purge_all::<projects::Entity>(db, actor, ResourceType::Project, cutoff).await?,
-        purge_all::<dialogues::Entity>(db, actor, ResourceType::Dialogue, cutoff).await?,
-        purge_all::<organisations::Entity>(db, actor, ResourceType::Organisation, cutoff).await?,
-        purge_all::<users::Entity>(db, actor, ResourceType::User, cutoff).await?,
-    ];
-    Ok(PurgeReport { rows })
+    Ok(PurgeReport {
+        rows: registry::purge_all(db, actor, cutoff).await?,
+    })
 }

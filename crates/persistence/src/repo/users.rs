@@ -8,9 +8,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::resource::{self, Resource, Unique};
 use super::{audit, parse_enum};
 use crate::entities::users::{self, Column, Entity};
-use crate::error::{check_version, taken};
+use crate::error::check_version;
 use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
 use crate::{Actor, RepoError, now};
 
@@ -157,15 +158,6 @@ pub async fn create(
     new: NewUser<'_>,
 ) -> Result<User, RepoError> {
     let email = normalise_email(new.email);
-    if Entity::find()
-        .filter(Column::Email.eq(email.as_str()))
-        .filter(super::live::<Entity>())
-        .one(db)
-        .await?
-        .is_some()
-    {
-        return Err(taken("email"));
-    }
     let at = now();
     let model = Entity::insert(users::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -320,17 +312,7 @@ pub async fn delete(
     {
         return Err(last_admin());
     }
-    super::lifecycle::delete::<Entity>(db, actor, id, current.version).await
-}
-
-/// Brings a deleted user back; 409 if their email now belongs to another user.
-pub async fn restore(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-    expected_version: Option<i32>,
-) -> Result<User, RepoError> {
-    super::lifecycle::restore::<Entity>(db, actor, id, expected_version).await
+    resource::delete::<Users>(db, actor, id, Some(current.version)).await
 }
 
 /// The role and active flag of a token's subject, checked on every request so a
@@ -351,8 +333,19 @@ pub async fn access(
         .transpose()
 }
 
-impl super::lifecycle::Lifecycle for Entity {
+/// Users: who may call the API. Written through their own routes (a
+/// password is no field of the record), deleted and restored through the
+/// generic operations.
+pub struct Users;
+
+impl Resource for Users {
+    type Entity = Entity;
     type Record = User;
+    const UNIQUE: &'static [Unique] = &[Unique {
+        index: "ux_users_email",
+        column: "users.email",
+        field: "email",
+    }];
 
     async fn load(
         db: &impl ConnectionTrait,
@@ -363,18 +356,13 @@ impl super::lifecycle::Lifecycle for Entity {
         to_domain(super::row_in::<Entity>(db, id, lock, include_deleted).await?)
     }
 
-    /// A user refers to nothing; only the email must be free. (Refresh tokens
-    /// go with the user through their foreign key's cascade.)
-    async fn recheck(db: &impl ConnectionTrait, record: &User) -> Result<(), RepoError> {
-        if Entity::find()
-            .filter(Column::Email.eq(record.email.as_str()))
-            .filter(super::live::<Entity>())
-            .one(db)
-            .await?
-            .is_some()
-        {
-            return Err(taken("email"));
-        }
+    /// A user refers to nothing; the email is the unique index's to check.
+    /// (Refresh tokens go with the user through their foreign key's cascade.)
+    async fn recheck(_db: &impl ConnectionTrait, _record: &User) -> Result<(), RepoError> {
         Ok(())
+    }
+
+    fn label(record: &User) -> String {
+        format!("user {:?}", record.email)
     }
 }

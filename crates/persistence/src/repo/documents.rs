@@ -1,0 +1,443 @@
+//! Documents with their languages and organisations: the first resource
+//! written on the generic layer alone (`resource`). All it says is what
+//! differs: its columns and child rows, the records it must name, its list
+//! filters, and who refers to it (nobody).
+
+use std::collections::HashMap;
+
+use rihla_domain::document::DOCUMENT_SORT_KEYS;
+use rihla_domain::{
+    Document, DocumentInput, DocumentListParams, DocumentOrganisation, DocumentSortKey, FieldError,
+    Page, Reference, Sort,
+};
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+use super::resource::{Editable, Resource};
+use super::{added, dangling, existing, parse_enum, referrers, text_search, write_rows};
+use crate::entities::organisations;
+use crate::entities::{
+    activities, document_languages, document_organisations, documents, projects,
+};
+use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
+use crate::{Actor, RepoError, WriteConn, now};
+
+use documents::{Column, Entity};
+
+/// Documents: what a project or activity produced.
+pub struct Documents;
+
+/// A page's child rows, in two batched queries (one per child table).
+async fn assemble(
+    db: &impl ConnectionTrait,
+    rows: Vec<documents::Model>,
+) -> Result<Vec<Document>, RepoError> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut languages: HashMap<Uuid, Vec<String>> = HashMap::new();
+    let mut orgs: HashMap<Uuid, Vec<DocumentOrganisation>> = HashMap::new();
+    if !ids.is_empty() {
+        for r in document_languages::Entity::find()
+            .filter(document_languages::Column::DocumentId.is_in(ids.iter().copied()))
+            .order_by_asc(document_languages::Column::DocumentId)
+            .order_by_asc(document_languages::Column::Position)
+            .all(db)
+            .await?
+        {
+            languages.entry(r.document_id).or_default().push(r.code);
+        }
+        for r in document_organisations::Entity::find()
+            .filter(document_organisations::Column::DocumentId.is_in(ids.iter().copied()))
+            .order_by_asc(document_organisations::Column::DocumentId)
+            .order_by_asc(document_organisations::Column::Position)
+            .all(db)
+            .await?
+        {
+            orgs.entry(r.document_id)
+                .or_default()
+                .push(DocumentOrganisation {
+                    organisation_id: r.organisation_id,
+                    role: parse_enum(&r.role, "document_organisations.role")?,
+                });
+        }
+    }
+    rows.into_iter()
+        .map(|m| {
+            Ok(Document {
+                kind: parse_enum(&m.kind, "documents.kind")?,
+                languages: languages.remove(&m.id).unwrap_or_default(),
+                organisations: orgs.remove(&m.id).unwrap_or_default(),
+                id: m.id,
+                title: m.title,
+                published_on: m.published_on,
+                url: m.url,
+                project_id: m.project_id,
+                activity_id: m.activity_id,
+                summary: m.summary,
+                created_at: m.created_at,
+                updated_at: m.updated_at,
+                created_by: m.created_by,
+                updated_by: m.updated_by,
+                version: m.version,
+                deleted_at: m.deleted_at,
+                deleted_by: m.deleted_by,
+            })
+        })
+        .collect()
+}
+
+fn sort_column(key: DocumentSortKey) -> SortColumn<Column> {
+    let (column, kind, nullable) = match key {
+        DocumentSortKey::Title => (Column::Title, KeyKind::Text, false),
+        DocumentSortKey::PublishedOn => (Column::PublishedOn, KeyKind::Date, true),
+        DocumentSortKey::CreatedAt => (Column::CreatedAt, KeyKind::Timestamp, false),
+        DocumentSortKey::UpdatedAt => (Column::UpdatedAt, KeyKind::Timestamp, false),
+    };
+    SortColumn {
+        column,
+        kind,
+        nullable,
+    }
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    p: &DocumentListParams,
+) -> Result<Page<Document>, RepoError> {
+    let (key, req) = paging::page_request(
+        p.sort.as_deref(),
+        Sort {
+            key: DocumentSortKey::Title,
+            descending: false,
+        },
+        DOCUMENT_SORT_KEYS,
+        p.limit,
+        p.cursor.as_deref(),
+        p.count,
+        sort_column,
+    )?;
+    let mut select = Entity::find();
+    if p.include_deleted != Some(true) {
+        select = select.filter(super::live::<Entity>());
+    }
+    if let Some(project) = p.project_id {
+        select = select.filter(Column::ProjectId.eq(project));
+    }
+    if let Some(activity) = p.activity_id {
+        select = select.filter(Column::ActivityId.eq(activity));
+    }
+    if let Some(kind) = p.kind {
+        select = select.filter(Column::Kind.eq(kind.as_str()));
+    }
+    if let Some(language) = p.language.as_deref().map(str::trim) {
+        let sub = Query::select()
+            .column(document_languages::Column::DocumentId)
+            .from(document_languages::Entity)
+            .and_where(document_languages::Column::Code.eq(language.to_lowercase()))
+            .to_owned();
+        select = select.filter(Column::Id.in_subquery(sub));
+    }
+    if let Some(q) = text_search(p.q.as_deref(), &[Column::Title, Column::Summary]) {
+        select = select.filter(q);
+    }
+    let (rows, next_cursor, total) = paging::fetch_page(db, select, Column::Id, req, |m| {
+        let v = match key {
+            DocumentSortKey::Title => Some(m.title.clone()),
+            DocumentSortKey::PublishedOn => m.published_on.map(|d| d.to_string()),
+            DocumentSortKey::CreatedAt => Some(timestamp_key(&m.created_at)),
+            DocumentSortKey::UpdatedAt => Some(timestamp_key(&m.updated_at)),
+        };
+        (v, m.id)
+    })
+    .await?;
+    Ok(Page {
+        items: assemble(db, rows).await?,
+        next_cursor,
+        total,
+    })
+}
+
+/// The records `input` names exist (only those an update adds are looked
+/// up), and an activity it names belongs to the project it names.
+async fn check_input(
+    db: &impl ConnectionTrait,
+    input: &DocumentInput,
+    before: Option<&Document>,
+) -> Result<(), RepoError> {
+    let mut errors: Vec<FieldError> = Vec::new();
+    let held = |f: fn(&Document) -> Option<Uuid>| -> Option<Vec<Uuid>> {
+        before.map(|b| f(b).into_iter().collect())
+    };
+    let project: Vec<(String, Uuid)> = input
+        .project_id
+        .map(|id| ("project_id".to_owned(), id))
+        .into_iter()
+        .collect();
+    let project = added(project, held(|d| d.project_id).as_deref());
+    let ids: Vec<Uuid> = project.iter().map(|(_, id)| *id).collect();
+    errors.extend(dangling(
+        &project,
+        &existing::<projects::Entity>(db, &ids).await?,
+        "project",
+    ));
+    if let Some(activity) = input.activity_id {
+        let unchanged = before.is_some_and(|b| {
+            b.activity_id == input.activity_id && b.project_id == input.project_id
+        });
+        if !unchanged {
+            let row = activities::Entity::find_by_id(activity)
+                .filter(super::live::<activities::Entity>())
+                .one(db)
+                .await?;
+            match row {
+                None => errors.push(FieldError::new(
+                    "activity_id",
+                    "not_found",
+                    format!("activity {activity} does not exist"),
+                )),
+                Some(a) if input.project_id.is_some_and(|p| p != a.project_id) => {
+                    errors.push(FieldError::new(
+                        "activity_id",
+                        "other_project",
+                        "the activity belongs to another project than project_id",
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    let orgs: Vec<(String, Uuid)> = input
+        .organisations
+        .iter()
+        .enumerate()
+        .map(|(i, o)| {
+            (
+                format!("organisations[{i}].organisation_id"),
+                o.organisation_id,
+            )
+        })
+        .collect();
+    let held_orgs: Option<Vec<Uuid>> =
+        before.map(|b| b.organisations.iter().map(|o| o.organisation_id).collect());
+    let orgs = added(orgs, held_orgs.as_deref());
+    let ids: Vec<Uuid> = orgs.iter().map(|(_, id)| *id).collect();
+    errors.extend(dangling(
+        &orgs,
+        &existing::<organisations::Entity>(db, &ids).await?,
+        "organisation",
+    ));
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(RepoError::Invalid(errors))
+    }
+}
+
+/// The columns a client controls, shared by create and replace.
+fn columns(input: &DocumentInput) -> documents::ActiveModel {
+    documents::ActiveModel {
+        title: Set(input.title.clone()),
+        kind: Set(input.kind.as_str().to_owned()),
+        published_on: Set(input.published_on),
+        url: Set(input.url.clone()),
+        project_id: Set(input.project_id),
+        activity_id: Set(input.activity_id),
+        summary: Set(input.summary.clone()),
+        ..Default::default()
+    }
+}
+
+/// The document's languages and organisations, replacing what it had.
+async fn write_children(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    input: &DocumentInput,
+    replace: bool,
+) -> Result<(), RepoError> {
+    let languages: Vec<_> = input
+        .languages
+        .iter()
+        .enumerate()
+        .map(|(i, code)| document_languages::ActiveModel {
+            document_id: Set(id),
+            position: Set(i as i32),
+            code: Set(code.clone()),
+        })
+        .collect();
+    write_rows(
+        db,
+        (document_languages::Column::DocumentId, id),
+        replace,
+        languages,
+    )
+    .await?;
+    let orgs: Vec<_> = input
+        .organisations
+        .iter()
+        .enumerate()
+        .map(|(i, o)| document_organisations::ActiveModel {
+            document_id: Set(id),
+            position: Set(i as i32),
+            organisation_id: Set(o.organisation_id),
+            role: Set(o.role.as_str().to_owned()),
+        })
+        .collect();
+    write_rows(
+        db,
+        (document_organisations::Column::DocumentId, id),
+        replace,
+        orgs,
+    )
+    .await
+}
+
+/// Live documents of project `id`, for the project's delete.
+pub(crate) async fn of_project(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    limit: u64,
+) -> Result<Vec<Reference>, RepoError> {
+    let cond = Condition::all().add(Column::ProjectId.eq(id));
+    referrers::<Entity>(db, cond, (Column::Id, Column::Title), "documents", limit).await
+}
+
+/// Live documents of activity `id`, for the activity's delete.
+pub(crate) async fn of_activity(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    limit: u64,
+) -> Result<Vec<Reference>, RepoError> {
+    let cond = Condition::all().add(Column::ActivityId.eq(id));
+    referrers::<Entity>(db, cond, (Column::Id, Column::Title), "documents", limit).await
+}
+
+/// Live documents an organisation took part in, for the organisation's
+/// delete.
+pub(crate) async fn with_organisation(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    limit: u64,
+) -> Result<Vec<Reference>, RepoError> {
+    let sub = Query::select()
+        .column(document_organisations::Column::DocumentId)
+        .from(document_organisations::Entity)
+        .and_where(document_organisations::Column::OrganisationId.eq(id))
+        .to_owned();
+    let cond = Condition::all().add(Column::Id.in_subquery(sub));
+    referrers::<Entity>(db, cond, (Column::Id, Column::Title), "documents", limit).await
+}
+
+/// The document titled exactly `title` of project `project_id`, if any:
+/// the demo loader's natural key.
+pub async fn id_by_title(
+    db: &impl ConnectionTrait,
+    project_id: Option<Uuid>,
+    title: &str,
+) -> Result<Option<Uuid>, RepoError> {
+    let mut cond = Condition::all().add(Column::Title.eq(title));
+    cond = match project_id {
+        Some(p) => cond.add(Column::ProjectId.eq(p)),
+        None => cond.add(Column::ProjectId.is_null()),
+    };
+    super::find_id::<Entity>(db, Column::Id, cond).await
+}
+
+impl Resource for Documents {
+    type Entity = Entity;
+    type Record = Document;
+
+    async fn load(
+        db: &impl ConnectionTrait,
+        id: Uuid,
+        lock: bool,
+        include_deleted: bool,
+    ) -> Result<Document, RepoError> {
+        let row = super::row_in::<Entity>(db, id, lock, include_deleted).await?;
+        assemble(db, vec![row])
+            .await?
+            .pop()
+            .ok_or(RepoError::NotFound)
+    }
+
+    async fn recheck(db: &impl ConnectionTrait, record: &Document) -> Result<(), RepoError> {
+        check_input(db, &DocumentInput::from(record), None).await
+    }
+
+    fn label(record: &Document) -> String {
+        format!("document {:?}", record.title)
+    }
+
+    async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
+        document_languages::Entity::delete_many()
+            .filter(document_languages::Column::DocumentId.eq(id))
+            .exec(db)
+            .await?;
+        document_organisations::Entity::delete_many()
+            .filter(document_organisations::Column::DocumentId.eq(id))
+            .exec(db)
+            .await?;
+        Ok(())
+    }
+}
+
+impl Editable for Documents {
+    type Input = DocumentInput;
+
+    async fn check(
+        db: &impl ConnectionTrait,
+        current: Option<&Document>,
+        input: &DocumentInput,
+    ) -> Result<(), RepoError> {
+        check_input(db, input, current).await
+    }
+
+    async fn insert(
+        db: &impl WriteConn,
+        actor: &Actor,
+        input: &DocumentInput,
+    ) -> Result<Document, RepoError> {
+        let id = Uuid::now_v7();
+        let at = now();
+        let row = documents::ActiveModel {
+            id: Set(id),
+            created_at: Set(at),
+            updated_at: Set(at),
+            created_by: Set(actor.user_id()),
+            updated_by: Set(actor.user_id()),
+            version: Set(1),
+            deleted_at: Set(None),
+            deleted_by: Set(None),
+            ..columns(input)
+        };
+        Entity::insert(row).exec_without_returning(db).await?;
+        write_children(db, id, input, false).await?;
+        Self::load(db, id, false, false).await
+    }
+
+    async fn write(
+        db: &impl WriteConn,
+        actor: &Actor,
+        current: &Document,
+        input: &DocumentInput,
+    ) -> Result<Document, RepoError> {
+        let id = current.id;
+        let row = documents::ActiveModel {
+            updated_at: Set(now()),
+            updated_by: Set(actor.user_id()),
+            version: Set(current.version + 1),
+            ..columns(input)
+        };
+        super::update_versioned::<Entity>(
+            db,
+            row,
+            (Column::Id, Column::Version),
+            id,
+            current.version,
+        )
+        .await?;
+        write_children(db, id, input, true).await?;
+        Self::load(db, id, false, false).await
+    }
+}
