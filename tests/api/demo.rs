@@ -12,6 +12,7 @@ async fn everything(app: &TestApp) -> Value {
         "meetings",
         "activities",
         "delegations",
+        "documents",
     ] {
         let page = app
             .read(&format!("/api/v1/{path}?limit=100&count=true"))
@@ -39,6 +40,27 @@ async fn seed_demo_loads_the_seed_facts_and_a_second_run_changes_nothing() {
     );
 
     // A few facts straight from the seeds.
+    let documents = app.read("/api/v1/documents?limit=100").await;
+    let titles: Vec<&str> = documents["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["title"].as_str().unwrap())
+        .collect();
+    for named in [
+        "Legal Guide for Foreigners",
+        "Consular Crisis Preparedness and Management Trainer's Manual",
+        "Migration Dialogues Training Curriculum",
+        "A Comprehensive Study on Libyans Living Abroad",
+        "Libyan Secure Borders: White Paper on the Border Security and Management Reform in Libya",
+        "Draft training plan on consular crisis management",
+    ] {
+        assert!(titles.contains(&named), "{named} in {titles:?}");
+    }
+    let guide = app.read("/api/v1/documents?q=legal%20guide").await;
+    assert_eq!(guide["items"][0]["languages"], json!(["ar", "en"]));
+    assert_eq!(guide["items"][0]["kind"], "guide");
+    assert!(guide["items"][0]["url"].is_null(), "the seeds give no URL");
     let projects = app.read("/api/v1/projects?q=LIBMITAF").await;
     let libmitaf = &projects["items"][0];
     assert_eq!(libmitaf["start_date"], "2021-04-01");

@@ -12,6 +12,7 @@ mod concurrency;
 mod delegations;
 mod demo;
 mod dialogues;
+mod documents;
 mod errors;
 mod feed;
 mod history;
