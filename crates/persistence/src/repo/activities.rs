@@ -22,7 +22,7 @@ use crate::entities::{
     organisations, project_outcomes, projects,
 };
 use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
-use crate::{Actor, RepoError, WriteConn, now};
+use crate::{Actor, RepoError, WriteConn};
 
 use activities::{Column, Entity};
 
@@ -507,7 +507,7 @@ impl Resource for Activities {
         id: Uuid,
         limit: u64,
     ) -> Result<Vec<Reference>, RepoError> {
-        super::documents::of_activity(db, id, limit).await
+        super::documents::naming(db, super::documents::Parent::Activity, id, limit).await
     }
 
     async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
@@ -531,17 +531,7 @@ impl Editable for Activities {
         actor: &Actor,
         input: &ActivityInput,
     ) -> Result<Activity, RepoError> {
-        let id = Uuid::now_v7();
-        let at = now();
-        let row = activities::ActiveModel {
-            id: Set(id),
-            created_at: Set(at),
-            updated_at: Set(at),
-            created_by: Set(actor.user_id()),
-            updated_by: Set(actor.user_id()),
-            version: Set(1),
-            ..columns(input)?
-        };
+        let (id, row) = super::new_row::<Entity>(columns(input)?, actor);
         Entity::insert(row).exec_without_returning(db).await?;
         write_children(db, id, input).await?;
         fetch(db, id, false, false).await
@@ -554,20 +544,7 @@ impl Editable for Activities {
         input: &ActivityInput,
     ) -> Result<Activity, RepoError> {
         let id = current.id;
-        let row = activities::ActiveModel {
-            updated_at: Set(now()),
-            updated_by: Set(actor.user_id()),
-            version: Set(current.version + 1),
-            ..columns(input)?
-        };
-        super::update_versioned::<Entity>(
-            db,
-            row,
-            (Column::Id, Column::Version),
-            id,
-            current.version,
-        )
-        .await?;
+        super::write_version::<Entity>(db, actor, columns(input)?, id, current.version).await?;
         delete_children(db, id).await?;
         write_children(db, id, input).await?;
         fetch(db, id, false, false).await

@@ -21,7 +21,7 @@ use crate::entities::{
     delegation_members, delegations, dialogue_meetings, organisations, projects,
 };
 use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
-use crate::{Actor, RepoError, WriteConn, now};
+use crate::{Actor, RepoError, WriteConn};
 
 use delegations::{Column, Entity};
 
@@ -502,17 +502,7 @@ impl Editable for Delegations {
         actor: &Actor,
         input: &DelegationInput,
     ) -> Result<Delegation, RepoError> {
-        let id = Uuid::now_v7();
-        let at = now();
-        let row = delegations::ActiveModel {
-            id: Set(id),
-            created_at: Set(at),
-            updated_at: Set(at),
-            created_by: Set(actor.user_id()),
-            updated_by: Set(actor.user_id()),
-            version: Set(1),
-            ..columns(input)?
-        };
+        let (id, row) = super::new_row::<Entity>(columns(input)?, actor);
         Entity::insert(row).exec_without_returning(db).await?;
         write_members(db, id, input).await?;
         fetch(db, id, false, false).await
@@ -525,20 +515,7 @@ impl Editable for Delegations {
         input: &DelegationInput,
     ) -> Result<Delegation, RepoError> {
         let id = current.id;
-        let row = delegations::ActiveModel {
-            updated_at: Set(now()),
-            updated_by: Set(actor.user_id()),
-            version: Set(current.version + 1),
-            ..columns(input)?
-        };
-        super::update_versioned::<Entity>(
-            db,
-            row,
-            (Column::Id, Column::Version),
-            id,
-            current.version,
-        )
-        .await?;
+        super::write_version::<Entity>(db, actor, columns(input)?, id, current.version).await?;
         write_members(db, id, input).await?;
         fetch(db, id, false, false).await
     }

@@ -18,7 +18,7 @@ use super::resource::{Editable, Resource, Unique};
 use super::{dangling, existing, parse_enum, referrers};
 use crate::entities::{dialogue_meetings, dialogue_regions, dialogues, organisations};
 use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
-use crate::{Actor, RepoError, WriteConn, now};
+use crate::{Actor, RepoError, WriteConn};
 
 use dialogues::{Column, Entity};
 
@@ -355,17 +355,7 @@ impl Editable for Dialogues {
         actor: &Actor,
         input: &DialogueInput,
     ) -> Result<Dialogue, RepoError> {
-        let id = Uuid::now_v7();
-        let at = now();
-        let row = dialogues::ActiveModel {
-            id: Set(id),
-            created_at: Set(at),
-            updated_at: Set(at),
-            created_by: Set(actor.user_id()),
-            updated_by: Set(actor.user_id()),
-            version: Set(1),
-            ..columns(input)
-        };
+        let (id, row) = super::new_row::<Entity>(columns(input), actor);
         Entity::insert(row).exec_without_returning(db).await?;
         write_regions(db, id, input).await?;
         fetch(db, id, false, false).await
@@ -378,20 +368,7 @@ impl Editable for Dialogues {
         input: &DialogueInput,
     ) -> Result<Dialogue, RepoError> {
         let id = current.id;
-        let row = dialogues::ActiveModel {
-            updated_at: Set(now()),
-            updated_by: Set(actor.user_id()),
-            version: Set(current.version + 1),
-            ..columns(input)
-        };
-        super::update_versioned::<Entity>(
-            db,
-            row,
-            (Column::Id, Column::Version),
-            id,
-            current.version,
-        )
-        .await?;
+        super::write_version::<Entity>(db, actor, columns(input), id, current.version).await?;
         write_regions(db, id, input).await?;
         fetch(db, id, false, false).await
     }

@@ -23,7 +23,7 @@ use crate::entities::{
     activities, document_languages, document_organisations, documents, projects,
 };
 use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
-use crate::{Actor, RepoError, WriteConn, now};
+use crate::{Actor, RepoError, WriteConn};
 
 use documents::{Column, Entity};
 
@@ -293,24 +293,26 @@ async fn write_children(
     .await
 }
 
-/// Live documents of project `id`, for the project's delete.
-pub(crate) async fn of_project(
+/// Live documents whose `parent` column (project or activity) is `id`, for
+/// that record's delete.
+pub(crate) async fn naming(
     db: &impl ConnectionTrait,
+    parent: Parent,
     id: Uuid,
     limit: u64,
 ) -> Result<Vec<Reference>, RepoError> {
-    let cond = Condition::all().add(Column::ProjectId.eq(id));
+    let column = match parent {
+        Parent::Project => Column::ProjectId,
+        Parent::Activity => Column::ActivityId,
+    };
+    let cond = Condition::all().add(column.eq(id));
     referrers::<Entity>(db, cond, (Column::Id, Column::Title), "documents", limit).await
 }
 
-/// Live documents of activity `id`, for the activity's delete.
-pub(crate) async fn of_activity(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-    limit: u64,
-) -> Result<Vec<Reference>, RepoError> {
-    let cond = Condition::all().add(Column::ActivityId.eq(id));
-    referrers::<Entity>(db, cond, (Column::Id, Column::Title), "documents", limit).await
+/// What a document belongs to.
+pub(crate) enum Parent {
+    Project,
+    Activity,
 }
 
 /// Live documents an organisation took part in, for the organisation's
@@ -398,19 +400,7 @@ impl Editable for Documents {
         actor: &Actor,
         input: &DocumentInput,
     ) -> Result<Document, RepoError> {
-        let id = Uuid::now_v7();
-        let at = now();
-        let row = documents::ActiveModel {
-            id: Set(id),
-            created_at: Set(at),
-            updated_at: Set(at),
-            created_by: Set(actor.user_id()),
-            updated_by: Set(actor.user_id()),
-            version: Set(1),
-            deleted_at: Set(None),
-            deleted_by: Set(None),
-            ..columns(input)
-        };
+        let (id, row) = super::new_row::<Entity>(columns(input), actor);
         Entity::insert(row).exec_without_returning(db).await?;
         write_children(db, id, input, false).await?;
         Self::load(db, id, false, false).await
@@ -423,20 +413,7 @@ impl Editable for Documents {
         input: &DocumentInput,
     ) -> Result<Document, RepoError> {
         let id = current.id;
-        let row = documents::ActiveModel {
-            updated_at: Set(now()),
-            updated_by: Set(actor.user_id()),
-            version: Set(current.version + 1),
-            ..columns(input)
-        };
-        super::update_versioned::<Entity>(
-            db,
-            row,
-            (Column::Id, Column::Version),
-            id,
-            current.version,
-        )
-        .await?;
+        super::write_version::<Entity>(db, actor, columns(input), id, current.version).await?;
         write_children(db, id, input, true).await?;
         Self::load(db, id, false, false).await
     }

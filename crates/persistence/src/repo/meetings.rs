@@ -18,7 +18,7 @@ use super::{audit, parse_enum, text_search};
 use crate::entities::dialogue_meetings;
 use crate::error::check_version;
 use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
-use crate::{Actor, RepoError, now};
+use crate::{Actor, RepoError};
 
 use dialogue_meetings::{Column, Entity};
 
@@ -220,17 +220,13 @@ pub async fn create(
 ) -> Result<Meeting, RepoError> {
     // Locks the dialogue so a concurrent delete cannot orphan the new meeting.
     super::row::<crate::entities::dialogues::Entity>(db, dialogue_id, true).await?;
-    let at = now();
-    let row = dialogue_meetings::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        dialogue_id: Set(dialogue_id),
-        created_at: Set(at),
-        updated_at: Set(at),
-        created_by: Set(actor.user_id()),
-        updated_by: Set(actor.user_id()),
-        version: Set(1),
-        ..columns(input)
-    };
+    let (_, row) = super::new_row::<Entity>(
+        dialogue_meetings::ActiveModel {
+            dialogue_id: Set(dialogue_id),
+            ..columns(input)
+        },
+        actor,
+    );
     let record = to_domain(Entity::insert(row).exec_with_returning(db).await?)?;
     audit::created(db, actor, &record).await?;
     Ok(record)
@@ -258,19 +254,7 @@ pub async fn update(
     input: &MeetingInput,
 ) -> Result<Meeting, RepoError> {
     let (dialogue_id, id) = (current.dialogue_id, current.id);
-    super::update_versioned::<Entity>(
-        db,
-        dialogue_meetings::ActiveModel {
-            updated_at: Set(now()),
-            updated_by: Set(actor.user_id()),
-            version: Set(current.version + 1),
-            ..columns(input)
-        },
-        (Column::Id, Column::Version),
-        id,
-        current.version,
-    )
-    .await?;
+    super::write_version::<Entity>(db, actor, columns(input), id, current.version).await?;
     let record = get(db, dialogue_id, id).await?;
     audit::updated(db, actor, current, &record).await?;
     Ok(record)

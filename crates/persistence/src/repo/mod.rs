@@ -59,6 +59,50 @@ where
     written_once(written, version)
 }
 
+/// A new record's row: the client's `columns`, a fresh id, and version 1
+/// stamped with `actor` and the time.
+pub(crate) fn new_row<E>(mut columns: E::ActiveModel, actor: &Actor) -> (Uuid, E::ActiveModel)
+where
+    E: SoftDelete,
+    E::ActiveModel: sea_orm::ActiveModelTrait<Entity = E>,
+{
+    use sea_orm::ActiveModelTrait;
+    let (id, at) = (Uuid::now_v7(), now());
+    columns.set(E::ID, id.into());
+    columns.set(E::CREATED_AT, at.into());
+    columns.set(E::UPDATED_AT, at.into());
+    columns.set(E::CREATED_BY, actor.user_id().into());
+    columns.set(E::UPDATED_BY, actor.user_id().into());
+    columns.set(E::VERSION, 1.into());
+    columns.set(
+        E::DELETED_AT,
+        Option::<chrono::DateTime<chrono::Utc>>::None.into(),
+    );
+    columns.set(E::DELETED_BY, Option::<Uuid>::None.into());
+    (id, columns)
+}
+
+/// Writes the client's `columns` over record `id` as its next version,
+/// stamped with `actor` and the time; 412 unless it is still at `version`
+/// (see `update_versioned`).
+pub(crate) async fn write_version<E>(
+    db: &impl sea_orm::ConnectionTrait,
+    actor: &Actor,
+    mut columns: E::ActiveModel,
+    id: Uuid,
+    version: i32,
+) -> Result<(), RepoError>
+where
+    E: SoftDelete,
+    E::ActiveModel: sea_orm::ActiveModelTrait<Entity = E> + Send,
+{
+    use sea_orm::ActiveModelTrait;
+    columns.set(E::UPDATED_AT, now().into());
+    columns.set(E::UPDATED_BY, actor.user_id().into());
+    columns.set(E::VERSION, (version + 1).into());
+    update_versioned::<E>(db, columns, (E::ID, E::VERSION), id, version).await
+}
+
 /// The statement of `update_versioned`, for a write that carries its audit
 /// event (`audit::with_event`); check its count with `written_once`.
 pub(crate) fn versioned<E>(
@@ -228,6 +272,8 @@ pub(crate) async fn find_id<E: SoftDelete>(
 /// only at live rows unless it says otherwise.
 pub trait SoftDelete: EntityTrait {
     const ID: Self::Column;
+    const CREATED_AT: Self::Column;
+    const CREATED_BY: Self::Column;
     const DELETED_AT: Self::Column;
     const DELETED_BY: Self::Column;
     const VERSION: Self::Column;
@@ -239,6 +285,8 @@ macro_rules! soft_delete {
     ($($table:ident),+) => {$(
         impl SoftDelete for crate::entities::$table::Entity {
             const ID: Self::Column = crate::entities::$table::Column::Id;
+            const CREATED_AT: Self::Column = crate::entities::$table::Column::CreatedAt;
+            const CREATED_BY: Self::Column = crate::entities::$table::Column::CreatedBy;
             const DELETED_AT: Self::Column = crate::entities::$table::Column::DeletedAt;
             const DELETED_BY: Self::Column = crate::entities::$table::Column::DeletedBy;
             const VERSION: Self::Column = crate::entities::$table::Column::Version;

@@ -16,7 +16,7 @@ use super::parse_enum;
 use super::resource::{Editable, Resource, Unique};
 use crate::entities::{organisations, project_participants, projects};
 use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
-use crate::{Actor, RepoError, WriteConn, now};
+use crate::{Actor, RepoError, WriteConn};
 
 use organisations::{Column, Entity};
 
@@ -280,16 +280,7 @@ impl Editable for Organisations {
         actor: &Actor,
         input: &OrganisationInput,
     ) -> Result<Organisation, RepoError> {
-        let at = now();
-        let row = organisations::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            created_at: Set(at),
-            updated_at: Set(at),
-            created_by: Set(actor.user_id()),
-            updated_by: Set(actor.user_id()),
-            version: Set(1),
-            ..columns(input)
-        };
+        let (_, row) = super::new_row::<Entity>(columns(input), actor);
         to_domain(Entity::insert(row).exec_with_returning(db).await?)
     }
 
@@ -299,20 +290,8 @@ impl Editable for Organisations {
         current: &Organisation,
         input: &OrganisationInput,
     ) -> Result<Organisation, RepoError> {
-        let row = organisations::ActiveModel {
-            updated_at: Set(now()),
-            updated_by: Set(actor.user_id()),
-            version: Set(current.version + 1),
-            ..columns(input)
-        };
-        super::update_versioned::<Entity>(
-            db,
-            row,
-            (Column::Id, Column::Version),
-            current.id,
-            current.version,
-        )
-        .await?;
+        super::write_version::<Entity>(db, actor, columns(input), current.id, current.version)
+            .await?;
         Self::load(db, current.id, false, false).await
     }
 }

@@ -560,7 +560,9 @@ impl Resource for Projects {
         )
         .await?;
         refs.extend(super::delegations::with_project(db, id, limit).await?);
-        refs.extend(super::documents::of_project(db, id, limit).await?);
+        refs.extend(
+            super::documents::naming(db, super::documents::Parent::Project, id, limit).await?,
+        );
         Ok(refs)
     }
 
