@@ -39,8 +39,8 @@ use std::time::{Duration, Instant};
 use sea_orm::{ConnAcquireErr, DbErr, RuntimeErr};
 use tokio::sync::{Mutex, OwnedMutexGuard, watch};
 
+use super::exec::run;
 use super::pool::{Conn, Pool};
-use super::run;
 
 /// Writers one batch takes at most.
 const MAX_MEMBERS: usize = 32;
