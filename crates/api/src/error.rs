@@ -1,7 +1,7 @@
 //! The one error type of the HTTP layer and its RFC 9457 problem+json form.
 //!
 //! Every 4xx/5xx the server sends is a `Problem`: handlers return `ApiError`,
-//! and `middleware::request_context` rewrites anything else (actix's own 404,
+//! and `http::request_context` rewrites anything else (actix's own 404,
 //! 405, 413...) into the same shape and stamps `request_id` and `instance`.
 //! Internal causes go to the log with the request id, never to the client.
 

@@ -11,14 +11,12 @@ use rihla_domain::{Check, Role, UserCreate};
 use rihla_persistence::Actor;
 use rihla_persistence::repo::{audit, purge as purging, users};
 
-// glibc's malloc kept the 19 MiB an Argon2 hash (every login) allocates, as
-// its mmap threshold grows to the largest block freed: the server sat at 77
-// MiB RSS under load on PostgreSQL. mimalloc gives freed memory back (54 MiB
-// in the same run, bench/README.md), and costs less per call, which a request
-// makes hundreds of. `no_thp`: huge pages would round its arenas up to 2 MiB.
-// `override`: it also serves C's malloc, i.e. SQLite's allocations, which on
-// glibc's arenas contended across the pool's connection threads (SQLite W2
-// 4,504 -> 6,689 req/s).
+// glibc's malloc keeps the 19 MiB an Argon2 hash (every login) allocates, as
+// its mmap threshold grows to the largest block freed; mimalloc gives freed
+// memory back and costs less per call, which a request makes hundreds of.
+// `no_thp`: huge pages would round its arenas up to 2 MiB. `override`: it
+// also serves C's malloc, i.e. SQLite's allocations, which on glibc's arenas
+// contended across the pool's connection threads. Figures: bench/README.md.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -3,13 +3,15 @@
 //!
 //! Why not sea-orm's derived decoding: it looks every column up by name, and
 //! for every NULL it formats and allocates an error message that it then
-//! throws away (sea-orm 2.0.4's `Option<T>`). On a page of twenty projects
-//! that was a fifth of the server's time (perf, `bench/README.md`).
+//! throws away (sea-orm 2.0.4's `Option<T>`); on a page of projects that was
+//! a large share of the server's time (profiles in `bench/README.md`).
 
 use sea_orm::sqlx::postgres::PgRow;
 use sea_orm::sqlx::sqlite::SqliteRow;
 use sea_orm::sqlx::{self, Column, Decode, Postgres, Row, Sqlite, Type};
 use sea_orm::{DbErr, QueryResult};
+
+use crate::entities::{activities, projects};
 
 /// A value both backends decode.
 pub(crate) trait Value:
@@ -71,4 +73,67 @@ impl<'r> Columns<'r> {
 /// A model read with `Columns`, in its SELECT's column order.
 pub(crate) trait FromColumns: Sized {
     fn from_columns(c: &mut Columns<'_>) -> Result<Self, DbErr>;
+}
+
+// The decoders of the records read most. They live here, not in the
+// entity files, so those stay what sea-orm's generator writes. Columns in
+// table order, as `SELECT *` returns them.
+
+/// In the order `Entity::find()` selects the columns (the fields' order).
+impl FromColumns for activities::Model {
+    fn from_columns(c: &mut Columns<'_>) -> Result<Self, DbErr> {
+        Ok(activities::Model {
+            id: c.next("id")?,
+            project_id: c.next("project_id")?,
+            outcome_code: c.next("outcome_code")?,
+            dialogue_id: c.next("dialogue_id")?,
+            title: c.next("title")?,
+            kind: c.next("kind")?,
+            status: c.next("status")?,
+            start_date: c.next("start_date")?,
+            end_date: c.next("end_date")?,
+            modality: c.next("modality")?,
+            description: c.next("description")?,
+            participants_planned: c.next("participants_planned")?,
+            participants_actual: c.next("participants_actual")?,
+            participants_female: c.next("participants_female")?,
+            participants_male: c.next("participants_male")?,
+            facilitators: c.next("facilitators")?,
+            created_at: c.next("created_at")?,
+            updated_at: c.next("updated_at")?,
+            created_by: c.next("created_by")?,
+            updated_by: c.next("updated_by")?,
+            version: c.next("version")?,
+            deleted_at: c.next("deleted_at")?,
+            deleted_by: c.next("deleted_by")?,
+            children: c.next("children")?,
+        })
+    }
+}
+
+/// In the order `Entity::find()` selects the columns (the fields' order).
+impl FromColumns for projects::Model {
+    fn from_columns(c: &mut Columns<'_>) -> Result<Self, DbErr> {
+        Ok(projects::Model {
+            id: c.next("id")?,
+            code: c.next("code")?,
+            title: c.next("title")?,
+            summary: c.next("summary")?,
+            objective: c.next("objective")?,
+            status: c.next("status")?,
+            start_date: c.next("start_date")?,
+            end_date: c.next("end_date")?,
+            budget_amount: c.next("budget_amount")?,
+            budget_currency: c.next("budget_currency")?,
+            iati_identifier: c.next("iati_identifier")?,
+            created_at: c.next("created_at")?,
+            updated_at: c.next("updated_at")?,
+            created_by: c.next("created_by")?,
+            updated_by: c.next("updated_by")?,
+            version: c.next("version")?,
+            deleted_at: c.next("deleted_at")?,
+            deleted_by: c.next("deleted_by")?,
+            children: c.next("children")?,
+        })
+    }
 }

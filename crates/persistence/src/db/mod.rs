@@ -90,8 +90,8 @@ fn target(settings: &DbSettings) -> Result<Target, DbErr> {
     let url = settings.url.as_str();
     if url.starts_with("postgres:") || url.starts_with("postgresql:") {
         let mut o: PgConnectOptions = url.parse().map_err(conn_err)?;
-        // TLS to a server on this machine protects nothing and costs a third
-        // of the throughput of a primary-key read (bench/), so a loopback URL
+        // TLS to a server on this machine protects nothing and costs much of
+        // the throughput of a primary-key read (bench/README.md), so a loopback URL
         // that names no sslmode connects in plain text. Any other host keeps
         // sqlx's default (prefer), and an explicit sslmode always wins.
         let loopback = matches!(o.get_host(), "127.0.0.1" | "localhost" | "::1" | "[::1]");

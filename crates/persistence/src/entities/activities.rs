@@ -34,35 +34,3 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
-
-/// In the order `Entity::find()` selects the columns (the fields' order).
-impl crate::columns::FromColumns for Model {
-    fn from_columns(c: &mut crate::columns::Columns<'_>) -> Result<Self, DbErr> {
-        Ok(Model {
-            id: c.next("id")?,
-            project_id: c.next("project_id")?,
-            outcome_code: c.next("outcome_code")?,
-            dialogue_id: c.next("dialogue_id")?,
-            title: c.next("title")?,
-            kind: c.next("kind")?,
-            status: c.next("status")?,
-            start_date: c.next("start_date")?,
-            end_date: c.next("end_date")?,
-            modality: c.next("modality")?,
-            description: c.next("description")?,
-            participants_planned: c.next("participants_planned")?,
-            participants_actual: c.next("participants_actual")?,
-            participants_female: c.next("participants_female")?,
-            participants_male: c.next("participants_male")?,
-            facilitators: c.next("facilitators")?,
-            created_at: c.next("created_at")?,
-            updated_at: c.next("updated_at")?,
-            created_by: c.next("created_by")?,
-            updated_by: c.next("updated_by")?,
-            version: c.next("version")?,
-            deleted_at: c.next("deleted_at")?,
-            deleted_by: c.next("deleted_by")?,
-            children: c.next("children")?,
-        })
-    }
-}

@@ -28,30 +28,3 @@ pub struct Model {
 }
 
 impl ActiveModelBehavior for ActiveModel {}
-
-/// In the order `Entity::find()` selects the columns (the fields' order).
-impl crate::columns::FromColumns for Model {
-    fn from_columns(c: &mut crate::columns::Columns<'_>) -> Result<Self, DbErr> {
-        Ok(Model {
-            id: c.next("id")?,
-            code: c.next("code")?,
-            title: c.next("title")?,
-            summary: c.next("summary")?,
-            objective: c.next("objective")?,
-            status: c.next("status")?,
-            start_date: c.next("start_date")?,
-            end_date: c.next("end_date")?,
-            budget_amount: c.next("budget_amount")?,
-            budget_currency: c.next("budget_currency")?,
-            iati_identifier: c.next("iati_identifier")?,
-            created_at: c.next("created_at")?,
-            updated_at: c.next("updated_at")?,
-            created_by: c.next("created_by")?,
-            updated_by: c.next("updated_by")?,
-            version: c.next("version")?,
-            deleted_at: c.next("deleted_at")?,
-            deleted_by: c.next("deleted_by")?,
-            children: c.next("children")?,
-        })
-    }
-}

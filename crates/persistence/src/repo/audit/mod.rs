@@ -1,9 +1,11 @@
 //! The audit trail and the change feed, which are one table read two ways.
 //!
-//! Every repository write calls one of `created` / `updated` / `deleted` /
-//! `restored` / `purged` on the connection of its own transaction, after the
-//! record's row is written: the event commits with the change or not at all,
-//! and an event that cannot be written fails the change.
+//! Every write of a record (the generic operations of `resource`) calls one
+//! of `created` / `updated` / `transition` (delete, restore) / `purged` on
+//! the connection of its own transaction, after the record's row is
+//! written, or writes the event in the row's own statement (`with_event`):
+//! the event commits with the change or not at all, and an event that
+//! cannot be written fails the change.
 //!
 //! Feed order. `seq` is taken at insert time, so on PostgreSQL a transaction
 //! holding a smaller `seq` may commit after a reader has passed a larger one;
