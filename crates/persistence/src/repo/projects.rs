@@ -8,7 +8,7 @@ use rihla_domain::{
     Budget, FieldError, Outcome, Page, ParticipatingOrganisation, Project, ProjectInput,
     ProjectListParams, ProjectSortKey, Reference, Sort,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
     TryIntoModel,
@@ -182,16 +182,11 @@ pub async fn list(
     if let Some(to) = p.start_to {
         select = select.filter(Column::StartDate.lte(to));
     }
-    if let Some(q) = p.q.as_deref().filter(|q| !q.trim().is_empty()) {
-        let pattern = paging::like_pattern(q.trim());
-        let mut any = Condition::any();
-        for col in [Column::Code, Column::Title, Column::Summary] {
-            any = any.add(
-                Expr::expr(Func::lower(Expr::col(col)))
-                    .like(LikeExpr::new(pattern.clone()).escape('\\')),
-            );
-        }
-        select = select.filter(any);
+    if let Some(q) = super::text_search(
+        p.q.as_deref(),
+        &[Column::Code, Column::Title, Column::Summary],
+    ) {
+        select = select.filter(q);
     }
     let (rows, next_cursor, total) =
         paging::fetch_page_as(db, select, Column::Id, req, |r: &Row| {

@@ -1,10 +1,10 @@
 //! Users: accounts, roles, and the rule that one active admin always remains.
 
 use rihla_domain::{Page, Role, User, UserListParams, UserPatch};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -103,16 +103,9 @@ pub async fn list(db: &impl ConnectionTrait, p: &UserListParams) -> Result<Page<
     if let Some(active) = p.active {
         select = select.filter(Column::Active.eq(active));
     }
-    if let Some(q) = p.q.as_deref().filter(|q| !q.trim().is_empty()) {
-        let pattern = paging::like_pattern(q.trim());
-        select = select.filter(
-            Condition::any()
-                .add(Column::Email.like(LikeExpr::new(pattern.clone()).escape('\\')))
-                .add(
-                    Expr::expr(Func::lower(Expr::col(Column::DisplayName)))
-                        .like(LikeExpr::new(pattern).escape('\\')),
-                ),
-        );
+    // Emails are stored lower-cased, so lower() changes nothing for them.
+    if let Some(q) = super::text_search(p.q.as_deref(), &[Column::Email, Column::DisplayName]) {
+        select = select.filter(q);
     }
     let (rows, next_cursor, total) = paging::fetch_page(db, select, Column::Id, req, |m| {
         (Some(timestamp_key(&m.created_at)), m.id)
