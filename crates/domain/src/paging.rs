@@ -105,3 +105,55 @@ pub fn text_list_schema() -> utoipa::openapi::schema::Array {
         .max_items(Some(50))
         .build()
 }
+
+/// What every list takes besides its filters: sort, page and whether deleted
+/// records are wanted too. The persistence layer reads a list's parameters
+/// through it (`paging::list_request`, `repo::listed`).
+pub trait Paged {
+    fn sort(&self) -> Option<&str>;
+    fn limit(&self) -> Option<u64>;
+    fn cursor(&self) -> Option<&str>;
+    fn count(&self) -> Option<bool>;
+    fn include_deleted(&self) -> Option<bool>;
+}
+
+macro_rules! paged {
+    ($($t:ty),+ $(,)?) => {$(
+        impl Paged for $t {
+            fn sort(&self) -> Option<&str> { self.sort.as_deref() }
+            fn limit(&self) -> Option<u64> { self.limit }
+            fn cursor(&self) -> Option<&str> { self.cursor.as_deref() }
+            fn count(&self) -> Option<bool> { self.count }
+            fn include_deleted(&self) -> Option<bool> { self.include_deleted }
+        }
+    )+};
+}
+
+paged!(
+    crate::ActivityListParams,
+    crate::DelegationListParams,
+    crate::DialogueListParams,
+    crate::DocumentListParams,
+    crate::MeetingListParams,
+    crate::OrganisationListParams,
+    crate::ProjectListParams,
+);
+
+/// Users list in one order (`created_at`), so they take no `sort`.
+impl Paged for crate::UserListParams {
+    fn sort(&self) -> Option<&str> {
+        None
+    }
+    fn limit(&self) -> Option<u64> {
+        self.limit
+    }
+    fn cursor(&self) -> Option<&str> {
+        self.cursor.as_deref()
+    }
+    fn count(&self) -> Option<bool> {
+        self.count
+    }
+    fn include_deleted(&self) -> Option<bool> {
+        self.include_deleted
+    }
+}

@@ -216,8 +216,29 @@ where
     Ok((rows, next, total))
 }
 
+/// `page_request` for a list's parameters.
+pub(crate) fn list_request<'a, K, C>(
+    p: &'a impl rihla_domain::paging::Paged,
+    default: rihla_domain::Sort<K>,
+    allowed: &str,
+    column_of: impl Fn(K) -> SortColumn<C>,
+) -> Result<(K, PageRequest<'a, C>), RepoError>
+where
+    K: std::str::FromStr + Copy + std::fmt::Display,
+{
+    page_request(
+        p.sort(),
+        default,
+        allowed,
+        p.limit(),
+        p.cursor(),
+        p.count(),
+        column_of,
+    )
+}
+
 /// Parses `sort` and `limit` into a `PageRequest`, reporting both as 400s.
-pub(crate) fn page_request<'a, K, C>(
+fn page_request<'a, K, C>(
     sort: Option<&str>,
     default: rihla_domain::Sort<K>,
     allowed: &str,

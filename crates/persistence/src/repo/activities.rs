@@ -139,16 +139,13 @@ pub async fn list(
     db: &impl ConnectionTrait,
     p: &ActivityListParams,
 ) -> Result<Page<Activity>, RepoError> {
-    let (key, mut req) = paging::page_request(
-        p.sort.as_deref(),
+    let (key, mut req) = paging::list_request(
+        p,
         Sort {
             key: ActivitySortKey::StartDate,
             descending: false,
         },
         ACTIVITY_SORT_KEYS,
-        p.limit,
-        p.cursor.as_deref(),
-        p.count,
         sort_column,
     )?;
     if key == ActivitySortKey::StartDate && p.to.is_some() {
@@ -156,10 +153,7 @@ pub async fn list(
         // activities: there is no NULL block to read after the dated ones.
         req.sort.nullable = false;
     }
-    let mut select = Entity::find();
-    if p.include_deleted != Some(true) {
-        select = select.filter(super::live::<Entity>());
-    }
+    let mut select = super::listed::<Entity>(p);
     if let Some(project) = p.project_id {
         select = select.filter(Column::ProjectId.eq(project));
     }

@@ -137,22 +137,16 @@ pub async fn list(
     db: &impl ConnectionTrait,
     p: &DelegationListParams,
 ) -> Result<Page<Delegation>, RepoError> {
-    let (key, req) = paging::page_request(
-        p.sort.as_deref(),
+    let (key, req) = paging::list_request(
+        p,
         Sort {
             key: DelegationSortKey::CreatedAt,
             descending: true,
         },
         DELEGATION_SORT_KEYS,
-        p.limit,
-        p.cursor.as_deref(),
-        p.count,
         sort_column,
     )?;
-    let mut select = Entity::find();
-    if p.include_deleted != Some(true) {
-        select = select.filter(super::live::<Entity>());
-    }
+    let mut select = super::listed::<Entity>(p);
     if let Some(meeting) = p.meeting_id {
         select = select.filter(Column::MeetingId.eq(meeting));
     }

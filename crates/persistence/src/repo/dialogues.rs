@@ -124,22 +124,16 @@ pub async fn list(
     db: &impl ConnectionTrait,
     p: &DialogueListParams,
 ) -> Result<Page<Dialogue>, RepoError> {
-    let (key, req) = paging::page_request(
-        p.sort.as_deref(),
+    let (key, req) = paging::list_request(
+        p,
         Sort {
             key: DialogueSortKey::Name,
             descending: false,
         },
         DIALOGUE_SORT_KEYS,
-        p.limit,
-        p.cursor.as_deref(),
-        p.count,
         sort_column,
     )?;
-    let mut select = Entity::find();
-    if p.include_deleted != Some(true) {
-        select = select.filter(super::live::<Entity>());
-    }
+    let mut select = super::listed::<Entity>(p);
     if let Some(kind) = p.kind {
         select = select.filter(Column::Kind.eq(kind.as_str()));
     }

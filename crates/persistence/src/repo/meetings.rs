@@ -124,22 +124,16 @@ pub async fn list(
     db: &impl ConnectionTrait,
     p: &MeetingListParams,
 ) -> Result<Page<Meeting>, RepoError> {
-    let (key, req) = paging::page_request(
-        p.sort.as_deref(),
+    let (key, req) = paging::list_request(
+        p,
         Sort {
             key: MeetingSortKey::StartDate,
             descending: false,
         },
         MEETING_SORT_KEYS,
-        p.limit,
-        p.cursor.as_deref(),
-        p.count,
         sort_column,
     )?;
-    let mut select = Entity::find();
-    if p.include_deleted != Some(true) {
-        select = select.filter(super::live::<Entity>());
-    }
+    let mut select = super::listed::<Entity>(p);
     if let Some(dialogue) = p.dialogue_id {
         select = select.filter(Column::DialogueId.eq(dialogue));
     }

@@ -306,6 +306,17 @@ soft_delete!(
     documents
 );
 
+/// The rows a list starts from: live ones, or all with `include_deleted`
+/// (admins only; the API checked the role).
+pub(crate) fn listed<E: SoftDelete>(p: &impl rihla_domain::paging::Paged) -> Select<E> {
+    let select = E::find();
+    if p.include_deleted() == Some(true) {
+        select
+    } else {
+        select.filter(live::<E>())
+    }
+}
+
 /// Live rows only.
 pub(crate) fn live<E: SoftDelete>() -> Condition {
     Condition::all().add(E::DELETED_AT.is_null())

@@ -60,22 +60,16 @@ pub async fn list(
     db: &impl ConnectionTrait,
     p: &OrganisationListParams,
 ) -> Result<Page<Organisation>, RepoError> {
-    let (key, req) = paging::page_request(
-        p.sort.as_deref(),
+    let (key, req) = paging::list_request(
+        p,
         Sort {
             key: OrganisationSortKey::Name,
             descending: false,
         },
         ORGANISATION_SORT_KEYS,
-        p.limit,
-        p.cursor.as_deref(),
-        p.count,
         sort_column,
     )?;
-    let mut select = Entity::find();
-    if p.include_deleted != Some(true) {
-        select = select.filter(super::live::<Entity>());
-    }
+    let mut select = super::listed::<Entity>(p);
     if let Some(kind) = p.kind {
         select = select.filter(Column::Kind.eq(kind.as_str()));
     }

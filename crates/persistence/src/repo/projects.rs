@@ -138,22 +138,16 @@ pub async fn list(
     db: &impl ConnectionTrait,
     p: &ProjectListParams,
 ) -> Result<Page<Project>, RepoError> {
-    let (key, req) = paging::page_request(
-        p.sort.as_deref(),
+    let (key, req) = paging::list_request(
+        p,
         Sort {
             key: ProjectSortKey::CreatedAt,
             descending: true,
         },
         PROJECT_SORT_KEYS,
-        p.limit,
-        p.cursor.as_deref(),
-        p.count,
         sort_column,
     )?;
-    let mut select = Entity::find();
-    if p.include_deleted != Some(true) {
-        select = select.filter(super::live::<Entity>());
-    }
+    let mut select = super::listed::<Entity>(p);
     if let Some(status) = p.status {
         select = select.filter(Column::Status.eq(status.as_str()));
     }

@@ -77,26 +77,20 @@ pub async fn credentials_by_email(
 }
 
 pub async fn list(db: &impl ConnectionTrait, p: &UserListParams) -> Result<Page<User>, RepoError> {
-    let (_, req) = paging::page_request(
-        None,
+    let (_, req) = paging::list_request(
+        p,
         rihla_domain::Sort {
             key: UserSort::CreatedAt,
             descending: false,
         },
         "created_at",
-        p.limit,
-        p.cursor.as_deref(),
-        p.count,
         |_| SortColumn {
             column: Column::CreatedAt,
             kind: KeyKind::Timestamp,
             nullable: false,
         },
     )?;
-    let mut select = Entity::find();
-    if p.include_deleted != Some(true) {
-        select = select.filter(super::live::<Entity>());
-    }
+    let mut select = super::listed::<Entity>(p);
     if let Some(role) = p.role {
         select = select.filter(Column::Role.eq(role.as_str()));
     }
