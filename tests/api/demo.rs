@@ -61,6 +61,7 @@ async fn seed_demo_loads_the_seed_facts_and_a_second_run_changes_nothing() {
     assert_eq!(guide["items"][0]["languages"], json!(["ar", "en"]));
     assert_eq!(guide["items"][0]["kind"], "guide");
     assert!(guide["items"][0]["url"].is_null(), "the seeds give no URL");
+    assert_eq!(guide["items"][0]["published_on"], "2020-01-01");
     let projects = app.read("/api/v1/projects?q=LIBMITAF").await;
     let libmitaf = &projects["items"][0];
     assert_eq!(libmitaf["start_date"], "2021-04-01");

@@ -12,7 +12,8 @@ use rihla_domain::{
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -125,7 +126,12 @@ pub async fn list(
     if let Some(kind) = p.kind {
         select = select.filter(Column::Kind.eq(kind.as_str()));
     }
-    if let Some(language) = p.language.as_deref().map(str::trim) {
+    if let Some(language) = p
+        .language
+        .as_deref()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+    {
         let sub = Query::select()
             .column(document_languages::Column::DocumentId)
             .from(document_languages::Entity)
@@ -181,8 +187,11 @@ async fn check_input(
             b.activity_id == input.activity_id && b.project_id == input.project_id
         });
         if !unchanged {
+            // Share-locked like `existing`'s look-ups, so a concurrent
+            // delete of the activity waits for this write and then sees it.
             let row = activities::Entity::find_by_id(activity)
                 .filter(super::live::<activities::Entity>())
+                .lock_shared()
                 .one(db)
                 .await?;
             match row {
