@@ -4,9 +4,10 @@
 //! create and change it through the generic routes, `Editable` (its checks
 //! and how its rows are written). The operations below own the rest: locking,
 //! the If-Match version check, the audit event, soft delete, restore and
-//! purge. A resource with a faster way to do one of them (projects write
-//! their audit event in the same statement) overrides that trait method; the
-//! generic operation still does the checks around it.
+//! purge. A resource with a faster way to do one of them takes it as an
+//! option of `Editable` (`EVENT_IN_WRITE`: the audit event in the row's own
+//! statement; `OPTIMISTIC_PATCH`: a PATCH without the lock); the generic
+//! operation still does the checks around it.
 //!
 //! Every `Resource` is listed once in `registry`, which derives the audit and
 //! history dispatch, the purge order and the unique-index names from that
