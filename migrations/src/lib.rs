@@ -17,6 +17,7 @@ mod m20261122_000007_history;
 mod m20261129_000008_children_snapshots;
 mod m20261130_000009_activity_modality_index;
 mod m20261206_000010_documents;
+mod m20261207_000011_sessions_and_api_keys;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000008_children_snapshots::Migration),
             Box::new(m20261130_000009_activity_modality_index::Migration),
             Box::new(m20261206_000010_documents::Migration),
+            Box::new(m20261207_000011_sessions_and_api_keys::Migration),
         ]
     }
 }

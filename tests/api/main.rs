@@ -7,6 +7,7 @@
 mod support;
 
 mod activities;
+mod api_keys;
 mod auth;
 mod concurrency;
 mod delegations;
@@ -22,5 +23,7 @@ mod organisations;
 mod paging;
 mod projects;
 mod roles;
+mod security;
+mod sessions;
 mod snapshots;
 mod users;

@@ -134,6 +134,11 @@ impl Drop for TestApp {
 }
 
 impl TestApp {
+    /// The app's data folder (SQLite database, generated secrets).
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.data_dir
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
     }

@@ -27,6 +27,45 @@ pub struct Shared {
     pub spec: utoipa::openapi::OpenApi,
     pub body_limit: usize,
     pub request_timeout: Duration,
+    /// APP_CORS_ORIGINS: the browser origins allowed to call the API.
+    pub cors_origins: Vec<String>,
+}
+
+/// Request headers a browser may send cross-origin, and response headers
+/// its scripts may read (paging travels in the body, so no paging header).
+const CORS_ALLOW_HEADERS: &[&str] = &[
+    "authorization",
+    "content-type",
+    "if-match",
+    "idempotency-key",
+    "x-request-id",
+    "x-api-key",
+];
+const CORS_EXPOSE_HEADERS: &[&str] = &[
+    "etag",
+    "location",
+    "x-request-id",
+    "x-correlation-id",
+    "retry-after",
+    "idempotent-replayed",
+    "www-authenticate",
+];
+
+/// CORS by actix-cors: exactly the listed origins, the methods the API
+/// has, no cookies (credentials travel in headers). A request from any other
+/// origin gets no CORS headers (and a preflight from one gets 400), so the
+/// browser keeps its script from reading the answer.
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers(CORS_ALLOW_HEADERS.iter().copied())
+        .expose_headers(CORS_EXPOSE_HEADERS.iter().copied())
+        .block_on_origin_mismatch(false)
+        .max_age(600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
 }
 
 pub fn build_app(
@@ -61,6 +100,7 @@ pub fn build_app(
         .service(web::redirect("/", "/swagger-ui/"))
         .default_service(web::to(http::fallback))
         .wrap(from_fn(crate::auth::authenticate))
+        .wrap(cors(&shared.cors_origins))
         .wrap(tracing_actix_web::TracingLogger::<crate::telemetry::RootSpan>::new())
         .wrap(from_fn(http::request_context))
 }
@@ -88,6 +128,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
         spec,
         body_limit: config.body_limit_bytes,
         request_timeout: Duration::from_secs(config.request_timeout_secs),
+        cors_origins: config.cors_origins(),
     };
     let listener = TcpListener::bind(config.bind)?;
     let addr = listener.local_addr()?;
@@ -111,7 +152,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
 /// expired for a day, and (when APP_AUDIT_RETENTION_DAYS is set) audit events
 /// past theirs. Safe with several instances (plain deletes by age).
 async fn housekeeping(state: web::Data<AppState>) {
-    use rihla_persistence::repo::{idempotency, refresh_tokens};
+    use rihla_persistence::repo::{idempotency, login_failures, refresh_tokens};
     let mut tick = tokio::time::interval(Duration::from_secs(3600));
     loop {
         tick.tick().await;
@@ -120,6 +161,10 @@ async fn housekeeping(state: web::Data<AppState>) {
             Ok(n) if n > 0 => tracing::info!(removed = n, "pruned idempotency keys"),
             Ok(_) => {}
             Err(e) => tracing::warn!(error = %e, "pruning idempotency keys failed"),
+        }
+        match login_failures::prune(&state.db, now - state.login.window).await {
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "pruning login failure counters failed"),
         }
         match refresh_tokens::prune_expired(&state.db, now - chrono::Duration::days(1)).await {
             Ok(n) if n > 0 => tracing::info!(removed = n, "pruned expired refresh tokens"),

@@ -8,6 +8,7 @@ use std::path::Path;
 use anyhow::{Context, bail};
 use migration::{Migrator, MigratorTrait};
 use rihla_domain::Role;
+use rihla_domain::user::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 use rihla_persistence::repo::users;
 use rihla_persistence::{Actor, Db, DbSettings, RepoError};
 use secrecy::ExposeSecret;
@@ -15,7 +16,7 @@ use secrecy::ExposeSecret;
 use crate::auth::password;
 use crate::auth::tokens::JwtKeys;
 use crate::config::{Config, SqliteSync};
-use crate::state::AppState;
+use crate::state::{AppState, LoginThrottle};
 
 pub const MIN_SECRET_BYTES: usize = 32;
 const SECRET_FILE: &str = "jwt-secret";
@@ -35,10 +36,67 @@ pub fn database_url(config: &Config) -> anyhow::Result<String> {
     {
         return Ok(url.to_owned());
     }
-    fs::create_dir_all(&config.data_dir)
-        .with_context(|| format!("cannot create data folder {}", config.data_dir.display()))?;
+    private_dir(&config.data_dir)?;
     let path = config.data_dir.join("rihla.db");
+    private_files(&path)?;
     Ok(format!("sqlite://{}?mode=rwc", path.display()))
+}
+
+/// The data folder, created readable by this user only (0700). An existing
+/// folder is left as it is (it may be shared on purpose), with a warning
+/// when others can read it.
+fn private_dir(dir: &Path) -> anyhow::Result<()> {
+    if dir.is_dir() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(dir)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                tracing::warn!(path = %dir.display(), mode = format!("{:o}", mode & 0o777), "the data folder is open to other users; chmod 700 it");
+            }
+        }
+        return Ok(());
+    }
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .with_context(|| format!("cannot create data folder {}", dir.display()))
+}
+
+/// The SQLite database (password hashes, API key hashes) and its journal
+/// files are this user's alone (0600): created so before SQLite opens them
+/// (it gives its -wal and -shm files the database's mode), and tightened if
+/// an older version left them open.
+fn private_files(db: &Path) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        if !db.exists() {
+            fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .mode(0o600)
+                .open(db)
+                .with_context(|| format!("cannot create {}", db.display()))?;
+        }
+        for suffix in ["", "-wal", "-shm"] {
+            let path = std::path::PathBuf::from(format!("{}{suffix}", db.display()));
+            if let Ok(meta) = fs::metadata(&path)
+                && meta.permissions().mode() & 0o077 != 0
+            {
+                fs::set_permissions(&path, fs::Permissions::from_mode(0o600))
+                    .with_context(|| format!("cannot make {} private", path.display()))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Applies every pending migration (on a connection of its own, as the
@@ -78,7 +136,7 @@ fn jwt_secret(config: &Config, postgres: bool) -> anyhow::Result<Vec<u8>> {
             "APP_JWT_SECRET must be set (at least {MIN_SECRET_BYTES} bytes) when APP_DATABASE_URL points at PostgreSQL, so that every instance signs tokens with the same key"
         );
     }
-    fs::create_dir_all(&config.data_dir)?;
+    private_dir(&config.data_dir)?;
     let path = config.data_dir.join(SECRET_FILE);
     if path.exists() {
         let secret = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
@@ -127,9 +185,7 @@ async fn ensure_admin(db: &Db, config: &Config) -> anyhow::Result<()> {
         Some(p) if !p.expose_secret().is_empty() => (p.expose_secret().to_owned(), false),
         _ => (password::generate(), true),
     };
-    let hash = password::hash(password.clone())
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = password::hash_now(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
     let created = users::create(
         db,
         &Actor::system("bootstrap"),
@@ -160,15 +216,31 @@ async fn ensure_admin(db: &Db, config: &Config) -> anyhow::Result<()> {
     }
 }
 
+/// APP_ADMIN_PASSWORD follows the API's password policy: checked before
+/// anything else, whether or not the admin still has to be created, so a
+/// weak value is found the first time it is set.
+fn check_admin_password(config: &Config) -> anyhow::Result<()> {
+    let Some(p) = &config.admin_password else {
+        return Ok(());
+    };
+    let chars = p.expose_secret().chars().count() as u64;
+    if chars > 0 && !(MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars) {
+        bail!(
+            "APP_ADMIN_PASSWORD must be {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters, like every password the API accepts (it has {chars}); unset it to have one generated"
+        );
+    }
+    Ok(())
+}
+
 /// Everything `serve` needs before it binds.
 pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
+    check_admin_password(config)?;
     let url = database_url(config)?;
     let secret = jwt_secret(config, is_postgres(&url))?;
     let db = open_db(config).await?;
     ensure_admin(&db, config).await?;
-    let dummy_hash = password::hash(password::generate())
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let dummy_hash =
+        password::hash_now(&password::generate()).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(AppState {
         db,
         jwt: JwtKeys::new(
@@ -179,6 +251,22 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
         ),
         dummy_hash,
         refresh_ttl: chrono::Duration::days(config.refresh_token_ttl_days),
+        session_max_age: chrono::Duration::seconds(
+            i64::try_from(config.session_max_age_secs).unwrap_or(i64::MAX / 1000),
+        ),
+        hasher: password::Hasher::new(
+            config.password_hash_concurrency,
+            std::time::Duration::from_millis(config.password_hash_wait_ms),
+        ),
+        login: LoginThrottle {
+            max_per_account: i32::try_from(config.login_max_failures).unwrap_or(i32::MAX),
+            max_per_address: i32::try_from(config.login_max_failures_per_address)
+                .unwrap_or(i32::MAX),
+            window: chrono::Duration::seconds(
+                i64::try_from(config.login_window_secs).unwrap_or(i64::MAX / 1000),
+            ),
+            trust_forwarded_for: config.trust_forwarded_for,
+        },
         idempotency_ttl: chrono::Duration::hours(config.idempotency_ttl_hours),
         audit_retention: config
             .audit_retention_days()

@@ -74,6 +74,42 @@ pub struct Config {
     #[arg(long, env = "APP_REFRESH_TOKEN_TTL_DAYS", default_value_t = 30)]
     pub refresh_token_ttl_days: i64,
 
+    /// Absolute lifetime of a login session (a refresh-token family), in
+    /// seconds: rotation never extends it; then the user logs in again.
+    #[arg(long, env = "APP_SESSION_MAX_AGE_SECS", default_value_t = 30 * 24 * 3600, value_parser = clap::value_parser!(u64).range(60..))]
+    pub session_max_age_secs: u64,
+
+    /// Browser origins allowed to call the API (CORS), comma-separated and
+    /// exact (`https://app.example.org,http://localhost:5173`); none by default.
+    #[arg(long, env = "APP_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    pub cors_origins: Vec<String>,
+
+    /// Failed logins per account within APP_LOGIN_WINDOW_SECS before further
+    /// attempts get 429 (counted in the database, shared by all instances).
+    #[arg(long, env = "APP_LOGIN_MAX_FAILURES", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    pub login_max_failures: u32,
+
+    /// Failed logins per client address within the window before 429.
+    #[arg(long, env = "APP_LOGIN_MAX_FAILURES_PER_ADDRESS", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
+    pub login_max_failures_per_address: u32,
+
+    /// The failed-login window, in seconds.
+    #[arg(long, env = "APP_LOGIN_WINDOW_SECS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..))]
+    pub login_window_secs: u64,
+
+    /// Take the client address for login throttling from the last entry of
+    /// X-Forwarded-For (set it only behind a proxy that appends it).
+    #[arg(long, env = "APP_TRUST_FORWARDED_FOR")]
+    pub trust_forwarded_for: bool,
+
+    /// Password hashes computed at once; 0 means one per core.
+    #[arg(long, env = "APP_PASSWORD_HASH_CONCURRENCY", default_value_t = 0)]
+    pub password_hash_concurrency: usize,
+
+    /// How long a login waits for a hashing slot before 503 + Retry-After, in ms.
+    #[arg(long, env = "APP_PASSWORD_HASH_WAIT_MS", default_value_t = 2000)]
+    pub password_hash_wait_ms: u64,
+
     /// The admin created on an empty database.
     #[arg(long, env = "APP_ADMIN_EMAIL", default_value = "admin@rihla.local")]
     pub admin_email: String,
@@ -117,6 +153,31 @@ pub struct Config {
     pub demo: bool,
 }
 
+/// An exact origin: scheme, host and optional port, nothing else. A wildcard
+/// or a path would silently allow more (or less) than meant.
+fn parse_origin(raw: &str) -> Result<String, String> {
+    let origin = raw.trim().trim_end_matches('/');
+    // `APP_CORS_ORIGINS=` in an env file means none (`Config::cors_origins`).
+    if origin.is_empty() {
+        return Ok(String::new());
+    }
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or_else(|| format!("{raw:?}: an origin starts with http:// or https://"))?;
+    let ok = !rest.is_empty()
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+    if ok {
+        Ok(origin.to_owned())
+    } else {
+        Err(format!(
+            "{raw:?}: an origin is scheme://host[:port], with no path, wildcard or space"
+        ))
+    }
+}
+
 /// Days of audit trail to keep. An empty value (`APP_AUDIT_RETENTION_DAYS=`,
 /// common in env files) means unset: keep everything.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,6 +209,15 @@ impl Config {
             Ok(c) => c,
             Err(e) => e.exit(),
         }
+    }
+
+    /// The CORS allowlist without the empty entries an empty variable leaves.
+    pub fn cors_origins(&self) -> Vec<String> {
+        self.cors_origins
+            .iter()
+            .filter(|o| !o.is_empty())
+            .cloned()
+            .collect()
     }
 
     pub fn db_acquire_timeout(&self) -> Duration {

@@ -38,6 +38,9 @@ pub struct Problem {
     pub instance: String,
     /// Quote it when reporting a problem: the server log has the same id.
     pub request_id: String,
+    /// The X-Request-Id the client sent, if any (its own correlation id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
     /// Every failing field (validation, bad parameters, conflicts on a field).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<FieldError>,
@@ -94,8 +97,18 @@ pub enum ApiError {
         detail: String,
         errors: Vec<FieldError>,
     },
+    /// Too many failed logins: wait `retry_after_secs`.
+    #[error("{detail}")]
+    TooManyRequests {
+        detail: String,
+        retry_after_secs: u64,
+    },
     #[error("{0}")]
     Unavailable(String),
+    /// The server is at a bound it keeps on purpose (concurrent password
+    /// hashes); 503 with Retry-After.
+    #[error("{0}")]
+    Busy(String),
     /// Logged with its cause; the client sees only the request id.
     #[error("internal error: {0}")]
     Internal(String),
@@ -135,7 +148,8 @@ impl ApiError {
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
             ApiError::Unprocessable { .. } => "validation-failed",
-            ApiError::Unavailable(_) => "service-unavailable",
+            ApiError::TooManyRequests { .. } => "too-many-requests",
+            ApiError::Unavailable(_) | ApiError::Busy(_) => "service-unavailable",
             ApiError::Internal(_) => "internal-error",
         }
     }
@@ -151,6 +165,7 @@ pub fn problem(status: StatusCode, slug: &str, detail: String) -> Problem {
         detail,
         instance: String::new(),
         request_id: String::new(),
+        correlation_id: None,
         errors: Vec::new(),
         references: Vec::new(),
         current_version: None,
@@ -177,7 +192,8 @@ impl ResponseError for ApiError {
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            ApiError::Unavailable(_) | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -232,6 +248,18 @@ impl ResponseError for ApiError {
             ApiError::Unavailable(_) => {
                 res.headers_mut()
                     .insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
+            }
+            ApiError::Busy(_) => {
+                res.headers_mut()
+                    .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+            }
+            ApiError::TooManyRequests {
+                retry_after_secs, ..
+            } => {
+                res.headers_mut().insert(
+                    header::RETRY_AFTER,
+                    header::HeaderValue::from(*retry_after_secs),
+                );
             }
             ApiError::PreconditionFailed { current_version } => {
                 if let Ok(v) = header::HeaderValue::from_str(&crate::http::etag(*current_version)) {

@@ -173,9 +173,7 @@ async fn create_user(
         anyhow::bail!("{}", lines.join("; "));
     }
     let db = bootstrap::open_db(config).await?;
-    let hash = password::hash(input.password.clone())
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = password::hash_now(&input.password).map_err(|e| anyhow::anyhow!("{e}"))?;
     let user = users::create(
         &db,
         &Actor::system("cli"),

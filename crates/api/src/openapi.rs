@@ -6,7 +6,9 @@
 
 use utoipa::openapi::path::{HttpMethod, Operation, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
 use utoipa::openapi::{
     ContentBuilder, Header, OpenApi as Spec, Ref, RefOr, Required, ResponseBuilder,
 };
@@ -22,7 +24,8 @@ use crate::error::{PROBLEM_JSON, Problem};
         description = "System of record for migration-governance capacity-building programmes: \
 projects, their activities, the migration dialogues a partner country takes part in, and the \
 delegations it sends. Get a token at `POST /api/v1/auth/token`, then press **Authorize** and \
-paste the `access_token`.\n\nErrors are RFC 9457 `application/problem+json`. Lists are \
+paste the `access_token` under `bearer`; an integrating system pastes its API key (`rihla_ak_...`, \
+from an admin at `POST /api/v1/api-keys`) under `bearer` or `api_key`.\n\nErrors are RFC 9457 `application/problem+json`. Lists are \
 keyset-paged: pass `next_cursor` back as `cursor`. Writes return an `ETag`; send it as \
 `If-Match` to make sure nobody changed the record since you read it.",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
@@ -30,6 +33,7 @@ keyset-paged: pass `next_cursor` back as `cursor`. Writes return an `ETag`; send
     tags(
         (name = "auth", description = "Tokens and the current user"),
         (name = "users", description = "User management (admin)"),
+        (name = "api-keys", description = "API keys for integrating systems (admin)"),
         (name = "organisations", description = "Ministries, agencies, donors and partners"),
         (name = "projects", description = "Donor-funded programmes"),
         (name = "activities", description = "Trainings, workshops and working sessions a project delivers"),
@@ -88,6 +92,11 @@ const PROBLEMS: &[(&str, &str, &str)] = &[
         "A unique value is taken, other records still reference this one (`references`), or a status change the workflow does not allow (`current_state`, `allowed_next_states`)",
     ),
     (
+        "429",
+        "TooManyRequests",
+        "Too many failed logins for this account or address; retry after Retry-After seconds",
+    ),
+    (
         "412",
         "PreconditionFailed",
         "If-Match does not match the current ETag; nothing changed",
@@ -111,7 +120,7 @@ const PROBLEMS: &[(&str, &str, &str)] = &[
     (
         "503",
         "Unavailable",
-        "The database is unavailable or busy; retry",
+        "The database is unavailable or busy, or too many passwords are being checked at once; retry after Retry-After seconds",
     ),
 ];
 
@@ -146,9 +155,16 @@ impl Modify for Contract {
                 HttpBuilder::new()
                     .scheme(HttpAuthScheme::Bearer)
                     .bearer_format("JWT")
-                    .description(Some("An access_token from POST /api/v1/auth/token"))
+                    .description(Some("An access_token from POST /api/v1/auth/token, or an API key (`rihla_ak_...`)"))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                "X-Api-Key",
+                "An API key (`rihla_ak_...`) from POST /api/v1/api-keys, for integrating systems",
+            ))),
         );
         for (_, name, description) in PROBLEMS {
             components
@@ -174,23 +190,31 @@ impl Modify for Contract {
                 let Some(op) = op.as_mut() else { continue };
                 let is_write = !matches!(method, HttpMethod::Get);
                 let has_body = op.request_body.is_some();
-                let creates =
-                    method == HttpMethod::Post && op.responses.responses.contains_key("201");
+                // An API key's create answers with its secret, which no
+                // replay store may keep: it takes no Idempotency-Key.
+                let creates = method == HttpMethod::Post
+                    && op.responses.responses.contains_key("201")
+                    && !path.starts_with("/api/v1/api-keys");
                 let versioned = has_id
                     && (matches!(
                         method,
                         HttpMethod::Put | HttpMethod::Patch | HttpMethod::Delete
-                    ) || (method == HttpMethod::Post && path.ends_with("/restore")));
+                    ) || (method == HttpMethod::Post
+                        && (path.ends_with("/restore") || path.ends_with("/rotate"))));
 
                 let mut statuses = vec!["400", "500", "503"];
                 if !public {
                     statuses.extend(["401", "403"]);
-                    op.security = Some(vec![SecurityRequirement::new(
-                        "bearer",
-                        Vec::<String>::new(),
-                    )]);
+                    // Either scheme: a security requirement each.
+                    op.security = Some(vec![
+                        SecurityRequirement::new("bearer", Vec::<String>::new()),
+                        SecurityRequirement::new("api_key", Vec::<String>::new()),
+                    ]);
                 } else if path.starts_with("/api/v1/auth") {
                     statuses.push("401");
+                }
+                if path == "/api/v1/auth/token" || path == "/api/v1/auth/password" {
+                    statuses.push("429");
                 }
                 if has_id {
                     statuses.push("404");

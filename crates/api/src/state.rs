@@ -3,6 +3,7 @@
 use rihla_persistence::Db;
 
 use crate::auth::access::AccessCache;
+use crate::auth::password::Hasher;
 use crate::auth::tokens::JwtKeys;
 
 #[derive(Debug)]
@@ -13,11 +14,26 @@ pub struct AppState {
     /// unknown so that login takes the same time either way.
     pub dummy_hash: String,
     pub refresh_ttl: chrono::Duration,
+    /// APP_SESSION_MAX_AGE_SECS: a login's refresh tokens end then at the latest.
+    pub session_max_age: chrono::Duration,
+    /// Password hashing, a bounded number at once.
+    pub hasher: Hasher,
+    pub login: LoginThrottle,
     pub idempotency_ttl: chrono::Duration,
     /// APP_AUDIT_RETENTION_DAYS: older audit events are pruned hourly.
     pub audit_retention: Option<chrono::Duration>,
     /// Users' role and active flag as recently read; user writes clear it.
     pub access: AccessCache,
+}
+
+/// When failed logins lock an account or a client address out for a while.
+#[derive(Debug, Clone)]
+pub struct LoginThrottle {
+    pub max_per_account: i32,
+    pub max_per_address: i32,
+    pub window: chrono::Duration,
+    /// Read the client address from X-Forwarded-For (behind a proxy).
+    pub trust_forwarded_for: bool,
 }
 
 impl AppState {

@@ -11,22 +11,24 @@ use tracing_subscriber::EnvFilter;
 use crate::config::LogFormat;
 use crate::http::RequestId;
 
-/// The per-request span, keyed by our request id (X-Request-Id) rather than
-/// tracing-actix-web's own, so logs and problem bodies quote the same id.
+/// The per-request span, keyed by our request id rather than
+/// tracing-actix-web's own, so logs, problem bodies and the audit trail
+/// quote the same id; the client's X-Request-Id rides along as
+/// `correlation_id`.
 pub struct RootSpan;
 
 impl RootSpanBuilder for RootSpan {
     fn on_request_start(request: &ServiceRequest) -> Span {
-        let request_id = request
-            .extensions()
-            .get::<RequestId>()
-            .map(|r| r.0.clone())
+        let ids = request.extensions().get::<RequestId>().cloned();
+        let (request_id, correlation_id) = ids
+            .map(|r| (r.server, r.client.unwrap_or_default()))
             .unwrap_or_default();
         tracing::info_span!(
             "request",
             method = %request.method(),
             path = %request.path(),
             request_id = %request_id,
+            correlation_id = %correlation_id,
             status = tracing::field::Empty,
         )
     }

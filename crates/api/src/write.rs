@@ -62,7 +62,7 @@ pub async fn create<R: Record>(
     let tx = begin_write(&state.db).await?;
     if let Some(key) = &key.0 {
         let not_before = now() - state.idempotency_ttl;
-        if let Some(stored) = idempotency::find(&tx, caller.user_id, key, not_before).await? {
+        if let Some(stored) = idempotency::find(&tx, caller.id, key, not_before).await? {
             // On SQLite the stored answer may be another writer's of the
             // same batch (db::writer): it is only given once it is committed.
             commit(tx).await?;
@@ -77,12 +77,12 @@ pub async fn create<R: Record>(
             location: None,
             etag: None,
         };
-        match idempotency::claim(&tx, caller.user_id, key, &claim).await {
+        match idempotency::claim(&tx, caller.id, key, &claim).await {
             Ok(()) => {}
             Err(RepoError::Conflict { .. }) => {
                 // A concurrent request with this key committed first.
                 drop(tx);
-                return match idempotency::find(&state.db, caller.user_id, key, not_before).await? {
+                return match idempotency::find(&state.db, caller.id, key, not_before).await? {
                     Some(stored) => replay(stored, &path, request_hash),
                     None => Err(ApiError::Conflict {
                         detail: "a request with this Idempotency-Key is in progress; retry".into(),
@@ -101,7 +101,7 @@ pub async fn create<R: Record>(
     if let Some(key) = &key.0 {
         idempotency::complete(
             &tx,
-            caller.user_id,
+            caller.id,
             key,
             201,
             body.clone(),

@@ -49,6 +49,7 @@ resource_types!(
     Meeting => "meeting" / "meetings",
     Delegation => "delegation" / "delegations",
     Document => "document" / "documents",
+    ApiKey => "api_key" / "api-keys",
 );
 
 impl std::str::FromStr for ResourceType {
@@ -69,9 +70,10 @@ impl std::fmt::Display for ResourceType {
 }
 
 impl ResourceType {
-    /// Users are admin business; every other resource is readable by viewers.
+    /// Users and API keys are admin business; every other resource is
+    /// readable by viewers.
     pub fn readable_by(self, role: crate::Role) -> bool {
-        self != ResourceType::User || role == crate::Role::Admin
+        !matches!(self, ResourceType::User | ResourceType::ApiKey) || role == crate::Role::Admin
     }
 }
 
@@ -87,9 +89,10 @@ string_enum!(
 );
 
 string_enum!(
-    /// `user`: `actor` is the user's id. `system`: the service acting for an
-    /// operator's command, and `actor` names it (`seed-demo`, `purge`, ...).
-    ActorType { User => "user", System => "system" }
+    /// `user`: `actor` is the user's id. `api_key`: `actor` is the API key's
+    /// id. `system`: the service acting for an operator's command, and
+    /// `actor` names it (`seed-demo`, `purge`, ...).
+    ActorType { User => "user", ApiKey => "api_key", System => "system" }
 );
 
 /// A field's value before and after the change (null where it had none).
@@ -132,11 +135,17 @@ pub struct AuditEvent {
     pub record_id: Uuid,
     pub action: AuditAction,
     pub actor_type: ActorType,
-    /// Who made the change: a user id, or the name of a system actor.
+    /// Who made the change: a user id, an API key id, or the name of a
+    /// system actor.
     #[schema(example = "0193a0c4-0000-7000-8000-000000000001")]
     pub actor: String,
-    /// The request that made the change (none for commands run by an operator).
+    /// The server's id of the request that made the change (none for
+    /// commands run by an operator); its log lines carry the same id.
     pub request_id: Option<String>,
+    /// The `X-Request-Id` the client sent with that request, if any: the
+    /// client's own correlation id, kept beside the server's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
     pub occurred_at: DateTime<Utc>,
     /// The record's version after the change.
     #[schema(example = 2)]
@@ -161,7 +170,9 @@ pub struct AuditEvent {
     "record_id": "019367e0-0000-7000-8000-000000000101",
     "action": "update",
     "version": 2,
-    "occurred_at": "2026-11-22T09:30:00Z"
+    "occurred_at": "2026-11-22T09:30:00Z",
+    "actor_type": "user",
+    "actor": "019367e0-0000-7000-8000-0000000000aa"
 }))]
 pub struct ChangeEvent {
     /// Feed order: strictly increasing along the feed, never reused.
@@ -175,6 +186,10 @@ pub struct ChangeEvent {
     #[schema(example = 2)]
     pub version: i32,
     pub occurred_at: DateTime<Utc>,
+    /// Who made the change: a user, an API key, or a system actor.
+    pub actor_type: ActorType,
+    /// The user's or API key's id, or the system actor's name.
+    pub actor: String,
 }
 
 /// A page of the change feed. `next_cursor` is always present: pass it back as
@@ -188,7 +203,9 @@ pub struct ChangeEvent {
         "record_id": "019367e0-0000-7000-8000-000000000101",
         "action": "update",
         "version": 2,
-        "occurred_at": "2026-11-22T09:30:00Z"
+        "occurred_at": "2026-11-22T09:30:00Z",
+        "actor_type": "user",
+        "actor": "019367e0-0000-7000-8000-0000000000aa"
     }],
     "next_cursor": "1042"
 }))]
@@ -214,7 +231,8 @@ pub struct HistoryParams {
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditEventListParams {
-    /// A user id, or a system actor's name (`seed-demo`, `purge`, ...).
+    /// A user id, an API key id, or a system actor's name (`seed-demo`,
+    /// `purge`, ...).
     pub actor: Option<String>,
     pub resource_type: Option<ResourceType>,
     pub record_id: Option<Uuid>,

@@ -6,6 +6,7 @@
 //! persistence layer depend on it and it depends on neither.
 
 pub mod activity;
+pub mod api_key;
 pub mod codes;
 pub mod delegation;
 pub mod dialogue;
@@ -24,6 +25,7 @@ pub use activity::{
     Activity, ActivityInput, ActivityListParams, ActivityOrganisation, ActivitySortKey,
     Facilitator, Location, Participants,
 };
+pub use api_key::{API_KEY_PREFIX, ApiKey, ApiKeyCreate, ApiKeyListParams, ApiKeyWithSecret};
 pub use delegation::{
     Delegation, DelegationInput, DelegationListParams, DelegationSortKey, MeetingSummary, Member,
     Preparation,
@@ -55,7 +57,7 @@ pub use project::{
 };
 pub use record::Record;
 pub use user::{
-    PasswordReset, PasswordResetResult, RefreshRequest, TokenRequest, TokenResponse, User,
-    UserCreate, UserListParams, UserPatch,
+    PasswordChange, PasswordReset, PasswordResetResult, RefreshRequest, TokenRequest,
+    TokenResponse, User, UserCreate, UserListParams, UserPatch,
 };
 pub use validation::{Check, FieldError, Reference};

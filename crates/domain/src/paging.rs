@@ -139,21 +139,17 @@ paged!(
     crate::ProjectListParams,
 );
 
-/// Users list in one order (`created_at`), so they take no `sort`.
-impl Paged for crate::UserListParams {
-    fn sort(&self) -> Option<&str> {
-        None
-    }
-    fn limit(&self) -> Option<u64> {
-        self.limit
-    }
-    fn cursor(&self) -> Option<&str> {
-        self.cursor.as_deref()
-    }
-    fn count(&self) -> Option<bool> {
-        self.count
-    }
-    fn include_deleted(&self) -> Option<bool> {
-        self.include_deleted
-    }
+/// Lists in one order (`created_at`), so they take no `sort`.
+macro_rules! unsorted {
+    ($($t:ty),+ $(,)?) => {$(
+        impl Paged for $t {
+            fn sort(&self) -> Option<&str> { None }
+            fn limit(&self) -> Option<u64> { self.limit }
+            fn cursor(&self) -> Option<&str> { self.cursor.as_deref() }
+            fn count(&self) -> Option<bool> { self.count }
+            fn include_deleted(&self) -> Option<bool> { self.include_deleted }
+        }
+    )+};
 }
+
+unsorted!(crate::UserListParams, crate::ApiKeyListParams);

@@ -21,6 +21,7 @@ macro_rules! record {
 }
 record!(
     crate::Activity,
+    crate::ApiKey,
     crate::Document,
     crate::Delegation,
     crate::Dialogue,

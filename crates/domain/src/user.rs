@@ -121,6 +121,31 @@ impl Check for PasswordReset {
     }
 }
 
+/// Body of `POST /auth/password`: a user changes their own password.
+#[derive(Debug, Clone, Deserialize, Validate, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "current_password": "correct horse battery staple",
+    "new_password": "a new and longer passphrase"
+}))]
+pub struct PasswordChange {
+    #[validate(length(max = "MAX_PASSWORD_CHARS"))]
+    #[schema(max_length = 256, format = "password")]
+    pub current_password: String,
+    #[validate(length(min = "MIN_PASSWORD_CHARS", max = "MAX_PASSWORD_CHARS"))]
+    #[schema(min_length = 12, max_length = 256, format = "password")]
+    pub new_password: String,
+}
+
+impl Check for PasswordChange {
+    fn check(&self) -> Vec<FieldError> {
+        self.validate()
+            .err()
+            .map(|e| validation::flatten(&e))
+            .unwrap_or_default()
+    }
+}
+
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct PasswordResetResult {
     /// Present only when the server generated the password; shown this once.

@@ -29,13 +29,21 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     pub kind: ActorKind,
-    /// The HTTP request's id, so an audit event leads to its log lines.
+    /// The server's id of the HTTP request, so an audit event leads to its
+    /// log lines.
     pub request_id: Option<String>,
+    /// The `X-Request-Id` the client sent, kept beside the server's id.
+    pub correlation_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActorKind {
     User {
+        id: Uuid,
+        role: Role,
+    },
+    /// An integrating system calling with an API key.
+    ApiKey {
         id: Uuid,
         role: Role,
     },
@@ -49,6 +57,7 @@ impl Actor {
         Actor {
             kind: ActorKind::User { id, role },
             request_id,
+            correlation_id: None,
         }
     }
 
@@ -56,13 +65,15 @@ impl Actor {
         Actor {
             kind: ActorKind::System(name),
             request_id: None,
+            correlation_id: None,
         }
     }
 
-    /// The user to stamp into `*_by` columns; none for the system actor.
-    pub fn user_id(&self) -> Option<Uuid> {
+    /// The user or API key to stamp into `*_by` columns; none for the
+    /// system actor.
+    pub fn principal_id(&self) -> Option<Uuid> {
         match self.kind {
-            ActorKind::User { id, .. } => Some(id),
+            ActorKind::User { id, .. } | ActorKind::ApiKey { id, .. } => Some(id),
             ActorKind::System(_) => None,
         }
     }

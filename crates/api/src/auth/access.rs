@@ -1,5 +1,5 @@
-//! A short-lived, per-process memory of each token subject's role and active
-//! flag, so an authenticated request does not pay a database round trip just
+//! A short-lived, per-process memory of each token subject's role, active
+//! flag and session epoch, so an authenticated request does not pay a database round trip just
 //! to learn what the previous request learnt a moment ago.
 //!
 //! Changes made through this process (a user patched, deleted or restored)
@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use rihla_domain::Role;
+use rihla_persistence::repo::users;
 use uuid::Uuid;
 
 /// How stale an entry may be when the change came from another process.
@@ -20,7 +20,7 @@ pub const TTL: Duration = Duration::from_secs(1);
 const CAPACITY: usize = 10_000;
 
 /// What the database said of a user: `None` when there is no such live user.
-pub type Access = Option<(Role, bool)>;
+pub type Access = Option<users::Access>;
 
 #[derive(Debug, Default)]
 pub struct AccessCache {
@@ -69,6 +69,13 @@ impl AccessCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rihla_domain::Role;
+
+    const ADMIN: Access = Some(users::Access {
+        role: Role::Admin,
+        active: true,
+        session_epoch: 0,
+    });
 
     #[test]
     fn a_read_begun_before_an_invalidation_is_not_remembered() {
@@ -76,12 +83,12 @@ mod tests {
         let id = Uuid::nil();
         let generation = cache.get(id).err().unwrap_or(u64::MAX);
         cache.invalidate();
-        cache.put(id, generation, Some((Role::Admin, true)));
+        cache.put(id, generation, ADMIN);
         assert!(cache.get(id).is_err());
 
         let generation = cache.get(id).err().unwrap_or(u64::MAX);
-        cache.put(id, generation, Some((Role::Admin, true)));
-        assert_eq!(cache.get(id), Ok(Some((Role::Admin, true))));
+        cache.put(id, generation, ADMIN);
+        assert_eq!(cache.get(id), Ok(ADMIN));
         cache.invalidate();
         assert!(cache.get(id).is_err());
     }

@@ -1,6 +1,7 @@
-//! Who is calling. A middleware verifies the bearer token once per request and
-//! looks up the user's current role and active flag (through `AccessCache`); the `Viewer`, `Editor` and
-//! `Admin` extractors then demand a minimum role (401 without a valid token, 403
+//! Who is calling. A middleware verifies the credential once per request: an
+//! access token (the user's current role, active flag and session epoch come
+//! through `AccessCache`) or an API key (read every time). The `Viewer`,
+//! `Editor` and `Admin` extractors then demand a minimum role (401 without a valid token, 403
 //! with too little role). Being synchronous, they fail before any body is read.
 
 use actix_web::body::MessageBody;
@@ -8,24 +9,63 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
-use rihla_domain::Role;
-use rihla_persistence::{Actor, repo};
+use rihla_domain::{API_KEY_PREFIX, Role};
+use rihla_persistence::{Actor, ActorKind, repo};
 use uuid::Uuid;
 
+use crate::auth::tokens::hash_secret;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// What kind of credential a request came with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Principal {
+    /// A person, with an access token.
+    User,
+    /// An integrating system, with an API key.
+    ApiKey,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Caller {
-    pub user_id: Uuid,
+    /// The user's or the API key's id.
+    pub id: Uuid,
+    pub principal: Principal,
     pub role: Role,
-    /// This request's id, carried into the audit trail.
+    /// This request's id (the server's), carried into the audit trail.
     pub request_id: Option<String>,
+    /// The client's X-Request-Id, kept beside it.
+    pub correlation_id: Option<String>,
 }
 
 impl Caller {
     pub fn actor(&self) -> Actor {
-        Actor::user(self.user_id, self.role, self.request_id.clone())
+        let kind = match self.principal {
+            Principal::User => ActorKind::User {
+                id: self.id,
+                role: self.role,
+            },
+            Principal::ApiKey => ActorKind::ApiKey {
+                id: self.id,
+                role: self.role,
+            },
+        };
+        Actor {
+            kind,
+            request_id: self.request_id.clone(),
+            correlation_id: self.correlation_id.clone(),
+        }
+    }
+
+    /// The user behind the request; 403 for an API key, which is no user
+    /// (it has no password, no sessions, no profile).
+    pub fn user_id(&self) -> Result<Uuid, ApiError> {
+        match self.principal {
+            Principal::User => Ok(self.id),
+            Principal::ApiKey => Err(ApiError::Forbidden(
+                "this operation is for a signed-in user; an API key cannot use it".into(),
+            )),
+        }
     }
 
     /// `include_deleted=true` is an admin's view; anyone else asking is 403
@@ -49,30 +89,48 @@ enum Authentication {
     Unavailable(String),
 }
 
-/// Verifies `Authorization: Bearer ...` when present. Never rejects by itself:
-/// public routes ignore the verdict, protected ones read it through an extractor.
+/// The header an API key may come in instead of `Authorization: Bearer`.
+pub const API_KEY_HEADER: &str = "x-api-key";
+
+/// Verifies `Authorization: Bearer ...` (an access token or an API key) or
+/// `X-Api-Key` when present. Never rejects by itself: public routes ignore
+/// the verdict, protected ones read it through an extractor.
 pub async fn authenticate(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if let Some(value) = req.headers().get(header::AUTHORIZATION).cloned()
+    let credential = match req.headers().get(header::AUTHORIZATION) {
+        Some(value) => Some(bearer(value.to_str().unwrap_or(""))),
+        None => req
+            .headers()
+            .get(API_KEY_HEADER)
+            .map(|v| Ok(v.to_str().unwrap_or("").trim().to_owned())),
+    };
+    if let Some(credential) = credential
         && let Some(state) = req.app_data::<web::Data<AppState>>().cloned()
     {
-        let verdict = verdict(&state, value.to_str().unwrap_or("")).await;
+        let verdict = match credential {
+            Ok(secret) if secret.starts_with(API_KEY_PREFIX) => api_key(&state, &secret).await,
+            Ok(token) => access_token(&state, &token).await,
+            Err(why) => Authentication::Invalid(why),
+        };
         req.extensions_mut().insert(verdict);
     }
     next.call(req).await
 }
 
-async fn verdict(state: &AppState, header_value: &str) -> Authentication {
-    let token = match header_value.split_once(' ') {
+fn bearer(header_value: &str) -> Result<String, String> {
+    match header_value.split_once(' ') {
         Some((scheme, token))
             if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
         {
-            token.trim()
+            Ok(token.trim().to_owned())
         }
-        _ => return Authentication::Invalid("use Authorization: Bearer <access_token>".into()),
-    };
+        _ => Err("use Authorization: Bearer <access_token or API key>".into()),
+    }
+}
+
+async fn access_token(state: &AppState, token: &str) -> Authentication {
     let claims = match state.jwt.verify(token) {
         Ok(c) => c,
         Err(e) => return Authentication::Invalid(e.to_string()),
@@ -84,12 +142,49 @@ async fn verdict(state: &AppState, header_value: &str) -> Authentication {
             .inspect(|access| state.access.put(claims.sub, generation, *access)),
     };
     match access {
-        Ok(Some((role, true))) => Authentication::Valid(Caller {
-            user_id: claims.sub,
-            role,
-            request_id: None,
-        }),
+        Ok(Some(a)) if a.active && a.session_epoch == claims.epoch => {
+            Authentication::Valid(Caller {
+                id: claims.sub,
+                principal: Principal::User,
+                role: a.role,
+                request_id: None,
+                correlation_id: None,
+            })
+        }
+        Ok(Some(a)) if a.active => Authentication::Invalid(
+            "this access token belongs to a session that has ended; log in again".into(),
+        ),
         Ok(_) => Authentication::Invalid("the user of this token is not active".into()),
+        Err(e) => Authentication::Unavailable(e.to_string()),
+    }
+}
+
+/// Looked up on every request (one indexed read), so a revoked or expired
+/// key is refused at once by every instance.
+async fn api_key(state: &AppState, secret: &str) -> Authentication {
+    let found = repo::api_keys::authenticate(&state.db, &hash_secret(secret)).await;
+    match found {
+        Ok(Some(key)) => {
+            if repo::api_keys::needs_touch(&key) {
+                // Best effort: a failed write must not fail the request.
+                let touched = async {
+                    let tx = rihla_persistence::begin_write(&state.db).await?;
+                    repo::api_keys::touch(&tx, key.id).await?;
+                    tx.commit().await
+                };
+                if let Err(e) = touched.await {
+                    tracing::warn!(error = %e, key = %key.id, "could not record the API key's use");
+                }
+            }
+            Authentication::Valid(Caller {
+                id: key.id,
+                principal: Principal::ApiKey,
+                role: key.role,
+                request_id: None,
+                correlation_id: None,
+            })
+        }
+        Ok(None) => Authentication::Invalid("the API key is unknown, revoked or expired".into()),
         Err(e) => Authentication::Unavailable(e.to_string()),
     }
 }
@@ -101,13 +196,14 @@ fn require(req: &HttpRequest, min: Role) -> Result<Caller, ApiError> {
         )),
         Some(Authentication::Invalid(why)) => Err(ApiError::Unauthorized(why.clone())),
         Some(Authentication::Unavailable(why)) => Err(ApiError::Unavailable(why.clone())),
-        Some(Authentication::Valid(caller)) if caller.role.at_least(min) => Ok(Caller {
-            request_id: req
-                .extensions()
-                .get::<crate::http::RequestId>()
-                .map(|r| r.0.clone()),
-            ..caller.clone()
-        }),
+        Some(Authentication::Valid(caller)) if caller.role.at_least(min) => {
+            let ids = req.extensions().get::<crate::http::RequestId>().cloned();
+            Ok(Caller {
+                request_id: ids.as_ref().map(|r| r.server.clone()),
+                correlation_id: ids.and_then(|r| r.client),
+                ..caller.clone()
+            })
+        }
         Some(Authentication::Valid(caller)) => Err(ApiError::Forbidden(format!(
             "this operation needs the {min} role; you are {}",
             caller.role

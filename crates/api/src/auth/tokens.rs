@@ -21,6 +21,11 @@ pub struct Claims {
     pub iss: String,
     pub aud: String,
     pub jti: Uuid,
+    /// The user's session epoch when the token was issued: logout, a
+    /// password change and the like raise the stored one, ending every
+    /// token issued before.
+    #[serde(default)]
+    pub epoch: i32,
 }
 
 /// Signing material and the rules every token must pass.
@@ -60,7 +65,7 @@ impl JwtKeys {
         }
     }
 
-    pub fn issue(&self, user_id: Uuid, role: Role) -> Result<String, ApiError> {
+    pub fn issue(&self, user_id: Uuid, role: Role, epoch: i32) -> Result<String, ApiError> {
         let now = jsonwebtoken::get_current_timestamp();
         let claims = Claims {
             sub: user_id,
@@ -70,6 +75,7 @@ impl JwtKeys {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             jti: Uuid::now_v7(),
+            epoch,
         };
         jsonwebtoken::encode(&Header::new(Algorithm::HS256), &claims, &self.encoding)
             .map_err(ApiError::internal)
@@ -98,6 +104,20 @@ pub fn new_refresh_token() -> String {
     URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
 }
 
-pub fn hash_refresh_token(token: &str) -> String {
+/// The stored form of a refresh token or an API key: SHA-256, hex. Both
+/// carry 256 random bits, so a fast hash loses nothing to guessing.
+pub fn hash_secret(token: &str) -> String {
     format!("{:x}", Sha256::digest(token.as_bytes()))
+}
+
+/// A new API key: the recognisable prefix, then 32 random bytes (256 bits)
+/// in URL-safe base64. Returns the key and the part of it kept for display.
+pub fn new_api_key() -> (String, String) {
+    let key = format!(
+        "{}{}",
+        rihla_domain::API_KEY_PREFIX,
+        URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>())
+    );
+    let shown = key[..rihla_domain::API_KEY_PREFIX.len() + 4].to_owned();
+    (key, shown)
 }

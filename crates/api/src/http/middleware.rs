@@ -12,12 +12,20 @@ use serde_json::Value;
 
 use crate::error::{ApiError, PROBLEM_JSON, problem, problem_response};
 
-/// The request id of the current request (X-Request-Id honoured or generated).
+/// The ids of the current request: the server's own, always generated (so
+/// no client can make two requests share one in the logs and the audit
+/// trail), and the client's X-Request-Id, kept as its correlation id.
 #[derive(Debug, Clone)]
-pub struct RequestId(pub String);
+pub struct RequestId {
+    pub server: String,
+    pub client: Option<String>,
+}
 
-fn request_id_of(req: &ServiceRequest) -> String {
-    req.headers()
+pub const CORRELATION_ID: &str = "x-correlation-id";
+
+fn request_id_of(req: &ServiceRequest) -> RequestId {
+    let client = req
+        .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .filter(|s| {
@@ -25,8 +33,53 @@ fn request_id_of(req: &ServiceRequest) -> String {
                 && s.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
         })
-        .map(str::to_owned)
-        .unwrap_or_else(|| uuid::Uuid::now_v7().to_string())
+        .map(str::to_owned);
+    RequestId {
+        server: uuid::Uuid::now_v7().to_string(),
+        client,
+    }
+}
+
+/// Content-Security-Policy of Swagger UI: its own scripts and styles only
+/// (it sets inline styles and data: images), nothing framing it.
+const SWAGGER_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+/// Everything else is JSON or CSV: nothing in it may load or run anything.
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// The headers every response carries: no sniffing, no referrer, no
+/// framing, and (outside Swagger UI's static files) no caching, since
+/// responses carry tokens, keys, passwords and records a shared cache must
+/// not keep.
+fn secure(headers: &mut header::HeaderMap, path: &str, ids: &RequestId) {
+    let swagger = path.starts_with("/swagger-ui");
+    let fixed: [(header::HeaderName, &'static str); 4] = [
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "no-referrer"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (
+            header::CONTENT_SECURITY_POLICY,
+            if swagger { SWAGGER_CSP } else { API_CSP },
+        ),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, header::HeaderValue::from_static(value));
+    }
+    if !swagger && !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    if let Ok(v) = header::HeaderValue::from_str(&ids.server) {
+        headers.insert(header::HeaderName::from_static("x-request-id"), v);
+    }
+    if let Some(v) = ids
+        .client
+        .as_deref()
+        .and_then(|c| header::HeaderValue::from_str(c).ok())
+    {
+        headers.insert(header::HeaderName::from_static(CORRELATION_ID), v);
+    }
 }
 
 /// Longest request target (path and query) served: 414 above it.
@@ -47,7 +100,7 @@ pub struct RequestTimeout(pub std::time::Duration);
 #[derive(Debug)]
 struct TimedOut {
     after: std::time::Duration,
-    request_id: String,
+    ids: RequestId,
     path: String,
 }
 
@@ -73,13 +126,11 @@ impl actix_web::ResponseError for TimedOut {
             self.to_string(),
         );
         body.instance = self.path.clone();
-        body.request_id = self.request_id.clone();
+        body.request_id = self.ids.server.clone();
         let mut res = problem_response(StatusCode::SERVICE_UNAVAILABLE, &body);
         let headers = res.headers_mut();
         headers.insert(header::RETRY_AFTER, header::HeaderValue::from_static("2"));
-        if let Ok(v) = header::HeaderValue::from_str(&self.request_id) {
-            headers.insert(header::HeaderName::from_static("x-request-id"), v);
-        }
+        secure(headers, &self.path, &self.ids);
         res
     }
 }
@@ -109,8 +160,9 @@ fn head_limit(req: &ServiceRequest) -> Option<(StatusCode, &'static str, String)
     None
 }
 
-/// Outermost middleware: assigns the request id, echoes it in `X-Request-Id`,
-/// refuses heads over the limits (414, 431), cuts off requests that run past
+/// Outermost middleware: assigns the request id (sent back in
+/// `X-Request-Id`; the client's own comes back in `X-Correlation-Id`), adds
+/// the security headers, refuses heads over the limits (414, 431), cuts off requests that run past
 /// the request timeout (503), logs one line per request, and turns every error
 /// response into problem+json carrying `request_id` and `instance`.
 pub async fn request_context(
@@ -118,8 +170,10 @@ pub async fn request_context(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
     let started = Instant::now();
-    let request_id = request_id_of(&req);
-    req.extensions_mut().insert(RequestId(request_id.clone()));
+    let ids = request_id_of(&req);
+    let request_id = ids.server.clone();
+    let correlation_id = ids.client.clone().unwrap_or_default();
+    req.extensions_mut().insert(ids.clone());
     let method = req.method().clone();
     let path = req.path().to_owned();
 
@@ -144,10 +198,10 @@ pub async fn request_context(
             Ok(res) => res?.map_into_boxed_body(),
             Err(_) => {
                 let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-                tracing::error!(%method, %path, status = 503, latency_ms, request_id, "request timed out");
+                tracing::error!(%method, %path, status = 503, latency_ms, request_id, correlation_id, "request timed out");
                 return Err(TimedOut {
                     after: timeout,
-                    request_id,
+                    ids,
                     path,
                 }
                 .into());
@@ -156,19 +210,16 @@ pub async fn request_context(
     };
     let status = res.status();
     let mut res = if status.is_client_error() || status.is_server_error() {
-        as_problem(res, &path, &request_id).await
+        as_problem(res, &path, &ids).await
     } else {
         res
     };
-    if let Ok(v) = header::HeaderValue::from_str(&request_id) {
-        res.headers_mut()
-            .insert(header::HeaderName::from_static("x-request-id"), v);
-    }
+    secure(res.headers_mut(), &path, &ids);
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
     if status.is_server_error() {
-        tracing::error!(%method, %path, status = status.as_u16(), latency_ms, request_id, "request failed");
+        tracing::error!(%method, %path, status = status.as_u16(), latency_ms, request_id, correlation_id, "request failed");
     } else {
-        tracing::info!(%method, %path, status = status.as_u16(), latency_ms, request_id, "request");
+        tracing::info!(%method, %path, status = status.as_u16(), latency_ms, request_id, correlation_id, "request");
     }
     Ok(res)
 }
@@ -176,7 +227,7 @@ pub async fn request_context(
 async fn as_problem(
     res: ServiceResponse<BoxBody>,
     path: &str,
-    request_id: &str,
+    ids: &RequestId,
 ) -> ServiceResponse<BoxBody> {
     let status = res.status();
     let is_problem = res
@@ -212,7 +263,10 @@ async fn as_problem(
     }
     if let Value::Object(m) = &mut value {
         m.insert("instance".into(), Value::String(path.to_owned()));
-        m.insert("request_id".into(), Value::String(request_id.to_owned()));
+        m.insert("request_id".into(), Value::String(ids.server.clone()));
+        if let Some(client) = &ids.client {
+            m.insert("correlation_id".into(), Value::String(client.clone()));
+        }
     }
     let mut out = HttpResponse::build(status);
     for (name, v) in headers.iter() {

@@ -1,14 +1,15 @@
-//! /api/v1/auth: token exchange, refresh rotation, logout, and "who am I".
+//! /api/v1/auth: token exchange (throttled), refresh rotation, logout (one
+//! session or all), password change, and "who am I".
 
-use actix_web::{HttpResponse, get, post, web};
-use rihla_domain::{RefreshRequest, TokenRequest, TokenResponse, User};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use rihla_domain::{PasswordChange, RefreshRequest, TokenRequest, TokenResponse, User};
 use rihla_persistence::repo::refresh_tokens::{self, Rotation};
-use rihla_persistence::repo::users;
+use rihla_persistence::repo::{login_failures, users};
 use rihla_persistence::{RepoError, now};
 use uuid::Uuid;
 
-use crate::auth::tokens::{hash_refresh_token, new_refresh_token};
-use crate::auth::{Viewer, password};
+use crate::auth::Viewer;
+use crate::auth::tokens::{hash_secret, new_refresh_token};
 use crate::error::ApiError;
 use crate::http::{Json, Valid};
 use crate::state::AppState;
@@ -20,24 +21,30 @@ fn refresh_rejected() -> ApiError {
     ApiError::Unauthorized("the refresh token is invalid, expired or revoked".into())
 }
 
+/// A token pair for a new login (`family` none) or the next of a family.
 async fn issue_pair(
     state: &AppState,
     tx: &rihla_persistence::Tx,
     user_id: Uuid,
-    role: rihla_domain::Role,
-    family: Uuid,
+    access: users::Access,
+    family: Option<(Uuid, chrono::DateTime<chrono::Utc>)>,
 ) -> Result<(TokenResponse, Uuid), ApiError> {
+    let (family_id, family_ends) =
+        family.unwrap_or_else(|| (Uuid::now_v7(), now() + state.session_max_age));
     let refresh = new_refresh_token();
     let id = refresh_tokens::insert(
         tx,
         user_id,
-        family,
-        hash_refresh_token(&refresh),
+        family_id,
+        hash_secret(&refresh),
         now() + state.refresh_ttl,
+        family_ends,
     )
     .await?;
     let response = TokenResponse {
-        access_token: state.jwt.issue(user_id, role)?,
+        access_token: state
+            .jwt
+            .issue(user_id, access.role, access.session_epoch)?,
         token_type: "Bearer".into(),
         expires_in: state.jwt.access_ttl_secs,
         refresh_token: refresh,
@@ -45,37 +52,126 @@ async fn issue_pair(
     Ok((response, id))
 }
 
+/// The client's address for throttling: the peer, or behind a trusted proxy
+/// the last address X-Forwarded-For names (the one the proxy saw).
+fn client_address(state: &AppState, req: &HttpRequest) -> String {
+    let forwarded = state
+        .login
+        .trust_forwarded_for
+        .then(|| req.headers().get("x-forwarded-for"))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .map(|a| a.trim().to_owned())
+        .filter(|a| !a.is_empty());
+    forwarded
+        .or_else(|| req.peer_addr().map(|a| a.ip().to_string()))
+        .unwrap_or_default()
+}
+
+/// The throttle's scopes for a login: the account (whether or not it
+/// exists, so a 429 reveals nothing) and the client address.
+fn scopes(email: &str, address: &str) -> (String, String) {
+    (
+        format!("account:{}", users::normalise_email(email)),
+        format!("address:{address}"),
+    )
+}
+
+/// 429 if either scope has failed too often within the window.
+async fn refuse_if_throttled(
+    state: &AppState,
+    account: &str,
+    address: &str,
+) -> Result<(), ApiError> {
+    let db = state.reader().await?;
+    let limits = &state.login;
+    let locked = [
+        login_failures::locked_for(
+            &db,
+            &[account.to_owned()],
+            limits.max_per_account,
+            limits.window,
+        )
+        .await?,
+        login_failures::locked_for(
+            &db,
+            &[address.to_owned()],
+            limits.max_per_address,
+            limits.window,
+        )
+        .await?,
+    ]
+    .into_iter()
+    .flatten()
+    .max();
+    match locked {
+        Some(left) => Err(ApiError::TooManyRequests {
+            detail: "too many failed logins; wait for the time Retry-After gives".into(),
+            retry_after_secs: u64::try_from(left.num_seconds() + 1).unwrap_or(1),
+        }),
+        None => Ok(()),
+    }
+}
+
+async fn record_failure(state: &AppState, account: &str, address: &str) -> Result<(), ApiError> {
+    let tx = write::begin(state).await?;
+    login_failures::record_failure(&tx, account, state.login.window).await?;
+    login_failures::record_failure(&tx, address, state.login.window).await?;
+    write::commit(tx).await
+}
+
 /// Get an access token
 ///
 /// Exchanges email and password for a short-lived access token and a refresh
-/// token. A wrong email and a wrong password get the same answer in the same time.
+/// token. A wrong email and a wrong password get the same answer in the same
+/// time. After `APP_LOGIN_MAX_FAILURES` failures for one email (or
+/// `APP_LOGIN_MAX_FAILURES_PER_ADDRESS` from one address) within
+/// `APP_LOGIN_WINDOW_SECS`, attempts get 429 with Retry-After until the window
+/// ends, whether or not the account exists. When more logins arrive than
+/// passwords can be checked at once, one that waits too long gets 503 with
+/// Retry-After.
 #[utoipa::path(
     tag = "auth",
     request_body = TokenRequest,
-    responses((status = 200, description = "Tokens issued", body = TokenResponse))
+    responses((status = 200, description = "Tokens issued (Cache-Control: no-store)", body = TokenResponse))
 )]
 #[post("/auth/token")]
 async fn issue_token(
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: Json<TokenRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
     let TokenRequest {
         email,
         password: given,
     } = body.value;
+    let (account, address) = scopes(&email, &client_address(&state, &req));
+    refuse_if_throttled(&state, &account, &address).await?;
     // Bounded before any work, so a huge password cannot buy hashing time.
     if email.len() > 254 || given.len() > 1024 {
+        record_failure(&state, &account, &address).await?;
         return Err(ApiError::Unauthorized(BAD_LOGIN.into()));
     }
     let found = users::credentials_by_email(&state.db, &email).await?;
     let stored = found.as_ref().map(|c| c.password_hash.clone());
-    let ok = password::verify(given, stored, state.dummy_hash.clone()).await?;
+    let ok = state
+        .hasher
+        .verify(given, stored, state.dummy_hash.clone())
+        .await?;
     let user = match found {
         Some(c) if ok && c.user.active => c.user,
-        _ => return Err(ApiError::Unauthorized(BAD_LOGIN.into())),
+        _ => {
+            record_failure(&state, &account, &address).await?;
+            return Err(ApiError::Unauthorized(BAD_LOGIN.into()));
+        }
     };
     let tx = write::begin(&state).await?;
-    let (tokens, _) = issue_pair(&state, &tx, user.id, user.role, Uuid::now_v7()).await?;
+    login_failures::clear(&tx, &account).await?;
+    let access = users::access(&tx, user.id)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized(BAD_LOGIN.into()))?;
+    let (tokens, _) = issue_pair(&state, &tx, user.id, access, None).await?;
     write::commit(tx).await?;
     Ok(web::Json(tokens))
 }
@@ -83,32 +179,40 @@ async fn issue_token(
 /// Refresh the tokens
 ///
 /// Spends the refresh token and returns a new pair. A refresh token works once:
-/// presenting a spent one again revokes every token of that login.
+/// presenting a spent one again revokes every token of that login. A login
+/// lasts at most `APP_SESSION_MAX_AGE_SECS` (30 days by default) however
+/// often it is refreshed.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
-    responses((status = 200, description = "New tokens", body = TokenResponse))
+    responses((status = 200, description = "New tokens (Cache-Control: no-store)", body = TokenResponse))
 )]
 #[post("/auth/refresh")]
 async fn refresh_token(
     state: web::Data<AppState>,
     body: Valid<RefreshRequest>,
 ) -> Result<web::Json<TokenResponse>, ApiError> {
-    let hash = hash_refresh_token(&body.0.value.refresh_token);
+    let hash = hash_secret(&body.0.value.refresh_token);
     let tx = write::begin(&state).await?;
     match refresh_tokens::spend(&tx, &hash).await? {
         Rotation::Rotated {
             user_id,
             family_id,
             spent_id,
+            family_expires_at,
         } => {
-            let (role, active) = users::access(&tx, user_id)
+            let access = users::access(&tx, user_id)
                 .await?
+                .filter(|a| a.active)
                 .ok_or_else(refresh_rejected)?;
-            if !active {
-                return Err(refresh_rejected());
-            }
-            let (tokens, successor) = issue_pair(&state, &tx, user_id, role, family_id).await?;
+            let (tokens, successor) = issue_pair(
+                &state,
+                &tx,
+                user_id,
+                access,
+                Some((family_id, family_expires_at)),
+            )
+            .await?;
             refresh_tokens::link(&tx, spent_id, successor).await?;
             write::commit(tx).await?;
             Ok(web::Json(tokens))
@@ -124,8 +228,10 @@ async fn refresh_token(
 
 /// Log out
 ///
-/// Revokes the refresh token and every token issued from the same login.
-/// Answers 204 whether or not the token was known.
+/// Revokes the refresh token and every token issued from the same login,
+/// and ends the user's access tokens at once (other devices refresh theirs
+/// with their own refresh tokens). Answers 204 whether or not the token was
+/// known.
 #[utoipa::path(
     tag = "auth",
     request_body = RefreshRequest,
@@ -136,21 +242,98 @@ async fn logout(
     state: web::Data<AppState>,
     body: Valid<RefreshRequest>,
 ) -> Result<HttpResponse, ApiError> {
-    let hash = hash_refresh_token(&body.0.value.refresh_token);
-    refresh_tokens::revoke(&state.db, &hash)
-        .await
-        .map_err(ApiError::from)?;
+    let hash = hash_secret(&body.0.value.refresh_token);
+    let tx = write::begin(&state).await?;
+    if let Some(user_id) = refresh_tokens::revoke(&tx, &hash).await? {
+        users::end_sessions(&tx, user_id).await?;
+    }
+    write::commit(tx).await?;
+    state.access.invalidate();
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Log out everywhere
+///
+/// Ends every session of the calling user: all refresh tokens are revoked
+/// and all access tokens (this one included) stop working at once.
+#[utoipa::path(
+    tag = "auth",
+    responses((status = 204, description = "Every session ended"))
+)]
+#[post("/auth/logout-all")]
+async fn logout_all(caller: Viewer, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let user_id = caller.user_id()?;
+    let tx = write::begin(&state).await?;
+    refresh_tokens::revoke_user(&tx, user_id).await?;
+    users::end_sessions(&tx, user_id).await?;
+    write::commit(tx).await?;
+    state.access.invalidate();
+    Ok(HttpResponse::NoContent().finish())
+}
+
+/// Change my password
+///
+/// Needs the current password. Every session of the user ends (refresh and
+/// access tokens alike); the answer is a new token pair for this one. A
+/// wrong current password is 422 and counts as a failed login for the
+/// account, so it cannot be guessed through this door either.
+#[utoipa::path(
+    tag = "auth",
+    request_body = PasswordChange,
+    responses((status = 200, description = "Password changed; new tokens (Cache-Control: no-store)", body = TokenResponse))
+)]
+#[post("/auth/password")]
+async fn change_password(
+    caller: Viewer,
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: Valid<PasswordChange>,
+) -> Result<web::Json<TokenResponse>, ApiError> {
+    let user_id = caller.user_id()?;
+    let PasswordChange {
+        current_password,
+        new_password,
+    } = body.0.value;
+    let account_email = users::get(&state.db, user_id).await?.email;
+    let (account, address) = scopes(&account_email, &client_address(&state, &req));
+    refuse_if_throttled(&state, &account, &address).await?;
+    let stored = users::password_hash(&state.db, user_id).await?;
+    if !state
+        .hasher
+        .verify(current_password, stored, state.dummy_hash.clone())
+        .await?
+    {
+        record_failure(&state, &account, &address).await?;
+        return Err(ApiError::validation(vec![rihla_domain::FieldError::new(
+            "current_password",
+            "incorrect",
+            "current_password is not the account's password",
+        )]));
+    }
+    let hash = state.hasher.hash(new_password).await?;
+    let tx = write::begin(&state).await?;
+    users::set_password(&tx, &caller.actor(), user_id, hash).await?;
+    refresh_tokens::revoke_user(&tx, user_id).await?;
+    login_failures::clear(&tx, &account).await?;
+    let access = users::access(&tx, user_id)
+        .await?
+        .ok_or_else(|| ApiError::Unauthorized("the user no longer exists".into()))?;
+    let (tokens, _) = issue_pair(&state, &tx, user_id, access, None).await?;
+    write::commit(tx).await?;
+    state.access.invalidate();
+    Ok(web::Json(tokens))
+}
+
 /// Who am I
+///
+/// The signed-in user; 403 for an API key, which is no user.
 #[utoipa::path(
     tag = "auth",
     responses((status = 200, description = "The calling user", body = User))
 )]
 #[get("/auth/me")]
 async fn me(caller: Viewer, state: web::Data<AppState>) -> Result<web::Json<User>, ApiError> {
-    match users::get(&state.db, caller.user_id).await {
+    match users::get(&state.db, caller.user_id()?).await {
         Ok(u) => Ok(web::Json(u)),
         Err(RepoError::NotFound) => Err(ApiError::Unauthorized("the user no longer exists".into())),
         Err(e) => Err(e.into()),
@@ -161,5 +344,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
     cfg.service(issue_token)
         .service(refresh_token)
         .service(logout)
+        .service(logout_all)
+        .service(change_password)
         .service(me);
 }

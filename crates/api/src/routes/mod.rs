@@ -3,6 +3,7 @@
 //! way would silently drop out of it).
 
 pub mod activities;
+pub mod api_keys;
 pub mod auth;
 mod crud;
 pub mod delegations;
@@ -22,6 +23,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
         scope("/api/v1")
             .configure(auth::configure)
             .configure(users::configure)
+            .configure(api_keys::configure)
             .configure(organisations::configure)
             .configure(projects::configure)
             .configure(activities::configure)

@@ -49,7 +49,7 @@ async fn create_user(
     body: Valid<UserCreate>,
 ) -> Result<HttpResponse, ApiError> {
     let Valid(body) = body;
-    let hash = password::hash(body.value.password.clone()).await?;
+    let hash = state.hasher.hash(body.value.password.clone()).await?;
     write::create(
         &state,
         &caller,
@@ -124,7 +124,8 @@ async fn patch_user(
 /// Reset a user's password
 ///
 /// Sets the given password, or generates one and returns it once. Every
-/// session (refresh token) of the user is revoked.
+/// session of the user ends: refresh tokens are revoked and access tokens
+/// stop working at once.
 #[utoipa::path(
     tag = "users",
     params(("id" = Uuid, Path, description = "User id")),
@@ -145,11 +146,13 @@ async fn reset_password(
             (p.clone(), Some(p))
         }
     };
-    let hash = password::hash(new_password).await?;
+    let hash = state.hasher.hash(new_password).await?;
     let tx = write::begin(&state).await?;
     repo::set_password(&tx, &caller.actor(), *id, hash).await?;
     let revoked = refresh_tokens::revoke_user(&tx, *id).await?;
     write::commit(tx).await?;
+    // Their access tokens end with the reset (a new session epoch).
+    state.access.invalidate();
     Ok(web::Json(PasswordResetResult {
         generated_password: generated,
         revoked_sessions: revoked,

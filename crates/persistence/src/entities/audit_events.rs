@@ -17,6 +17,7 @@ pub struct Model {
     pub occurred_at: DateTimeUtc,
     pub version: i32,
     pub changes: String,
+    pub correlation_id: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

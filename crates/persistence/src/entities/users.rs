@@ -18,6 +18,7 @@ pub struct Model {
     pub version: i32,
     pub deleted_at: Option<DateTimeUtc>,
     pub deleted_by: Option<Uuid>,
+    pub session_epoch: i32,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

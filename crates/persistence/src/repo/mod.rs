@@ -2,11 +2,13 @@
 //! function takes `&impl ConnectionTrait` so the caller decides the transaction.
 
 pub mod activities;
+pub mod api_keys;
 pub mod audit;
 pub mod delegations;
 pub mod dialogues;
 pub mod documents;
 pub mod idempotency;
+pub mod login_failures;
 pub mod meetings;
 pub mod organisations;
 pub mod projects;
@@ -71,8 +73,8 @@ where
     columns.set(E::ID, id.into());
     columns.set(E::CREATED_AT, at.into());
     columns.set(E::UPDATED_AT, at.into());
-    columns.set(E::CREATED_BY, actor.user_id().into());
-    columns.set(E::UPDATED_BY, actor.user_id().into());
+    columns.set(E::CREATED_BY, actor.principal_id().into());
+    columns.set(E::UPDATED_BY, actor.principal_id().into());
     columns.set(E::VERSION, 1.into());
     columns.set(
         E::DELETED_AT,
@@ -98,7 +100,7 @@ where
 {
     use sea_orm::ActiveModelTrait;
     columns.set(E::UPDATED_AT, now().into());
-    columns.set(E::UPDATED_BY, actor.user_id().into());
+    columns.set(E::UPDATED_BY, actor.principal_id().into());
     columns.set(E::VERSION, (version + 1).into());
     update_versioned::<E>(db, columns, (E::ID, E::VERSION), id, version).await
 }
@@ -296,6 +298,7 @@ macro_rules! soft_delete {
     )+};
 }
 soft_delete!(
+    api_keys,
     users,
     organisations,
     projects,
@@ -424,11 +427,11 @@ pub(crate) async fn set_deleted<E: SoftDelete>(
         .col_expr(E::DELETED_AT, Expr::val(deleted.then_some(at)))
         .col_expr(
             E::DELETED_BY,
-            Expr::val(if deleted { actor.user_id() } else { None }),
+            Expr::val(if deleted { actor.principal_id() } else { None }),
         )
         .col_expr(E::VERSION, Expr::val(version + 1))
         .col_expr(E::UPDATED_AT, Expr::val(at))
-        .col_expr(E::UPDATED_BY, Expr::val(actor.user_id()))
+        .col_expr(E::UPDATED_BY, Expr::val(actor.principal_id()))
         .filter(E::ID.eq(id))
         .filter(E::VERSION.eq(version))
         .exec(db)

@@ -428,7 +428,7 @@ fn versioned_write(
 ) -> Result<(sea_orm::sea_query::UpdateStatement, Project), RepoError> {
     let row = projects::ActiveModel {
         updated_at: Set(now()),
-        updated_by: Set(actor.user_id()),
+        updated_by: Set(actor.principal_id()),
         version: Set(current.version + 1),
         ..columns(input)?
     };
@@ -585,8 +585,8 @@ impl Editable for Projects {
             id: Set(id),
             created_at: Set(at),
             updated_at: Set(at),
-            created_by: Set(actor.user_id()),
-            updated_by: Set(actor.user_id()),
+            created_by: Set(actor.principal_id()),
+            updated_by: Set(actor.principal_id()),
             version: Set(1),
             deleted_at: Set(None),
             deleted_by: Set(None),

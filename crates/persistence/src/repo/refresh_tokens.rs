@@ -18,6 +18,7 @@ pub async fn insert(
     family_id: Uuid,
     token_hash: String,
     expires_at: DateTime<Utc>,
+    family_expires_at: DateTime<Utc>,
 ) -> Result<Uuid, RepoError> {
     let id = Uuid::now_v7();
     Entity::insert(refresh_tokens::ActiveModel {
@@ -26,7 +27,9 @@ pub async fn insert(
         family_id: Set(family_id),
         token_hash: Set(token_hash),
         created_at: Set(now()),
-        expires_at: Set(expires_at),
+        // A token never outlives its family.
+        expires_at: Set(expires_at.min(family_expires_at)),
+        family_expires_at: Set(Some(family_expires_at)),
         revoked_at: Set(None),
         replaced_by: Set(None),
     })
@@ -42,6 +45,8 @@ pub enum Rotation {
         user_id: Uuid,
         family_id: Uuid,
         spent_id: Uuid,
+        /// The family's absolute end, which no rotation extends.
+        family_expires_at: DateTime<Utc>,
     },
     /// Unknown, expired or revoked: refuse.
     Rejected,
@@ -65,7 +70,9 @@ pub async fn spend(db: &impl ConnectionTrait, token_hash: &str) -> Result<Rotati
         return Ok(Rotation::Reused);
     }
     let at = now();
-    if row.revoked_at.is_some() || row.expires_at <= at {
+    // Rows from before families had an end inherit their own expiry.
+    let family_expires_at = row.family_expires_at.unwrap_or(row.expires_at);
+    if row.revoked_at.is_some() || row.expires_at <= at || family_expires_at <= at {
         return Ok(Rotation::Rejected);
     }
     // Guarded on revoked_at so two concurrent refreshes cannot both spend it.
@@ -82,6 +89,7 @@ pub async fn spend(db: &impl ConnectionTrait, token_hash: &str) -> Result<Rotati
         user_id: row.user_id,
         family_id: row.family_id,
         spent_id: row.id,
+        family_expires_at,
     })
 }
 
@@ -109,22 +117,26 @@ async fn revoke_family(db: &impl ConnectionTrait, family_id: Uuid) -> Result<u64
     Ok(result.rows_affected)
 }
 
-/// Logout: revokes the token's whole family (this session). Returns whether the
-/// token was known.
-pub async fn revoke(db: &impl ConnectionTrait, token_hash: &str) -> Result<bool, RepoError> {
-    let family: Option<Uuid> = Entity::find()
+/// Logout: revokes the token's whole family (this session). Returns the
+/// token's user, if the token was known.
+pub async fn revoke(
+    db: &impl ConnectionTrait,
+    token_hash: &str,
+) -> Result<Option<Uuid>, RepoError> {
+    let found: Option<(Uuid, Uuid)> = Entity::find()
         .select_only()
         .column(Column::FamilyId)
+        .column(Column::UserId)
         .filter(Column::TokenHash.eq(token_hash))
         .into_tuple()
         .one(db)
         .await?;
-    match family {
-        Some(f) => {
-            revoke_family(db, f).await?;
-            Ok(true)
+    match found {
+        Some((family, user)) => {
+            revoke_family(db, family).await?;
+            Ok(Some(user))
         }
-        None => Ok(false),
+        None => Ok(None),
     }
 }
 

@@ -13,7 +13,8 @@ use super::audit::Audited;
 use super::purge::{self, PurgeCount};
 use super::resource::{self, Registered, Resource};
 use super::{
-    activities, delegations, dialogues, documents, meetings, organisations, projects, users,
+    activities, api_keys, delegations, dialogues, documents, meetings, organisations, projects,
+    users,
 };
 use crate::{Actor, Db, RepoError};
 
@@ -67,6 +68,7 @@ macro_rules! registry {
 
 // Referrers before what they refer to: the purge order.
 registry! {
+    ApiKey => api_keys::ApiKeys, rihla_domain::ApiKey;
     Document => documents::Documents, rihla_domain::Document;
     Delegation => delegations::Delegations, rihla_domain::Delegation;
     Activity => activities::Activities, rihla_domain::Activity;

@@ -1,7 +1,7 @@
 //! Users: accounts, roles, and the rule that one active admin always remains.
 
 use rihla_domain::{Page, Role, User, UserListParams, UserPatch};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
     QuerySelect,
@@ -74,6 +74,21 @@ pub async fn credentials_by_email(
         })
     })
     .transpose()
+}
+
+/// The stored password hash of a live user (a password change checks the
+/// current one against it).
+pub async fn password_hash(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Option<String>, RepoError> {
+    Ok(Entity::find_by_id(id)
+        .filter(super::live::<Entity>())
+        .select_only()
+        .column(Column::PasswordHash)
+        .into_tuple()
+        .one(db)
+        .await?)
 }
 
 pub async fn list(db: &impl ConnectionTrait, p: &UserListParams) -> Result<Page<User>, RepoError> {
@@ -155,11 +170,12 @@ pub async fn create(
         password_hash: Set(new.password_hash),
         created_at: Set(at),
         updated_at: Set(at),
-        created_by: Set(actor.user_id()),
-        updated_by: Set(actor.user_id()),
+        created_by: Set(actor.principal_id()),
+        updated_by: Set(actor.principal_id()),
         version: Set(1),
         deleted_at: Set(None),
         deleted_by: Set(None),
+        session_epoch: Set(0),
     })
     .exec_with_returning(db)
     .await?;
@@ -221,7 +237,7 @@ pub async fn update(
             .map(|r| r == Role::Admin)
             .unwrap_or(current.role == Role::Admin.as_str());
     if was_active_admin && !stays_active_admin {
-        if actor.user_id() == Some(id) {
+        if actor.principal_id() == Some(id) {
             return Err(own_access());
         }
         if other_active_admins(db, id).await? == 0 {
@@ -230,7 +246,7 @@ pub async fn update(
     }
     let mut row = users::ActiveModel {
         updated_at: Set(now()),
-        updated_by: Set(actor.user_id()),
+        updated_by: Set(actor.principal_id()),
         version: Set(current.version + 1),
         ..Default::default()
     };
@@ -248,6 +264,10 @@ pub async fn update(
         .filter(Column::Id.eq(id))
         .exec(db)
         .await?;
+    let role_changed = patch.role.is_some_and(|r| r.as_str() != current.role);
+    if role_changed || patch.active.is_some_and(|a| a != current.active) {
+        end_sessions(db, id).await?;
+    }
     let after = get(db, id).await?;
     audit::updated(db, actor, &before, &after).await?;
     Ok(after)
@@ -263,8 +283,9 @@ pub async fn set_password(
     Entity::update_many()
         .col_expr(Column::PasswordHash, Expr::val(password_hash))
         .col_expr(Column::UpdatedAt, Expr::val(now()))
-        .col_expr(Column::UpdatedBy, Expr::val(actor.user_id()))
+        .col_expr(Column::UpdatedBy, Expr::val(actor.principal_id()))
         .col_expr(Column::Version, Expr::val(current.version + 1))
+        .col_expr(Column::SessionEpoch, Expr::col(Column::SessionEpoch).add(1))
         .filter(Column::Id.eq(id))
         .exec(db)
         .await?;
@@ -290,7 +311,7 @@ pub async fn delete(
 ) -> Result<(), RepoError> {
     let current = super::row::<Entity>(db, id, true).await?;
     check_version(expected_version, current.version)?;
-    if actor.user_id() == Some(id) {
+    if actor.principal_id() == Some(id) {
         return Err(own_access());
     }
     if current.active
@@ -299,25 +320,51 @@ pub async fn delete(
     {
         return Err(last_admin());
     }
+    end_sessions(db, id).await?;
     resource::delete::<Users>(db, actor, id, Some(current.version)).await
 }
 
-/// The role and active flag of a token's subject, checked on every request so a
-/// deactivated user's tokens stop working at once.
-pub async fn access(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-) -> Result<Option<(Role, bool)>, RepoError> {
-    let row: Option<(String, bool)> = Entity::find_by_id(id)
+/// What an access token's subject may do now: read on every request (through
+/// the API's short cache), so a deactivated user's tokens stop working at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Access {
+    pub role: Role,
+    pub active: bool,
+    /// Access tokens carry the epoch they were issued under; one from an
+    /// older epoch is refused.
+    pub session_epoch: i32,
+}
+
+pub async fn access(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Access>, RepoError> {
+    let row: Option<(String, bool, i32)> = Entity::find_by_id(id)
         .filter(super::live::<Entity>())
         .select_only()
         .column(Column::Role)
         .column(Column::Active)
+        .column(Column::SessionEpoch)
         .into_tuple()
         .one(db)
         .await?;
-    row.map(|(role, active)| parse_enum(&role, "users.role").map(|r| (r, active)))
-        .transpose()
+    row.map(|(role, active, session_epoch)| {
+        parse_enum(&role, "users.role").map(|role| Access {
+            role,
+            active,
+            session_epoch,
+        })
+    })
+    .transpose()
+}
+
+/// Ends every access token issued to the user so far (logout, a password
+/// change or reset, deactivation, deletion, a role change). Counts even on a
+/// deleted row, so a restore does not bring old tokens back.
+pub async fn end_sessions(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
+    Entity::update_many()
+        .col_expr(Column::SessionEpoch, Expr::col(Column::SessionEpoch).add(1))
+        .filter(Column::Id.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Users: who may call the API. Written through their own routes (a

@@ -126,6 +126,8 @@ pub async fn changes(
                 action: parse_enum(&m.action, "audit_events.action")?,
                 version: m.version,
                 occurred_at: m.occurred_at,
+                actor_type: parse_enum(&m.actor_type, "audit_events.actor_type")?,
+                actor: m.actor_id,
             })
         })
         .collect::<Result<_, RepoError>>()?;

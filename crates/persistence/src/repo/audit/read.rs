@@ -26,6 +26,7 @@ fn to_domain(m: audit_events::Model) -> Result<AuditEvent, RepoError> {
         actor_type: parse_enum(&m.actor_type, "audit_events.actor_type")?,
         actor: m.actor_id,
         request_id: m.request_id,
+        correlation_id: m.correlation_id,
         occurred_at: m.occurred_at,
         version: m.version,
         changes: stored.changes,

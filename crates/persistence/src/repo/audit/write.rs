@@ -31,6 +31,7 @@ fn event(
 ) -> Result<Event, RepoError> {
     let (actor_type, actor_id) = match actor.kind {
         ActorKind::User { id, .. } => (ActorType::User, id.to_string()),
+        ActorKind::ApiKey { id, .. } => (ActorType::ApiKey, id.to_string()),
         ActorKind::System(name) => (ActorType::System, name.to_owned()),
     };
     let changes = serde_json::to_string(&stored).map_err(|e| RepoError::Corrupt(e.to_string()))?;
@@ -43,6 +44,7 @@ fn event(
         actor_type: Set(actor_type.as_str().to_owned()),
         actor_id: Set(actor_id),
         request_id: Set(actor.request_id.clone()),
+        correlation_id: Set(actor.correlation_id.clone()),
         occurred_at: Set(now()),
         version: Set(version),
         changes: Set(changes),
