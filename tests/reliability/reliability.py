@@ -5,6 +5,8 @@
             restart, byte for byte, and the database opens cleanly.
   shutdown  SIGTERM under load: requests in flight finish (no 5xx, no reset),
             and the process exits within its grace period.
+  two-instances  two processes on one PostgreSQL database (--pg): a failed-
+            login count shared, an API key revoked on one refused by the other.
   outage    PostgreSQL stopped for 10 s under light load: 503 problem+json in
             bounded time, /ready 503, and recovery without a restart. Runs a
             private PostgreSQL (initdb) on another loopback port.
@@ -401,17 +403,61 @@ def outage(args):
         fail(f"the last request after recovery answered {after[-1][0]}")
 
 
+def two_instances(args):
+    """Two `rihla serve` processes on one PostgreSQL database share the
+    failed-login count of an account, and an API key revoked through one is
+    refused by the other at once."""
+    if not args.pg:
+        fail("two-instances needs --pg: SQLite is one process's database")
+    data_dirs = [tempfile.mkdtemp(prefix="rihla-two-") for _ in range(2)]
+    servers = []
+    try:
+        for data_dir in data_dirs:
+            env = backend_env(args, data_dir)
+            env.update({"APP_LOGIN_MAX_FAILURES": "4", "APP_LOGIN_MAX_FAILURES_PER_ADDRESS": "1000"})
+            server = Server(args.binary, env)
+            server.start()
+            servers.append(server)
+        a, b = servers
+        token = a.token()
+        statuses = []
+        for server in (a, b, a, b, a, b):
+            status, _, _ = server.request("POST", "/api/v1/auth/token", {"email": ADMIN_EMAIL, "password": "wrong-password-here"})
+            statuses.append(status)
+        if statuses != [401, 401, 401, 401, 429, 429]:
+            fail(f"four failures over two instances should lock the account on both: {statuses}")
+        status, _, body = a.request("POST", "/api/v1/api-keys", {"name": "shared", "role": "viewer"}, token=token)
+        if status != 201:
+            fail(f"creating a key answered {status}: {body[:200]!r}")
+        created = json.loads(body)
+        secret, key_id = created["secret"], created["key"]["id"]
+        status, _, _ = b.request("GET", "/api/v1/projects", token=secret)
+        if status != 200:
+            fail(f"the key made on one instance answered {status} on the other")
+        status, _, _ = a.request("DELETE", f"/api/v1/api-keys/{key_id}", token=token)
+        if status != 204:
+            fail(f"revoking answered {status}")
+        status, _, _ = b.request("GET", "/api/v1/projects", token=secret)
+        if status != 401:
+            fail(f"a key revoked on one instance answered {status} on the other")
+    finally:
+        for server in servers:
+            server.stop()
+        for data_dir in data_dirs:
+            shutil.rmtree(data_dir, ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("binary")
-    parser.add_argument("scenario", choices=["crash", "shutdown", "outage"])
+    parser.add_argument("scenario", choices=["crash", "shutdown", "outage", "two-instances"])
     parser.add_argument("--pg", help="PostgreSQL server URL; a fresh database is made on it")
     args = parser.parse_args()
     created_db = None
     if args.pg and args.scenario != "outage":
         args.pg, created_db = fresh_pg_database(args.pg)
     try:
-        {"crash": crash, "shutdown": shutdown, "outage": outage}[args.scenario](args)
+        {"crash": crash, "shutdown": shutdown, "outage": outage, "two-instances": two_instances}[args.scenario](args)
     finally:
         if created_db:
             server_url = urllib.parse.urlsplit(args.pg)._replace(path="/postgres").geturl()
