@@ -413,3 +413,20 @@ async fn logins_beyond_the_hashing_bound_wait_then_get_503_with_retry_after() {
         "16 logins at once through one slot with a 1 ms wait"
     );
 }
+
+#[tokio::test]
+async fn concurrent_guesses_cannot_slip_under_the_limit() {
+    let app = spawn_with(|c| c.login_max_failures = 3).await;
+    let (_, email, _) = user_with_tokens(&app, "viewer").await;
+    let attempts = (0..12).map(|_| app.token_response(&email, "wrong-password-here"));
+    let answers = futures_util::future::join_all(attempts).await;
+    let refused = answers
+        .iter()
+        .filter(|r| r.status() == StatusCode::UNAUTHORIZED)
+        .count();
+    let throttled = answers
+        .iter()
+        .filter(|r| r.status() == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((refused, throttled), (3, 9));
+}

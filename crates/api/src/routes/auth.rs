@@ -78,33 +78,20 @@ fn scopes(email: &str, address: &str) -> (String, String) {
     )
 }
 
-/// 429 if either scope has failed too often within the window.
-async fn refuse_if_throttled(
-    state: &AppState,
-    account: &str,
-    address: &str,
-) -> Result<(), ApiError> {
-    let db = state.reader().await?;
+/// Counts this attempt against the account and the address (before any
+/// hashing, so concurrent guesses cannot all slip under the limit); 429 if
+/// either is past its limit within the window.
+async fn count_attempt(state: &AppState, account: &str, address: &str) -> Result<(), ApiError> {
     let limits = &state.login;
+    let tx = write::begin(state).await?;
     let locked = [
-        login_failures::locked_for(
-            &db,
-            &[account.to_owned()],
-            limits.max_per_account,
-            limits.window,
-        )
-        .await?,
-        login_failures::locked_for(
-            &db,
-            &[address.to_owned()],
-            limits.max_per_address,
-            limits.window,
-        )
-        .await?,
+        login_failures::count_attempt(&tx, account, limits.max_per_account, limits.window).await?,
+        login_failures::count_attempt(&tx, address, limits.max_per_address, limits.window).await?,
     ]
     .into_iter()
     .flatten()
     .max();
+    write::commit(tx).await?;
     match locked {
         Some(left) => Err(ApiError::TooManyRequests {
             detail: "too many failed logins; wait for the time Retry-After gives".into(),
@@ -114,11 +101,16 @@ async fn refuse_if_throttled(
     }
 }
 
-async fn record_failure(state: &AppState, account: &str, address: &str) -> Result<(), ApiError> {
-    let tx = write::begin(state).await?;
-    login_failures::record_failure(&tx, account, state.login.window).await?;
-    login_failures::record_failure(&tx, address, state.login.window).await?;
-    write::commit(tx).await
+/// A right password: the account starts afresh, and the address gets its
+/// attempt back.
+async fn succeeded(
+    tx: &rihla_persistence::Tx,
+    account: &str,
+    address: &str,
+) -> Result<(), ApiError> {
+    login_failures::clear(tx, account).await?;
+    login_failures::uncount(tx, address).await?;
+    Ok(())
 }
 
 /// Get an access token
@@ -147,10 +139,9 @@ async fn issue_token(
         password: given,
     } = body.value;
     let (account, address) = scopes(&email, &client_address(&state, &req));
-    refuse_if_throttled(&state, &account, &address).await?;
+    count_attempt(&state, &account, &address).await?;
     // Bounded before any work, so a huge password cannot buy hashing time.
     if email.len() > 254 || given.len() > 1024 {
-        record_failure(&state, &account, &address).await?;
         return Err(ApiError::Unauthorized(BAD_LOGIN.into()));
     }
     let found = users::credentials_by_email(&state.db, &email).await?;
@@ -161,13 +152,10 @@ async fn issue_token(
         .await?;
     let user = match found {
         Some(c) if ok && c.user.active => c.user,
-        _ => {
-            record_failure(&state, &account, &address).await?;
-            return Err(ApiError::Unauthorized(BAD_LOGIN.into()));
-        }
+        _ => return Err(ApiError::Unauthorized(BAD_LOGIN.into())),
     };
     let tx = write::begin(&state).await?;
-    login_failures::clear(&tx, &account).await?;
+    succeeded(&tx, &account, &address).await?;
     let access = users::access(&tx, user.id)
         .await?
         .ok_or_else(|| ApiError::Unauthorized(BAD_LOGIN.into()))?;
@@ -296,14 +284,13 @@ async fn change_password(
     } = body.0.value;
     let account_email = users::get(&state.db, user_id).await?.email;
     let (account, address) = scopes(&account_email, &client_address(&state, &req));
-    refuse_if_throttled(&state, &account, &address).await?;
+    count_attempt(&state, &account, &address).await?;
     let stored = users::password_hash(&state.db, user_id).await?;
     if !state
         .hasher
         .verify(current_password, stored, state.dummy_hash.clone())
         .await?
     {
-        record_failure(&state, &account, &address).await?;
         return Err(ApiError::validation(vec![rihla_domain::FieldError::new(
             "current_password",
             "incorrect",
@@ -314,7 +301,7 @@ async fn change_password(
     let tx = write::begin(&state).await?;
     users::set_password(&tx, &caller.actor(), user_id, hash).await?;
     refresh_tokens::revoke_user(&tx, user_id).await?;
-    login_failures::clear(&tx, &account).await?;
+    succeeded(&tx, &account, &address).await?;
     let access = users::access(&tx, user_id)
         .await?
         .ok_or_else(|| ApiError::Unauthorized("the user no longer exists".into()))?;

@@ -1,7 +1,9 @@
-//! Failed-login counters, one row per scope (`account:<email>` or
+//! Login attempt counters, one row per scope (`account:<email>` or
 //! `address:<ip>`), in the database so every instance behind a load balancer
-//! counts the same failures. A fixed window: the first failure opens it, and
-//! a failure after it has passed opens a new one.
+//! counts the same attempts. Every attempt counts when it starts and a
+//! successful one is taken back, so what remains are the failures (and the
+//! attempts still in flight). A fixed window: the first attempt opens it,
+//! and one after it has passed opens a new one.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
@@ -10,33 +12,17 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, Query
 use crate::entities::login_failures::{self, Column, Entity};
 use crate::{RepoError, now};
 
-/// How long the scope that is locked longest stays locked, if any of
-/// `scopes` has `max_failures` or more failures in its current window.
-pub async fn locked_for(
-    db: &impl ConnectionTrait,
-    scopes: &[String],
-    max_failures: i32,
-    window: Duration,
-) -> Result<Option<Duration>, RepoError> {
-    let at = now();
-    let rows = Entity::find()
-        .filter(Column::Scope.is_in(scopes.iter().cloned()))
-        .all(db)
-        .await?;
-    Ok(rows
-        .into_iter()
-        .filter(|r| r.failures >= max_failures)
-        .map(|r| r.window_start + window - at)
-        .filter(|left| *left > Duration::zero())
-        .max())
-}
-
-/// Counts one failure against `scope`.
-pub async fn record_failure(
+/// Counts an attempt against `scope` before its password is checked (so
+/// concurrent attempts cannot all slip under the limit), and returns how
+/// long the scope stays locked if this attempt is past `max_attempts`
+/// within the window. Run in a write transaction: the upsert holds the row,
+/// so concurrent attempts are counted one after another.
+pub async fn count_attempt(
     db: &impl ConnectionTrait,
     scope: &str,
+    max_attempts: i32,
     window: Duration,
-) -> Result<(), RepoError> {
+) -> Result<Option<Duration>, RepoError> {
     let at = now();
     let expired = || Expr::col((Entity, Column::WindowStart)).lte(at - window);
     let on_conflict = OnConflict::column(Column::Scope)
@@ -57,6 +43,22 @@ pub async fn record_failure(
     .on_conflict(on_conflict)
     .exec_without_returning(db)
     .await?;
+    let row = Entity::find_by_id(scope.to_owned()).one(db).await?;
+    Ok(row
+        .filter(|r| r.failures > max_attempts)
+        .map(|r| r.window_start + window - at)
+        .filter(|left| *left > Duration::zero()))
+}
+
+/// Takes back one counted attempt that turned out not to be a failure (a
+/// right password), so a busy address is not locked out by its successes.
+pub async fn uncount(db: &impl ConnectionTrait, scope: &str) -> Result<(), RepoError> {
+    Entity::update_many()
+        .col_expr(Column::Failures, Expr::col(Column::Failures).sub(1))
+        .filter(Column::Scope.eq(scope))
+        .filter(Column::Failures.gt(0))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
