@@ -18,6 +18,7 @@ mod m20261129_000008_children_snapshots;
 mod m20261130_000009_activity_modality_index;
 mod m20261206_000010_documents;
 mod m20261207_000011_sessions_and_api_keys;
+mod m20261207_000012_project_members;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_activity_modality_index::Migration),
             Box::new(m20261206_000010_documents::Migration),
             Box::new(m20261207_000011_sessions_and_api_keys::Migration),
+            Box::new(m20261207_000012_project_members::Migration),
         ]
     }
 }

@@ -276,6 +276,7 @@ impl From<RepoError> for ApiError {
     fn from(e: RepoError) -> Self {
         match e {
             RepoError::NotFound => ApiError::NotFound("no record with this id".into()),
+            RepoError::Forbidden(why) => ApiError::Forbidden(why),
             RepoError::Conflict {
                 message,
                 errors,

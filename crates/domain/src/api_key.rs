@@ -30,7 +30,7 @@ pub const API_KEY_PREFIX: &str = "rihla_ak_";
 pub struct ApiKey {
     pub id: Uuid,
     pub name: String,
-    /// `viewer` or `editor`.
+    /// `viewer`, `editor` or `partner`.
     pub role: Role,
     /// The key's first characters, to tell keys apart; the secret itself is
     /// shown once, when the key is created or rotated.
@@ -72,7 +72,8 @@ pub struct ApiKeyCreate {
     #[validate(length(min = 1, max = 200), custom(function = "validation::not_blank"))]
     #[schema(min_length = 1, max_length = 200, pattern = r"\S")]
     pub name: String,
-    /// `viewer` or `editor`; a key is never an admin.
+    /// `viewer`, `editor` or `partner` (reaching only the projects the key
+    /// is made a member of); a key is never an admin.
     pub role: Role,
     /// Optional; must be in the future.
     pub expires_at: Option<DateTime<Utc>>,
@@ -89,7 +90,7 @@ impl ApiKeyCreate {
             errors.push(FieldError::new(
                 "role",
                 "not_allowed",
-                "an API key is a viewer or an editor, never an admin",
+                "an API key is a viewer, an editor or a partner, never an admin",
             ));
         }
         if let Some(at) = self.expires_at

@@ -52,24 +52,41 @@ impl std::fmt::Display for UnknownValue {
 impl std::error::Error for UnknownValue {}
 
 string_enum!(
-    /// What a user may do: viewer reads; editor also writes domain records; admin also manages users.
-    Role { Viewer => "viewer", Editor => "editor", Admin => "admin" }
+    /// What a caller may do across the organisation: viewer reads; editor
+    /// also writes domain records; admin also manages users and API keys.
+    /// `partner` has no organisation-wide access: it reaches the projects it
+    /// is a member of (and their records) with its project role, and reads
+    /// the shared reference data (organisations, dialogues, meetings).
+    Role { Partner => "partner", Viewer => "viewer", Editor => "editor", Admin => "admin" }
 );
 
 impl Role {
     fn rank(self) -> u8 {
         match self {
-            Role::Viewer => 0,
+            Role::Partner | Role::Viewer => 0,
             Role::Editor => 1,
             Role::Admin => 2,
         }
     }
 
-    /// Roles are cumulative: an admin may do everything an editor may.
+    /// Roles are cumulative: an admin may do everything an editor may. A
+    /// partner passes where a viewer does; what it then sees is cut down to
+    /// its projects by the data layer.
     pub fn at_least(self, required: Role) -> bool {
         self.rank() >= required.rank()
     }
+
+    /// Reaches only the projects it is a member of.
+    pub fn is_scoped(self) -> bool {
+        self == Role::Partner
+    }
 }
+
+string_enum!(
+    /// A member's rights on one project: viewer reads its records, editor
+    /// also writes them.
+    ProjectRole { Viewer => "viewer", Editor => "editor" }
+);
 
 string_enum!(
     OrganisationKind {

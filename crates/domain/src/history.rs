@@ -50,6 +50,7 @@ resource_types!(
     Delegation => "delegation" / "delegations",
     Document => "document" / "documents",
     ApiKey => "api_key" / "api-keys",
+    ProjectMember => "project_member" / "project_members",
 );
 
 impl std::str::FromStr for ResourceType {

@@ -13,6 +13,7 @@ pub mod dialogue;
 pub mod document;
 pub mod enums;
 pub mod history;
+pub mod member;
 pub mod organisation;
 pub mod paging;
 pub mod patch;
@@ -41,12 +42,13 @@ pub use document::{
 pub use enums::{
     ActivityKind, ActivityRole, ActivityStatus, DelegationStatus, DialogueKind, FacilitatorRole,
     Gender, MeetingStatus, MeetingType, MemberRole, Modality, OrganisationKind, ParticipationRole,
-    ParticipationStatus, ProjectStatus, Role, SupportKind,
+    ParticipationStatus, ProjectRole, ProjectStatus, Role, SupportKind,
 };
 pub use history::{
     ActorType, AuditAction, AuditEvent, AuditEventListParams, ChangeEvent, ChangeFeed,
     ChangeListParams, Changes, FieldChange, HistoryParams, ReadParams, ResourceType,
 };
+pub use member::{MemberCreate, MemberListParams, MemberPatch, ProjectMember};
 pub use organisation::{
     Organisation, OrganisationInput, OrganisationListParams, OrganisationSortKey,
 };

@@ -152,4 +152,8 @@ macro_rules! unsorted {
     )+};
 }
 
-unsorted!(crate::UserListParams, crate::ApiKeyListParams);
+unsorted!(
+    crate::UserListParams,
+    crate::ApiKeyListParams,
+    crate::MemberListParams
+);

@@ -28,5 +28,6 @@ record!(
     crate::Meeting,
     crate::Organisation,
     crate::Project,
+    crate::ProjectMember,
     crate::User
 );

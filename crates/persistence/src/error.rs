@@ -7,6 +7,9 @@ use sea_orm::{DbErr, SqlErr};
 pub enum RepoError {
     #[error("record not found")]
     NotFound,
+    /// The caller reaches the record but its role does not let it do this.
+    #[error("{0}")]
+    Forbidden(String),
     /// The write would break a uniqueness or "still referenced" rule.
     #[error("{message}")]
     Conflict {

@@ -13,12 +13,14 @@ mod columns;
 mod db;
 mod error;
 mod paging;
+mod scope;
 
 pub use db::{
     Conn, Db, DbSettings, Tx, WriteConn, begin_write, connect, connect_for_migrations, now, ping,
     reader,
 };
 pub use error::{RepoError, check_version};
+pub use scope::{Owner, Scope};
 pub use sea_orm::{ConnectionTrait, TransactionSession};
 
 use rihla_domain::Role;

@@ -10,7 +10,7 @@ use actix_web::http::header;
 use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 use rihla_domain::{API_KEY_PREFIX, Role};
-use rihla_persistence::{Actor, ActorKind, repo};
+use rihla_persistence::{Actor, ActorKind, Scope, repo};
 use uuid::Uuid;
 
 use crate::auth::tokens::hash_secret;
@@ -54,6 +54,16 @@ impl Caller {
             kind,
             request_id: self.request_id.clone(),
             correlation_id: self.correlation_id.clone(),
+        }
+    }
+
+    /// What of the project-owned records this caller reaches: everything
+    /// for an organisation-wide role, a partner's projects otherwise.
+    pub fn scope(&self) -> Scope {
+        if self.role.is_scoped() {
+            Scope::Member(self.id)
+        } else {
+            Scope::All
         }
     }
 
@@ -241,10 +251,42 @@ role_extractor!(
     Role::Viewer
 );
 role_extractor!(
-    /// May write domain records.
+    /// May write anything but users and keys, organisation-wide (shared
+    /// reference data is written only with this).
     Editor,
     Role::Editor
 );
+
+/// May write project-owned records: an organisation-wide editor, or a
+/// partner, whose writes the data layer then keeps to the projects it edits.
+#[derive(Debug, Clone)]
+pub struct Writer(pub Caller);
+
+impl FromRequest for Writer {
+    type Error = ApiError;
+    type Future = std::future::Ready<Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let caller = require(req, Role::Viewer).and_then(|c| {
+            if c.role.at_least(Role::Editor) || c.role.is_scoped() {
+                Ok(c)
+            } else {
+                Err(ApiError::Forbidden(format!(
+                    "this operation needs the editor role; you are {}",
+                    c.role
+                )))
+            }
+        });
+        std::future::ready(caller.map(Writer))
+    }
+}
+
+impl std::ops::Deref for Writer {
+    type Target = Caller;
+    fn deref(&self) -> &Caller {
+        &self.0
+    }
+}
 role_extractor!(
     /// May manage users.
     Admin,

@@ -6,4 +6,4 @@ pub mod caller;
 pub mod password;
 pub mod tokens;
 
-pub use caller::{Admin, Caller, Editor, Viewer, authenticate};
+pub use caller::{Admin, Caller, Editor, Viewer, Writer, authenticate};

@@ -255,6 +255,7 @@ pub async fn seed_if_empty(db: &Db) -> anyhow::Result<Option<Report>> {
     let one = Some(1);
     let empty = organisations::list(
         db,
+        rihla_persistence::Scope::All,
         &OrganisationListParams {
             limit: one,
             ..Default::default()
@@ -265,6 +266,7 @@ pub async fn seed_if_empty(db: &Db) -> anyhow::Result<Option<Report>> {
     .is_empty()
         && projects::list(
             db,
+            rihla_persistence::Scope::All,
             &ProjectListParams {
                 limit: one,
                 ..Default::default()
@@ -275,6 +277,7 @@ pub async fn seed_if_empty(db: &Db) -> anyhow::Result<Option<Report>> {
         .is_empty()
         && dialogues::list(
             db,
+            rihla_persistence::Scope::All,
             &DialogueListParams {
                 limit: one,
                 ..Default::default()

@@ -16,6 +16,7 @@ super::crud::crud_routes! {
     id: "Activity id",
     repo: repo,
     resource: repo::Activities,
+    writers: Writer,
     record: Activity,
     input: ActivityInput,
     params: ActivityListParams,
@@ -56,6 +57,6 @@ async fn list_project_activities(
 ) -> Result<Json<Page<Activity>>, ApiError> {
     caller.include_deleted(params.include_deleted)?;
     Ok(Json(
-        repo::list_for_project(&state.reader().await?, *id, &params).await?,
+        repo::list_for_project(&state.reader().await?, caller.scope(), *id, &params).await?,
     ))
 }

@@ -9,6 +9,7 @@ use rihla_domain::{
     ApiKey, ApiKeyCreate, ApiKeyListParams, ApiKeyWithSecret, AuditEvent, HistoryParams, Page,
     ReadParams, ResourceType,
 };
+use rihla_persistence::Scope;
 use rihla_persistence::repo::{api_keys as repo, resource};
 use uuid::Uuid;
 
@@ -97,9 +98,9 @@ async fn get_api_key(
     let include_deleted = caller.include_deleted(params.include_deleted)?;
     let db = state.reader().await?;
     let key = if include_deleted {
-        resource::get_any::<repo::ApiKeys>(&db, *id).await?
+        resource::get_any::<repo::ApiKeys>(&db, Scope::All, *id).await?
     } else {
-        resource::get::<repo::ApiKeys>(&db, *id).await?
+        resource::get::<repo::ApiKeys>(&db, Scope::All, *id).await?
     };
     Ok(write::ok(&key))
 }

@@ -9,6 +9,10 @@
 //! names; only the list is the repository module's own (`repo::list`), since
 //! each resource filters differently. A resource whose `Editable` has
 //! `OPTIMISTIC_PATCH` gets the unlocked PATCH below without asking.
+//! `writers:` names the extractor the write handlers take: `Editor` for
+//! shared reference data, `Writer` for project-owned records (a partner
+//! passes it, and the data layer keeps its writes to the projects it edits).
+//! Every read and write carries the caller's scope into the data layer.
 //! `also:` registers a resource's extra handlers (nested reads) in the same
 //! `configure`.
 
@@ -20,6 +24,7 @@ macro_rules! crud_routes {
         id: $id_doc:literal,
         repo: $repo:ident,
         resource: $R:ty,
+        writers: $Writer:ident,
         record: $Record:ident,
         input: $Input:ident,
         params: $Params:ident,
@@ -52,7 +57,7 @@ macro_rules! crud_routes {
             params: actix_web::web::Query<$Params>,
         ) -> Result<actix_web::web::Json<Page<$Record>>, $crate::error::ApiError> {
             caller.include_deleted(params.include_deleted)?;
-            let page = $repo::list(&state.reader().await?, &params).await?;
+            let page = $repo::list(&state.reader().await?, caller.scope(), &params).await?;
             Ok(actix_web::web::Json(page))
         }
 
@@ -66,7 +71,7 @@ macro_rules! crud_routes {
         )]
         #[post($collection)]
         async fn $create(
-            caller: $crate::auth::Editor,
+            caller: $crate::auth::$Writer,
             state: actix_web::web::Data<$crate::state::AppState>,
             req: actix_web::HttpRequest,
             key: $crate::http::IdempotencyKey,
@@ -96,9 +101,9 @@ macro_rules! crud_routes {
             let include_deleted = caller.include_deleted(read.include_deleted)?;
             let db = state.reader().await?;
             let record = if include_deleted {
-                resource::get_any::<$R>(&db, *id).await?
+                resource::get_any::<$R>(&db, caller.scope(), *id).await?
             } else {
-                resource::get::<$R>(&db, *id).await?
+                resource::get::<$R>(&db, caller.scope(), *id).await?
             };
             drop(db);
             Ok($crate::write::ok(&record))
@@ -115,7 +120,7 @@ macro_rules! crud_routes {
         )]
         #[put($item)]
         async fn $replace(
-            caller: $crate::auth::Editor,
+            caller: $crate::auth::$Writer,
             state: actix_web::web::Data<$crate::state::AppState>,
             id: actix_web::web::Path<uuid::Uuid>,
             if_match: $crate::http::IfMatch,
@@ -139,7 +144,7 @@ macro_rules! crud_routes {
         )]
         #[patch($item)]
         async fn $patch(
-            caller: $crate::auth::Editor,
+            caller: $crate::auth::$Writer,
             state: actix_web::web::Data<$crate::state::AppState>,
             id: actix_web::web::Path<uuid::Uuid>,
             if_match: $crate::http::IfMatch,
@@ -154,7 +159,7 @@ macro_rules! crud_routes {
                 // goes the locked way below, as if this had not been tried.
                 // A PATCH that cannot go this way opens no write for it (on
                 // SQLite, takes no writer's turn and cuts no batch short).
-                let current = resource::get::<$R>(&state.reader().await?, *id).await?;
+                let current = resource::get::<$R>(&state.reader().await?, caller.scope(), *id).await?;
                 let input: $Input = $crate::write::patched(if_match, &current, &body.value)?;
                 if <$R as Editable>::only_own_row(&current, &input) {
                     let tx = $crate::write::begin(&state).await?;
@@ -168,7 +173,7 @@ macro_rules! crud_routes {
                 }
             }
             let tx = $crate::write::begin(&state).await?;
-            let current = resource::get_for_update::<$R>(&tx, *id).await?;
+            let current = resource::get_for_update::<$R>(&tx, &actor, *id).await?;
             let input: $Input = $crate::write::patched(if_match, &current, &body.value)?;
             let record = resource::update::<$R>(&tx, &actor, &current, &input).await?;
             $crate::write::commit(tx).await?;
@@ -185,7 +190,7 @@ macro_rules! crud_routes {
         )]
         #[delete($item)]
         async fn $delete(
-            caller: $crate::auth::Editor,
+            caller: $crate::auth::$Writer,
             state: actix_web::web::Data<$crate::state::AppState>,
             id: actix_web::web::Path<uuid::Uuid>,
             if_match: $crate::http::IfMatch,
@@ -206,7 +211,7 @@ macro_rules! crud_routes {
         )]
         #[post($restore_path)]
         async fn $restore(
-            caller: $crate::auth::Editor,
+            caller: $crate::auth::$Writer,
             state: actix_web::web::Data<$crate::state::AppState>,
             id: actix_web::web::Path<uuid::Uuid>,
             if_match: $crate::http::IfMatch,

@@ -17,6 +17,7 @@ super::crud::crud_routes! {
     id: "Delegation id",
     repo: repo,
     resource: repo::Delegations,
+    writers: Writer,
     record: Delegation,
     input: DelegationInput,
     params: DelegationListParams,
@@ -62,6 +63,13 @@ async fn list_meeting_delegations(
     caller.include_deleted(params.include_deleted)?;
     let (dialogue, meeting) = path.into_inner();
     Ok(Json(
-        repo::list_for_meeting(&state.reader().await?, dialogue, meeting, &params).await?,
+        repo::list_for_meeting(
+            &state.reader().await?,
+            caller.scope(),
+            dialogue,
+            meeting,
+            &params,
+        )
+        .await?,
     ))
 }

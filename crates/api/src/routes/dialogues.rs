@@ -10,6 +10,7 @@ super::crud::crud_routes! {
     id: "Dialogue id",
     repo: repo,
     resource: repo::Dialogues,
+    writers: Editor,
     record: Dialogue,
     input: DialogueInput,
     params: DialogueListParams,

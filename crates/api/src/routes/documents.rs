@@ -10,6 +10,7 @@ super::crud::crud_routes! {
     id: "Document id",
     repo: repo,
     resource: repo::Documents,
+    writers: Writer,
     record: Document,
     input: DocumentInput,
     params: DocumentListParams,

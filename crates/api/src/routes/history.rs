@@ -30,7 +30,7 @@ pub async fn record_history(
         return Err(not_found());
     }
     let db = state.reader().await?;
-    if !audit::exists(&db, resource, id, admin).await? {
+    if !audit::exists(&db, caller.scope(), resource, id, admin).await? {
         return Err(not_found());
     }
     Ok(audit::history(&db, resource, id, params).await?)
@@ -64,7 +64,9 @@ async fn list_audit_events(
 /// means you are up to date; poll again with the same cursor. Two changes to
 /// one record always appear in the order of their versions. Deleted records
 /// appear as `delete` events; fetch the record (or its history) for details.
-/// Viewers and editors see every resource but users; admins see all.
+/// Viewers and editors see every resource but users and API keys; admins
+/// see all; a partner sees the changes to shared reference data and to the
+/// records of its projects.
 #[utoipa::path(
     tag = "history",
     params(ChangeListParams),
@@ -88,7 +90,9 @@ async fn list_changes(
         .copied()
         .filter(|t| t.readable_by(caller.role))
         .collect();
-    Ok(Json(audit::changes(&state.db, &params, &readable).await?))
+    Ok(Json(
+        audit::changes(&state.db, caller.scope(), &params, &readable).await?,
+    ))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -12,6 +12,7 @@ pub mod documents;
 pub mod health;
 pub mod history;
 pub mod meetings;
+pub mod members;
 pub mod organisations;
 pub mod projects;
 pub mod users;
@@ -26,6 +27,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(api_keys::configure)
             .configure(organisations::configure)
             .configure(projects::configure)
+            .configure(members::configure)
             .configure(activities::configure)
             .configure(dialogues::configure)
             .configure(meetings::configure)

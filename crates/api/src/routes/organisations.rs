@@ -10,6 +10,7 @@ super::crud::crud_routes! {
     id: "Organisation id",
     repo: repo,
     resource: repo::Organisations,
+    writers: Editor,
     record: Organisation,
     input: OrganisationInput,
     params: OrganisationListParams,

@@ -10,6 +10,7 @@ super::crud::crud_routes! {
     id: "Project id",
     repo: repo,
     resource: repo::Projects,
+    writers: Writer,
     record: Project,
     input: ProjectInput,
     params: ProjectListParams,

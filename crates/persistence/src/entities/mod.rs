@@ -20,6 +20,7 @@ pub mod documents;
 pub mod idempotency_keys;
 pub mod login_failures;
 pub mod organisations;
+pub mod project_members;
 pub mod project_outcomes;
 pub mod project_participants;
 pub mod project_tags;

@@ -15,6 +15,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::resource;
+use crate::scope::{Owner, Scope};
+
 use super::resource::{Editable, Resource};
 use super::{dangling, existing, from_json, overlapping, parse_enum, referrers, to_json};
 use crate::entities::{
@@ -137,6 +140,7 @@ fn tag_filter(kind: &str, value: String) -> SelectStatement {
 
 pub async fn list(
     db: &impl ConnectionTrait,
+    scope: Scope,
     p: &ActivityListParams,
 ) -> Result<Page<Activity>, RepoError> {
     let (key, mut req) = paging::list_request(
@@ -153,7 +157,7 @@ pub async fn list(
         // activities: there is no NULL block to read after the dated ones.
         req.sort.nullable = false;
     }
-    let mut select = super::listed::<Entity>(p);
+    let mut select = resource::scoped::<Activities>(super::listed::<Entity>(p), scope);
     if let Some(project) = p.project_id {
         select = select.filter(Column::ProjectId.eq(project));
     }
@@ -235,16 +239,18 @@ pub async fn list(
 /// path's project replaces any `project_id` filter.
 pub async fn list_for_project(
     db: &impl ConnectionTrait,
+    scope: Scope,
     project_id: Uuid,
     p: &ActivityListParams,
 ) -> Result<Page<Activity>, RepoError> {
     super::row_in::<projects::Entity>(db, project_id, false, p.include_deleted == Some(true))
         .await?;
+    resource::authorize::<super::projects::Projects>(db, scope, project_id, false).await?;
     let p = ActivityListParams {
         project_id: Some(project_id),
         ..p.clone()
     };
-    list(db, &p).await
+    list(db, scope, &p).await
 }
 
 /// Every reference the input makes must exist, and its outcome must be one of
@@ -507,10 +513,21 @@ impl Resource for Activities {
     async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
         delete_children(db, id).await
     }
+
+    fn within(projects: SelectStatement) -> Option<Condition> {
+        Some(crate::scope::in_projects(Column::ProjectId, projects))
+    }
 }
 
 impl Editable for Activities {
     type Input = ActivityInput;
+
+    async fn owner(_db: &impl ConnectionTrait, input: &ActivityInput) -> Result<Owner, RepoError> {
+        Ok(Owner::Projects(vec![(
+            "project_id",
+            Some(input.project_id),
+        )]))
+    }
 
     async fn check(
         db: &impl ConnectionTrait,

@@ -78,7 +78,7 @@ pub async fn rotate(
     prefix: String,
     secret_hash: String,
 ) -> Result<ApiKey, RepoError> {
-    let before = resource::get_for_update::<ApiKeys>(db, id).await?;
+    let before = resource::get_for_update::<ApiKeys>(db, actor, id).await?;
     crate::check_version(expected_version, before.version)?;
     super::write_version::<Entity>(
         db,

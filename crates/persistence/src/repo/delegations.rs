@@ -15,6 +15,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::resource;
+use crate::scope::{Owner, Scope};
+use sea_orm::sea_query::SelectStatement;
+
 use super::resource::{Editable, Resource};
 use super::{dangling, existing, from_json, parse_enum, to_json};
 use crate::entities::{
@@ -135,6 +139,7 @@ fn sort_column(key: DelegationSortKey) -> SortColumn<Column> {
 
 pub async fn list(
     db: &impl ConnectionTrait,
+    scope: Scope,
     p: &DelegationListParams,
 ) -> Result<Page<Delegation>, RepoError> {
     let (key, req) = paging::list_request(
@@ -146,7 +151,7 @@ pub async fn list(
         DELEGATION_SORT_KEYS,
         sort_column,
     )?;
-    let mut select = super::listed::<Entity>(p);
+    let mut select = resource::scoped::<Delegations>(super::listed::<Entity>(p), scope);
     if let Some(meeting) = p.meeting_id {
         select = select.filter(Column::MeetingId.eq(meeting));
     }
@@ -201,6 +206,7 @@ pub async fn list(
 /// meeting belongs to the dialogue; the path replaces any meeting/dialogue filter.
 pub async fn list_for_meeting(
     db: &impl ConnectionTrait,
+    scope: Scope,
     dialogue_id: Uuid,
     meeting_id: Uuid,
     p: &DelegationListParams,
@@ -217,7 +223,7 @@ pub async fn list_for_meeting(
         dialogue_id: None,
         ..p.clone()
     };
-    list(db, &p).await
+    list(db, scope, &p).await
 }
 
 /// Every record the input names must exist (of an update, the ones it adds
@@ -464,6 +470,10 @@ impl Resource for Delegations {
     async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
         delete_children(db, id).await
     }
+
+    fn within(projects: SelectStatement) -> Option<Condition> {
+        Some(crate::scope::in_projects(Column::ProjectId, projects))
+    }
 }
 
 /// A delegation is created in whatever state the input gives (a record may
@@ -472,6 +482,13 @@ impl Resource for Delegations {
 /// and the allowed next ones.
 impl Editable for Delegations {
     type Input = DelegationInput;
+
+    async fn owner(
+        _db: &impl ConnectionTrait,
+        input: &DelegationInput,
+    ) -> Result<Owner, RepoError> {
+        Ok(Owner::Projects(vec![("project_id", input.project_id)]))
+    }
 
     async fn check(
         db: &impl ConnectionTrait,

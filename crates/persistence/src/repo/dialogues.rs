@@ -120,8 +120,11 @@ fn sort_column(key: DialogueSortKey) -> SortColumn<Column> {
     }
 }
 
+/// Shared reference data: every caller reads all of it, so `_scope` (taken
+/// like every list's) narrows nothing.
 pub async fn list(
     db: &impl ConnectionTrait,
+    _scope: crate::Scope,
     p: &DialogueListParams,
 ) -> Result<Page<Dialogue>, RepoError> {
     let (key, req) = paging::list_request(

@@ -17,6 +17,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::resource;
+use crate::scope::{Owner, Scope};
+use sea_orm::sea_query::SelectStatement;
+
 use super::resource::{Editable, Resource};
 use super::{added, dangling, existing, parse_enum, referrers, text_search, write_rows};
 use crate::entities::organisations;
@@ -105,6 +109,7 @@ fn sort_column(key: DocumentSortKey) -> SortColumn<Column> {
 
 pub async fn list(
     db: &impl ConnectionTrait,
+    scope: Scope,
     p: &DocumentListParams,
 ) -> Result<Page<Document>, RepoError> {
     let (key, req) = paging::list_request(
@@ -116,7 +121,7 @@ pub async fn list(
         DOCUMENT_SORT_KEYS,
         sort_column,
     )?;
-    let mut select = super::listed::<Entity>(p);
+    let mut select = resource::scoped::<Documents>(super::listed::<Entity>(p), scope);
     if let Some(project) = p.project_id {
         select = select.filter(Column::ProjectId.eq(project));
     }
@@ -385,10 +390,39 @@ impl Resource for Documents {
             .await?;
         Ok(())
     }
+
+    /// A document is under a project directly, or through its activity.
+    fn within(projects: SelectStatement) -> Option<Condition> {
+        Some(
+            Condition::any()
+                .add(crate::scope::in_projects(
+                    Column::ProjectId,
+                    projects.clone(),
+                ))
+                .add(crate::scope::in_activities_of(Column::ActivityId, projects)),
+        )
+    }
 }
 
 impl Editable for Documents {
     type Input = DocumentInput;
+
+    async fn owner(db: &impl ConnectionTrait, input: &DocumentInput) -> Result<Owner, RepoError> {
+        let mut fields = Vec::new();
+        if input.project_id.is_some() || input.activity_id.is_none() {
+            fields.push(("project_id", input.project_id));
+        }
+        if let Some(activity) = input.activity_id {
+            let project: Option<Uuid> = activities::Entity::find_by_id(activity)
+                .select_only()
+                .column(activities::Column::ProjectId)
+                .into_tuple()
+                .one(db)
+                .await?;
+            fields.push(("activity_id", project));
+        }
+        Ok(Owner::Projects(fields))
+    }
 
     async fn check(
         db: &impl ConnectionTrait,

@@ -10,6 +10,7 @@ pub mod documents;
 pub mod idempotency;
 pub mod login_failures;
 pub mod meetings;
+pub mod members;
 pub mod organisations;
 pub mod projects;
 pub mod purge;
@@ -306,7 +307,8 @@ soft_delete!(
     dialogues,
     dialogue_meetings,
     delegations,
-    documents
+    documents,
+    project_members
 );
 
 /// The rows a list starts from: live ones, or all with `include_deleted`

@@ -56,8 +56,11 @@ fn sort_column(key: OrganisationSortKey) -> SortColumn<Column> {
     }
 }
 
+/// Shared reference data: every caller reads all of it, so `_scope` (taken
+/// like every list's) narrows nothing.
 pub async fn list(
     db: &impl ConnectionTrait,
+    _scope: crate::Scope,
     p: &OrganisationListParams,
 ) -> Result<Page<Organisation>, RepoError> {
     let (key, req) = paging::list_request(

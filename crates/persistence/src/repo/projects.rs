@@ -16,6 +16,10 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use super::resource;
+use crate::scope::{Owner, Scope};
+use sea_orm::sea_query::SelectStatement;
+
 use super::resource::{Editable, Resource, Unique};
 use super::{audit, dangling, from_json, organisations, parse_enum, to_json};
 use crate::entities::{project_outcomes, project_participants, project_tags, projects};
@@ -136,6 +140,7 @@ fn tag_filter(kind: &str, value: String) -> sea_orm::sea_query::SelectStatement 
 
 pub async fn list(
     db: &impl ConnectionTrait,
+    scope: Scope,
     p: &ProjectListParams,
 ) -> Result<Page<Project>, RepoError> {
     let (key, req) = paging::list_request(
@@ -147,7 +152,7 @@ pub async fn list(
         PROJECT_SORT_KEYS,
         sort_column,
     )?;
-    let mut select = super::listed::<Entity>(p);
+    let mut select = resource::scoped::<Projects>(super::listed::<Entity>(p), scope);
     if let Some(status) = p.status {
         select = select.filter(Column::Status.eq(status.as_str()));
     }
@@ -324,6 +329,11 @@ fn as_written(row: projects::ActiveModel) -> Result<Project, RepoError> {
 }
 
 async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
+    // Memberships go with their project.
+    crate::entities::project_members::Entity::delete_many()
+        .filter(crate::entities::project_members::Column::ProjectId.eq(id))
+        .exec(db)
+        .await?;
     project_participants::Entity::delete_many()
         .filter(project_participants::Column::ProjectId.eq(id))
         .exec(db)
@@ -558,10 +568,18 @@ impl Resource for Projects {
     async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
         delete_children(db, id).await
     }
+
+    fn within(projects: SelectStatement) -> Option<Condition> {
+        Some(crate::scope::in_projects(Column::Id, projects))
+    }
 }
 
 impl Editable for Projects {
     type Input = ProjectInput;
+
+    async fn owner(_db: &impl ConnectionTrait, _input: &ProjectInput) -> Result<Owner, RepoError> {
+        Ok(Owner::Itself)
+    }
     const EVENT_IN_WRITE: bool = true;
     const OPTIMISTIC_PATCH: bool = true;
 

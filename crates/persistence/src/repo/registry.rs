@@ -6,16 +6,19 @@
 
 use chrono::{DateTime, Utc};
 use rihla_domain::ResourceType;
-use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::Query;
+use sea_orm::{Condition, ConnectionTrait};
 use uuid::Uuid;
 
+use super::SoftDelete;
 use super::audit::Audited;
 use super::purge::{self, PurgeCount};
 use super::resource::{self, Registered, Resource};
 use super::{
-    activities, api_keys, delegations, dialogues, documents, meetings, organisations, projects,
-    users,
+    activities, api_keys, delegations, dialogues, documents, meetings, members, organisations,
+    projects, users,
 };
+use crate::scope::Scope;
 use crate::{Actor, Db, RepoError};
 
 macro_rules! registry {
@@ -44,6 +47,45 @@ macro_rules! registry {
             }
         }
 
+        /// 404 unless `scope` reaches record `id` of this type.
+        pub(crate) async fn authorize(
+            db: &impl ConnectionTrait,
+            resource: ResourceType,
+            id: Uuid,
+            scope: Scope,
+        ) -> Result<(), RepoError> {
+            match resource {
+                $(ResourceType::$variant => {
+                    resource::authorize::<$repo>(db, scope, id, false).await
+                })+
+            }
+        }
+
+        /// The audit events (of the change feed) about records a member
+        /// `principal` reaches: every event of shared reference data, and
+        /// of project-owned records those under its projects.
+        pub(crate) fn events_within(principal: Uuid) -> Condition {
+            use sea_orm::ColumnTrait;
+            use crate::entities::audit_events::Column as Event;
+            let mut any = Condition::any();
+            $(
+                let of_type = Event::ResourceType.eq(ResourceType::$variant.as_str());
+                any = any.add(match <$repo as Resource>::within(Scope::projects(principal, false)) {
+                    None => Condition::all().add(of_type),
+                    Some(reach) => {
+                        type E = <$repo as Resource>::Entity;
+                        let ids = Query::select()
+                            .column(<E as SoftDelete>::ID)
+                            .from(E::default())
+                            .cond_where(reach)
+                            .to_owned();
+                        Condition::all().add(of_type).add(Event::RecordId.in_subquery(ids))
+                    }
+                });
+            )+
+            any
+        }
+
         /// Purges each resource's records deleted before `cutoff`, in the
         /// order of the list.
         pub(crate) async fn purge_all(
@@ -68,6 +110,7 @@ macro_rules! registry {
 
 // Referrers before what they refer to: the purge order.
 registry! {
+    ProjectMember => members::Members, rihla_domain::ProjectMember;
     ApiKey => api_keys::ApiKeys, rihla_domain::ApiKey;
     Document => documents::Documents, rihla_domain::Document;
     Delegation => delegations::Delegations, rihla_domain::Delegation;

@@ -18,13 +18,15 @@
 #![allow(async_fn_in_trait)]
 
 use rihla_domain::{AuditAction, Record, Reference, ResourceType};
-use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::SelectStatement;
+use sea_orm::{Condition, ConnectionTrait};
 use serde::Serialize;
 use uuid::Uuid;
 
 use super::audit::{self, Audited};
 use super::{SoftDelete, set_deleted};
 use crate::error::{check_version, still_referenced};
+use crate::scope::{Owner, Scope, check_owner};
 use crate::{Actor, RepoError, WriteConn};
 
 /// A unique index of a resource's table and the request field it protects.
@@ -85,6 +87,14 @@ pub trait Resource: Registered {
     async fn delete_children(_db: &impl ConnectionTrait, _id: Uuid) -> Result<(), RepoError> {
         Ok(())
     }
+
+    /// For a record kind that belongs to projects: the condition on its
+    /// table that keeps the rows under the projects `projects` selects.
+    /// `None` (the default) is shared reference data, which every caller
+    /// reads (or admin business, which the API keeps to admins).
+    fn within(_projects: SelectStatement) -> Option<Condition> {
+        None
+    }
 }
 
 /// A resource clients create and change with a full input (POST, PUT, and
@@ -108,6 +118,11 @@ pub trait Editable: Resource {
         current: Option<&Self::Record>,
         input: &Self::Input,
     ) -> Result<(), RepoError>;
+
+    /// The projects `input` ties the record to, for a partner's write.
+    async fn owner(_db: &impl ConnectionTrait, _input: &Self::Input) -> Result<Owner, RepoError> {
+        Ok(Owner::Shared)
+    }
 
     /// Writes a new record's rows (checked already) and returns the record.
     async fn insert(
@@ -145,34 +160,102 @@ pub trait Editable: Resource {
     }
 }
 
-/// A live record.
-pub async fn get<R: Resource>(db: &impl ConnectionTrait, id: Uuid) -> Result<R::Record, RepoError> {
+/// 404 unless `scope` reaches record `id` (deleted or not); with `write`,
+/// then 403 unless it reaches it as an editor. Nothing to ask for an
+/// organisation-wide scope or shared reference data.
+pub async fn authorize<R: Resource>(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    id: Uuid,
+    write: bool,
+) -> Result<(), RepoError> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+    let Scope::Member(principal) = scope else {
+        return Ok(());
+    };
+    let Some(reach) = R::within(Scope::projects(principal, false)) else {
+        return Ok(());
+    };
+    let id_column = <R::Entity as SoftDelete>::ID;
+    let found = async |condition: Condition| -> Result<bool, RepoError> {
+        let row: Option<Uuid> = R::Entity::find()
+            .select_only()
+            .column(id_column)
+            .filter(id_column.eq(id))
+            .filter(condition)
+            .into_tuple()
+            .one(db)
+            .await?;
+        Ok(row.is_some())
+    };
+    if !found(reach).await? {
+        return Err(RepoError::NotFound);
+    }
+    if write
+        && let Some(edit) = R::within(Scope::projects(principal, true))
+        && !found(edit).await?
+    {
+        return Err(RepoError::Forbidden(
+            "your role on this record's project is viewer; changing it needs editor".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// The rows of `R` that `scope` reaches, for a list.
+pub fn scoped<R: Resource>(
+    select: sea_orm::Select<R::Entity>,
+    scope: Scope,
+) -> sea_orm::Select<R::Entity> {
+    use sea_orm::QueryFilter;
+    match scope {
+        Scope::Member(principal) => match R::within(Scope::projects(principal, false)) {
+            Some(reach) => select.filter(reach),
+            None => select,
+        },
+        Scope::All => select,
+    }
+}
+
+/// A live record `scope` reaches.
+pub async fn get<R: Resource>(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    id: Uuid,
+) -> Result<R::Record, RepoError> {
+    authorize::<R>(db, scope, id, false).await?;
     R::load(db, id, false, false).await
 }
 
 /// A record even if it is deleted (admins' `include_deleted`).
 pub async fn get_any<R: Resource>(
     db: &impl ConnectionTrait,
+    scope: Scope,
     id: Uuid,
 ) -> Result<R::Record, RepoError> {
+    authorize::<R>(db, scope, id, false).await?;
     R::load(db, id, false, true).await
 }
 
 /// A live record read locked, for a read-modify-write (PATCH): the merge
-/// and the write see the same version.
+/// and the write see the same version. 404 outside `actor`'s scope, 403
+/// where it may only read.
 pub async fn get_for_update<R: Resource>(
     db: &impl ConnectionTrait,
+    actor: &Actor,
     id: Uuid,
 ) -> Result<R::Record, RepoError> {
+    authorize::<R>(db, Scope::of(actor), id, true).await?;
     R::load(db, id, true, false).await
 }
 
-/// A new record: checked, written, audited.
+/// A new record: within the actor's scope, checked, written, audited.
 pub async fn create<R: Editable>(
     db: &impl WriteConn,
     actor: &Actor,
     input: &R::Input,
 ) -> Result<R::Record, RepoError> {
+    check_owner(db, Scope::of(actor), R::owner(db, input).await?, true).await?;
     R::check(db, None, input).await?;
     let record = R::insert(db, actor, input).await?;
     if !R::EVENT_IN_WRITE {
@@ -189,6 +272,9 @@ pub async fn update<R: Editable>(
     current: &R::Record,
     input: &R::Input,
 ) -> Result<R::Record, RepoError> {
+    let scope = Scope::of(actor);
+    authorize::<R>(db, scope, current.id(), true).await?;
+    check_owner(db, scope, R::owner(db, input).await?, false).await?;
     R::check(db, Some(current), input).await?;
     let record = R::write(db, actor, current, input).await?;
     if !R::EVENT_IN_WRITE {
@@ -210,6 +296,9 @@ pub async fn patch_unlocked<R: Editable>(
     if !R::only_own_row(current, input) {
         return Ok(None);
     }
+    let scope = Scope::of(actor);
+    authorize::<R>(db, scope, current.id(), true).await?;
+    check_owner(db, scope, R::owner(db, input).await?, false).await?;
     R::update_unlocked(db, actor, current, input).await
 }
 
@@ -222,6 +311,7 @@ pub async fn replace<R: Editable>(
     input: &R::Input,
     expected_version: Option<i32>,
 ) -> Result<R::Record, RepoError> {
+    authorize::<R>(db, Scope::of(actor), id, true).await?;
     let current = R::load(db, id, true, false).await?;
     check_version(expected_version, current.version())?;
     update::<R>(db, actor, &current, input).await
@@ -235,6 +325,7 @@ pub async fn delete<R: Resource>(
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<(), RepoError> {
+    authorize::<R>(db, Scope::of(actor), id, true).await?;
     let before = R::load(db, id, true, false).await?;
     check_version(expected_version, before.version())?;
     let refs = R::referrers(db, id, 20).await?;
@@ -255,6 +346,7 @@ pub async fn restore<R: Resource>(
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<R::Record, RepoError> {
+    authorize::<R>(db, Scope::of(actor), id, true).await?;
     let current = R::load(db, id, true, true).await?;
     if current.deleted_at().is_none() {
         return Err(RepoError::Conflict {

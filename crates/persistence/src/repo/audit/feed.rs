@@ -74,9 +74,12 @@ pub async fn sequence(db: &Db) -> Result<u64, RepoError> {
     }
 }
 
-/// One page of the change feed after `p.after`, limited to `readable` types.
+/// One page of the change feed after `p.after`, limited to `readable` types
+/// and to the records `scope` reaches (in the query, so a page is never
+/// short of what the caller may see).
 pub async fn changes(
     db: &Db,
+    scope: crate::Scope,
     p: &ChangeListParams,
     readable: &[ResourceType],
 ) -> Result<ChangeFeed, RepoError> {
@@ -108,6 +111,9 @@ pub async fn changes(
     let mut select = Entity::find().filter(Column::Position.gt(after));
     if types.len() < ResourceType::ALL.len() {
         select = select.filter(Column::ResourceType.is_in(types));
+    }
+    if let crate::Scope::Member(principal) = scope {
+        select = select.filter(crate::repo::registry::events_within(principal));
     }
     let rows = select
         .order_by_asc(Column::Position)

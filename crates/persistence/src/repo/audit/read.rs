@@ -75,17 +75,26 @@ async fn newest_first(
     })
 }
 
-/// Whether `record_id` names a record of this type: a live one, or with
-/// `include_deleted` one that is deleted or was purged (its events remain).
+/// Whether `record_id` names a record of this type that `scope` reaches: a
+/// live one, or with `include_deleted` one that is deleted or was purged
+/// (its events remain).
 pub async fn exists(
     db: &impl ConnectionTrait,
+    scope: crate::Scope,
     resource: ResourceType,
     record_id: Uuid,
     include_deleted: bool,
 ) -> Result<bool, RepoError> {
     let live = crate::repo::registry::exists(db, resource, record_id, include_deleted).await?;
-    if live || !include_deleted {
-        return Ok(live);
+    if live {
+        return match crate::repo::registry::authorize(db, resource, record_id, scope).await {
+            Ok(()) => Ok(true),
+            Err(RepoError::NotFound) => Ok(false),
+            Err(e) => Err(e),
+        };
+    }
+    if !include_deleted {
+        return Ok(false);
     }
     Ok(Entity::find()
         .filter(Column::RecordId.eq(record_id))

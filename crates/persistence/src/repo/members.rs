@@ -1,0 +1,275 @@
+//! Project members: the users and API keys that reach a project's records
+//! with a project role. Managed by organisation-wide editors and admins;
+//! removal is the soft delete and takes effect on the member's next request.
+
+use rihla_domain::{FieldError, MemberCreate, MemberListParams, Page, ProjectMember, ProjectRole};
+use sea_orm::sea_query::SelectStatement;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
+};
+use uuid::Uuid;
+
+use super::resource::{self, Resource, Unique};
+use super::{audit, parse_enum};
+use crate::entities::project_members::{self, Column, Entity};
+use crate::entities::{api_keys, projects, users};
+use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
+use crate::scope::{Scope, in_projects};
+use crate::{Actor, RepoError};
+
+/// Project memberships.
+pub struct Members;
+
+const USER: &str = "user";
+const API_KEY: &str = "api_key";
+
+fn to_domain(m: project_members::Model) -> Result<ProjectMember, RepoError> {
+    let (user_id, api_key_id) = match m.principal_type.as_str() {
+        USER => (Some(m.principal_id), None),
+        API_KEY => (None, Some(m.principal_id)),
+        other => {
+            return Err(RepoError::Corrupt(format!(
+                "project_members.principal_type holds {other:?}"
+            )));
+        }
+    };
+    Ok(ProjectMember {
+        role: parse_enum(&m.role, "project_members.role")?,
+        id: m.id,
+        project_id: m.project_id,
+        user_id,
+        api_key_id,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+        created_by: m.created_by,
+        version: m.version,
+        deleted_at: m.deleted_at,
+        deleted_by: m.deleted_by,
+    })
+}
+
+/// 404 unless `project` is a live project `scope` reaches.
+async fn project_in_scope(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    project: Uuid,
+) -> Result<(), RepoError> {
+    resource::get::<super::projects::Projects>(db, scope, project)
+        .await
+        .map(|_| ())
+}
+
+/// A membership of `project`: 404 if it belongs to another project.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    project: Uuid,
+    id: Uuid,
+    include_deleted: bool,
+) -> Result<ProjectMember, RepoError> {
+    project_in_scope(db, scope, project).await?;
+    let member = if include_deleted {
+        resource::get_any::<Members>(db, scope, id).await?
+    } else {
+        resource::get::<Members>(db, scope, id).await?
+    };
+    if member.project_id != project {
+        return Err(RepoError::NotFound);
+    }
+    Ok(member)
+}
+
+pub async fn list(
+    db: &impl ConnectionTrait,
+    scope: Scope,
+    project: Uuid,
+    p: &MemberListParams,
+) -> Result<Page<ProjectMember>, RepoError> {
+    project_in_scope(db, scope, project).await?;
+    let (_, req) = paging::list_request(
+        p,
+        rihla_domain::Sort {
+            key: CreatedAt,
+            descending: false,
+        },
+        "created_at",
+        |_| SortColumn {
+            column: Column::CreatedAt,
+            kind: KeyKind::Timestamp,
+            nullable: false,
+        },
+    )?;
+    let select = super::listed::<Entity>(p).filter(Column::ProjectId.eq(project));
+    let (rows, next_cursor, total) = paging::fetch_page(db, select, Column::Id, req, |m| {
+        (Some(timestamp_key(&m.created_at)), m.id)
+    })
+    .await?;
+    Ok(Page {
+        items: rows.into_iter().map(to_domain).collect::<Result<_, _>>()?,
+        next_cursor,
+        total,
+    })
+}
+
+/// Adds a member: the project, and the user or API key, must exist (422
+/// naming the field otherwise); one live membership per member and project
+/// (409).
+pub async fn create(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    project: Uuid,
+    input: &MemberCreate,
+) -> Result<ProjectMember, RepoError> {
+    project_in_scope(db, Scope::of(actor), project).await?;
+    let (principal, kind, field) = match (input.user_id, input.api_key_id) {
+        (Some(u), None) => (u, USER, "user_id"),
+        (None, Some(k)) => (k, API_KEY, "api_key_id"),
+        _ => {
+            return Err(RepoError::Invalid(vec![FieldError::new(
+                "user_id",
+                "one_of",
+                "name exactly one member: user_id or api_key_id",
+            )]));
+        }
+    };
+    let exists = if kind == USER {
+        users::Entity::find_by_id(principal)
+            .filter(users::Column::DeletedAt.is_null())
+            .one(db)
+            .await?
+            .is_some()
+    } else {
+        api_keys::Entity::find_by_id(principal)
+            .filter(api_keys::Column::DeletedAt.is_null())
+            .one(db)
+            .await?
+            .is_some()
+    };
+    if !exists {
+        return Err(RepoError::Invalid(vec![FieldError::new(
+            field,
+            "not_found",
+            format!(
+                "{field}: no such {}",
+                if kind == USER { "user" } else { "API key" }
+            ),
+        )]));
+    }
+    let (id, row) = super::new_row::<Entity>(
+        project_members::ActiveModel {
+            project_id: Set(project),
+            principal_id: Set(principal),
+            principal_type: Set(kind.to_owned()),
+            role: Set(input.role.as_str().to_owned()),
+            ..Default::default()
+        },
+        actor,
+    );
+    Entity::insert(row).exec_without_returning(db).await?;
+    let member = Members::load(db, id, false, false).await?;
+    audit::created(db, actor, &member).await?;
+    Ok(member)
+}
+
+/// Changes a member's project role.
+pub async fn set_role(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    project: Uuid,
+    id: Uuid,
+    role: ProjectRole,
+    expected_version: Option<i32>,
+) -> Result<ProjectMember, RepoError> {
+    let before = get(db, Scope::of(actor), project, id, false).await?;
+    let before = Members::load(db, before.id, true, false).await?;
+    crate::check_version(expected_version, before.version)?;
+    super::write_version::<Entity>(
+        db,
+        actor,
+        project_members::ActiveModel {
+            role: Set(role.as_str().to_owned()),
+            ..Default::default()
+        },
+        id,
+        before.version,
+    )
+    .await?;
+    let after = Members::load(db, id, false, false).await?;
+    audit::updated(db, actor, &before, &after).await?;
+    Ok(after)
+}
+
+/// Removes a membership (soft delete): the member's next request no longer
+/// reaches the project.
+pub async fn remove(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    project: Uuid,
+    id: Uuid,
+    expected_version: Option<i32>,
+) -> Result<(), RepoError> {
+    get(db, Scope::of(actor), project, id, false).await?;
+    resource::delete::<Members>(db, actor, id, expected_version).await
+}
+
+/// Members list in one fixed order; this is its only key.
+#[derive(Debug, Clone, Copy)]
+struct CreatedAt;
+
+impl std::str::FromStr for CreatedAt {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        (s == "created_at").then_some(CreatedAt).ok_or(())
+    }
+}
+
+impl std::fmt::Display for CreatedAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("created_at")
+    }
+}
+
+impl Resource for Members {
+    type Entity = Entity;
+    type Record = ProjectMember;
+    const UNIQUE: &'static [Unique] = &[Unique {
+        index: "ux_project_members_principal",
+        column: "project_members.principal_id",
+        field: "user_id",
+    }];
+
+    async fn load(
+        db: &impl ConnectionTrait,
+        id: Uuid,
+        lock: bool,
+        include_deleted: bool,
+    ) -> Result<ProjectMember, RepoError> {
+        to_domain(super::row_in::<Entity>(db, id, lock, include_deleted).await?)
+    }
+
+    /// A membership comes back only while its project is live.
+    async fn recheck(db: &impl ConnectionTrait, record: &ProjectMember) -> Result<(), RepoError> {
+        let live = projects::Entity::find_by_id(record.project_id)
+            .filter(projects::Column::DeletedAt.is_null())
+            .one(db)
+            .await?
+            .is_some();
+        if live {
+            Ok(())
+        } else {
+            Err(RepoError::Invalid(vec![FieldError::new(
+                "project_id",
+                "not_found",
+                "the project is deleted",
+            )]))
+        }
+    }
+
+    fn label(record: &ProjectMember) -> String {
+        format!("membership {} of project {}", record.id, record.project_id)
+    }
+
+    fn within(projects: SelectStatement) -> Option<Condition> {
+        Some(in_projects(Column::ProjectId, projects))
+    }
+}
