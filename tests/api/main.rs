@@ -23,6 +23,7 @@ mod organisations;
 mod paging;
 mod projects;
 mod roles;
+mod scope;
 mod security;
 mod sessions;
 mod snapshots;

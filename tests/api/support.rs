@@ -271,6 +271,13 @@ impl TestApp {
     }
 
     /// GETs `path` as admin, asserts 200 and returns the body.
+    /// GET `path` as `token`, asserting 200, as JSON.
+    pub async fn read_as(&self, token: &str, path: &str) -> Value {
+        let res = self.get(path, token).await;
+        assert_eq!(res.status(), StatusCode::OK, "GET {path}");
+        res.json().await.expect("json")
+    }
+
     pub async fn read(&self, path: &str) -> Value {
         let res = self.get(path, &self.admin).await;
         assert_eq!(res.status(), StatusCode::OK, "GET {path}");

@@ -27,7 +27,12 @@ delegations it sends. Get a token at `POST /api/v1/auth/token`, then press **Aut
 paste the `access_token` under `bearer`; an integrating system pastes its API key (`rihla_ak_...`, \
 from an admin at `POST /api/v1/api-keys`) under `bearer` or `api_key`.\n\nErrors are RFC 9457 `application/problem+json`. Lists are \
 keyset-paged: pass `next_cursor` back as `cursor`. Writes return an `ETag`; send it as \
-`If-Match` to make sure nobody changed the record since you read it.",
+`If-Match` to make sure nobody changed the record since you read it.\n\nRoles: `viewer` \
+reads, `editor` also writes, `admin` also manages users and API keys, all organisation-wide. A \
+`partner` (a user or an API key) reaches only the projects it is a member of \
+(`/projects/{id}/members`) and their activities, delegations and documents, with its project \
+role, and reads the shared organisations, dialogues and meetings. Anything else is 404 to it, on \
+every method, in every list, count, history and the change feed.",
         license(name = "Apache-2.0", identifier = "Apache-2.0")
     ),
     tags(
@@ -84,8 +89,16 @@ const PROBLEMS: &[(&str, &str, &str)] = &[
         "Unauthorized",
         "No valid bearer token (see WWW-Authenticate)",
     ),
-    ("403", "Forbidden", "The caller's role is too low"),
-    ("404", "NotFound", "No record with this id"),
+    (
+        "403",
+        "Forbidden",
+        "The caller's role is too low (organisation-wide, or its project role on a record it reaches)",
+    ),
+    (
+        "404",
+        "NotFound",
+        "No record with this id, or one the caller does not reach: a partner reaches only its projects' records, and a record outside them is 404 on every method, never 403",
+    ),
     (
         "409",
         "Conflict",

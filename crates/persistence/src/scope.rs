@@ -7,7 +7,7 @@
 
 use rihla_domain::{FieldError, ProjectRole};
 use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use crate::entities::project_members::{Column, Entity};
@@ -47,23 +47,27 @@ impl Scope {
         q
     }
 
-    /// Whether this scope may write the records of `project`.
-    pub(crate) async fn may_write(
+    /// A member's role on `project`, if it is a live member (an
+    /// organisation-wide scope edits every project).
+    pub(crate) async fn role_in(
         self,
         db: &impl ConnectionTrait,
         project: Uuid,
-    ) -> Result<bool, RepoError> {
+    ) -> Result<Option<ProjectRole>, RepoError> {
         let Scope::Member(principal) = self else {
-            return Ok(true);
+            return Ok(Some(ProjectRole::Editor));
         };
-        let n = Entity::find()
+        let role: Option<String> = Entity::find()
+            .select_only()
+            .column(Column::Role)
             .filter(Column::PrincipalId.eq(principal))
             .filter(Column::ProjectId.eq(project))
             .filter(Column::DeletedAt.is_null())
-            .filter(Column::Role.eq(ProjectRole::Editor.as_str()))
-            .count(db)
+            .into_tuple()
+            .one(db)
             .await?;
-        Ok(n > 0)
+        role.map(|r| crate::repo::parse_enum(&r, "project_members.role"))
+            .transpose()
     }
 }
 
@@ -81,7 +85,9 @@ pub enum Owner {
 }
 
 /// A partner's write must name projects it edits: 422 naming each field
-/// that does not. (Whether the project exists is the record's own check.)
+/// that names no project or one it does not edit. Creating a record in a
+/// project it only views is 403, as any write there is. (Whether the
+/// project exists is the record's own check.)
 pub(crate) async fn check_owner(
     db: &impl ConnectionTrait,
     scope: Scope,
@@ -103,11 +109,16 @@ pub(crate) async fn check_owner(
         Owner::Projects(fields) => {
             let mut errors = Vec::new();
             for (field, project) in fields {
-                let ok = match project {
-                    Some(p) => scope.may_write(db, p).await?,
-                    None => false,
+                let role = match project {
+                    Some(p) => scope.role_in(db, p).await?,
+                    None => None,
                 };
-                if !ok {
+                if creating && role == Some(ProjectRole::Viewer) {
+                    return Err(RepoError::Forbidden(format!(
+                        "your role on the project {field} names is viewer; writing its records needs editor"
+                    )));
+                }
+                if role != Some(ProjectRole::Editor) {
                     errors.push(FieldError::new(
                         field,
                         "outside_scope",

@@ -18,13 +18,22 @@ use crate::write;
 /// Managing members needs an organisation-wide editor; but a project the
 /// caller does not reach is 404 first, as on every other path, so the
 /// answer never tells a partner that a project exists.
-async fn manager(state: &AppState, caller: &Caller, project: Uuid) -> Result<(), ApiError> {
+async fn manager(
+    state: &AppState,
+    caller: &Caller,
+    project: Uuid,
+    member: Option<Uuid>,
+) -> Result<(), ApiError> {
     use rihla_domain::Role;
     use rihla_persistence::repo::{projects::Projects, resource};
     if caller.role.at_least(Role::Editor) {
         return Ok(());
     }
-    resource::get::<Projects>(&state.reader().await?, caller.scope(), project).await?;
+    let db = state.reader().await?;
+    resource::get::<Projects>(&db, caller.scope(), project).await?;
+    if let Some(member) = member {
+        repo::get(&db, caller.scope(), project, member, false).await?;
+    }
     Err(ApiError::Forbidden(
         "project members are managed by organisation-wide editors and admins".into(),
     ))
@@ -75,7 +84,7 @@ async fn add_member(
 ) -> Result<HttpResponse, ApiError> {
     let Valid(body) = body;
     let project = *id;
-    manager(&state, &caller, project).await?;
+    manager(&state, &caller, project, None).await?;
     write::create(
         &state,
         &caller,
@@ -138,7 +147,7 @@ async fn change_member(
     body: Valid<MemberPatch>,
 ) -> Result<HttpResponse, ApiError> {
     let (project, id) = *ids;
-    manager(&state, &caller, project).await?;
+    manager(&state, &caller, project, Some(id)).await?;
     let tx = write::begin(&state).await?;
     let member = repo::set_role(
         &tx,
@@ -173,7 +182,7 @@ async fn remove_member(
     if_match: IfMatch,
 ) -> Result<HttpResponse, ApiError> {
     let (project, id) = *ids;
-    manager(&state, &caller, project).await?;
+    manager(&state, &caller, project, Some(id)).await?;
     let tx = write::begin(&state).await?;
     repo::remove(&tx, &caller.actor(), project, id, if_match.0).await?;
     write::commit(tx).await?;

@@ -1,0 +1,762 @@
+//! Object-level authorization (issue 18): a partner reaches the projects it
+//! is a member of and nothing else. The BOLA matrix walks every operation of
+//! the served OpenAPI document that takes a record id, so an operation added
+//! later is either classified here or fails this test.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::support::*;
+
+/// Two projects with a record of each scoped kind, one deleted record of
+/// each kind in each project, and shared reference data.
+struct World {
+    a: Value,
+    b: Value,
+    /// Per kind ("projects", "activities", ...): A's and B's live records.
+    live: BTreeMap<&'static str, (Vec<String>, Vec<String>)>,
+    /// Per kind: a deleted record of A and one of B.
+    deleted: BTreeMap<&'static str, (String, String)>,
+    dialogue: Value,
+    meeting: Value,
+    organisation: Value,
+    member_b: Value,
+    user: String,
+    key: Value,
+}
+
+async fn make(app: &TestApp, path: &str, body: Value) -> Value {
+    app.create(path, body).await
+}
+
+async fn delete_as_admin(app: &TestApp, path: &str) {
+    assert_eq!(
+        app.delete(path, &app.admin).await.status(),
+        StatusCode::NO_CONTENT,
+        "DELETE {path}"
+    );
+}
+
+async fn world(app: &TestApp) -> World {
+    let a = app.project(project_body("PROJ-A")).await;
+    let b = app.project(project_body("PROJ-B")).await;
+    let organisation = app.organisation("Ministry of Interior").await;
+    let dialogue = app.dialogue("Rabat Process").await;
+    let meeting = app
+        .meeting(
+            &dialogue,
+            json!({"title": "Thematic meeting", "start_date": "2023-03-14", "end_date": "2023-03-15"}),
+        )
+        .await;
+    let mut live: BTreeMap<&'static str, (Vec<String>, Vec<String>)> = BTreeMap::new();
+    let mut deleted = BTreeMap::new();
+    live.insert("projects", (vec![id(&a)], vec![id(&b)]));
+    for (n, project) in [&a, &b].into_iter().enumerate() {
+        for i in 0..3 {
+            let activity = make(
+                app,
+                "/api/v1/activities",
+                json!({"project_id": id(project), "kind": "workshop", "title": format!("Workshop {n}-{i}"),
+                       "start_date": format!("2022-0{}-1{}", i + 1, n)}),
+            )
+            .await;
+            let status = ["planned", "nominated", "confirmed"][i];
+            let delegation = make(
+                app,
+                "/api/v1/delegations",
+                json!({"meeting_id": id(&meeting), "project_id": id(project), "country_code": "LY",
+                       "status": status}),
+            )
+            .await;
+            let document = make(
+                app,
+                "/api/v1/documents",
+                json!({"title": format!("Study {n}-{i}"), "kind": "study", "project_id": id(project),
+                       "published_on": format!("2021-0{}-0{}", i + 1, n + 1)}),
+            )
+            .await;
+            // A document tied to the project only through its activity.
+            let through = make(
+                app,
+                "/api/v1/documents",
+                json!({"title": format!("Manual {n}-{i}"), "kind": "manual", "activity_id": id(&activity)}),
+            )
+            .await;
+            for (kind, record) in [
+                ("activities", &activity),
+                ("delegations", &delegation),
+                ("documents", &document),
+                ("documents", &through),
+            ] {
+                let entry = live.entry(kind).or_default();
+                if n == 0 { &mut entry.0 } else { &mut entry.1 }.push(id(record));
+            }
+        }
+    }
+    // A delegation with no project: nobody's partner sees it.
+    make(
+        app,
+        "/api/v1/delegations",
+        json!({"meeting_id": id(&meeting), "country_code": "TN"}),
+    )
+    .await;
+    for (kind, body) in [
+        (
+            "activities",
+            json!({"kind": "training", "title": "Cancelled training"}),
+        ),
+        (
+            "delegations",
+            json!({"meeting_id": id(&meeting), "country_code": "EG"}),
+        ),
+        (
+            "documents",
+            json!({"title": "Withdrawn draft", "kind": "guide"}),
+        ),
+    ] {
+        let mut pair = Vec::new();
+        for project in [&a, &b] {
+            let mut body = body.clone();
+            body["project_id"] = project["id"].clone();
+            let record = make(app, &format!("/api/v1/{kind}"), body).await;
+            delete_as_admin(app, &format!("/api/v1/{kind}/{}", id(&record))).await;
+            pair.push(id(&record));
+        }
+        deleted.insert(kind, (pair[0].clone(), pair[1].clone()));
+    }
+    let gone = app.project(project_body("PROJ-GONE")).await;
+    delete_as_admin(app, &format!("/api/v1/projects/{}", id(&gone))).await;
+    deleted.insert("projects", (id(&gone), id(&gone)));
+
+    let (user, _) = app.user("partner").await;
+    let key_res = app
+        .post(
+            "/api/v1/api-keys",
+            &app.admin,
+            &json!({"name": "Partner system", "role": "partner"}),
+        )
+        .await;
+    assert_eq!(key_res.status(), StatusCode::CREATED);
+    let key: Value = key_res.json().await.unwrap();
+    // Someone else's membership of B, for the member operations.
+    let (other, _) = app.user("partner").await;
+    let member_b = add_member(app, &b, json!({"user_id": other, "role": "editor"})).await;
+    World {
+        a,
+        b,
+        live,
+        deleted,
+        dialogue,
+        meeting,
+        organisation,
+        member_b,
+        user,
+        key,
+    }
+}
+
+async fn add_member(app: &TestApp, project: &Value, body: Value) -> Value {
+    let res = app
+        .post(
+            &format!("/api/v1/projects/{}/members", id(project)),
+            &app.admin,
+            &body,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED, "add member {body}");
+    res.json().await.unwrap()
+}
+
+/// The partner user's token, made a member of A with `role`.
+async fn partner_of_a(app: &TestApp, w: &World, role: &str) -> (String, Value) {
+    let member = add_member(app, &w.a, json!({"user_id": w.user, "role": role})).await;
+    let email = app.read(&format!("/api/v1/users/{}", w.user)).await["email"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (app.login(&email, PASSWORD).await, member)
+}
+
+/// What the partner may see of one record, as the admin reads it: its
+/// version, and how many audit events it has.
+async fn fingerprint(app: &TestApp, kind: &str, record: &str) -> (Value, Value) {
+    let read = app
+        .read(&format!("/api/v1/{kind}/{record}?include_deleted=true"))
+        .await;
+    let events = app
+        .read(&format!(
+            "/api/v1/audit-events?record_id={record}&limit=100"
+        ))
+        .await;
+    (
+        read["version"].clone(),
+        json!(events["items"].as_array().map(Vec::len)),
+    )
+}
+
+/// Every path template of the spec with an id in it, and what a partner of
+/// A calling it with a record it must not reach gets. A template missing
+/// here fails the test: a new operation must be placed in the matrix.
+fn matrix() -> BTreeMap<&'static str, &'static str> {
+    [
+        // Project-owned: 404 for B's records and deleted ones.
+        ("/api/v1/projects/{id}", "scoped:projects"),
+        ("/api/v1/projects/{id}/restore", "scoped:projects"),
+        ("/api/v1/projects/{id}/history", "scoped:projects"),
+        ("/api/v1/projects/{id}/activities", "scoped:projects"),
+        ("/api/v1/projects/{id}/members", "scoped:projects"),
+        (
+            "/api/v1/projects/{id}/members/{member_id}",
+            "scoped:members",
+        ),
+        ("/api/v1/activities/{id}", "scoped:activities"),
+        ("/api/v1/activities/{id}/restore", "scoped:activities"),
+        ("/api/v1/activities/{id}/history", "scoped:activities"),
+        ("/api/v1/delegations/{id}", "scoped:delegations"),
+        ("/api/v1/delegations/{id}/restore", "scoped:delegations"),
+        ("/api/v1/delegations/{id}/history", "scoped:delegations"),
+        ("/api/v1/documents/{id}", "scoped:documents"),
+        ("/api/v1/documents/{id}/restore", "scoped:documents"),
+        ("/api/v1/documents/{id}/history", "scoped:documents"),
+        // Shared reference data: every caller reads it, org-wide editors write it.
+        ("/api/v1/organisations/{id}", "shared"),
+        ("/api/v1/organisations/{id}/restore", "shared"),
+        ("/api/v1/organisations/{id}/history", "shared"),
+        ("/api/v1/dialogues/{id}", "shared"),
+        ("/api/v1/dialogues/{id}/restore", "shared"),
+        ("/api/v1/dialogues/{id}/history", "shared"),
+        ("/api/v1/dialogues/{id}/meetings", "shared"),
+        ("/api/v1/dialogues/{id}/meetings/{meeting_id}", "shared"),
+        (
+            "/api/v1/dialogues/{id}/meetings/{meeting_id}/restore",
+            "shared",
+        ),
+        (
+            "/api/v1/dialogues/{id}/meetings/{meeting_id}/history",
+            "shared",
+        ),
+        // A list of delegations, scoped like /delegations (tested below).
+        (
+            "/api/v1/dialogues/{id}/meetings/{meeting_id}/delegations",
+            "shared",
+        ),
+        ("/api/v1/meetings/{meeting_id}/restore", "shared"),
+        ("/api/v1/meetings/{meeting_id}/history", "shared"),
+        // Admin business: 403 for any id, so nothing can be probed.
+        ("/api/v1/users/{id}", "admin"),
+        ("/api/v1/users/{id}/restore", "admin"),
+        ("/api/v1/users/{id}/history", "admin"),
+        ("/api/v1/users/{id}/reset-password", "admin"),
+        ("/api/v1/api-keys/{id}", "admin"),
+        ("/api/v1/api-keys/{id}/rotate", "admin"),
+        ("/api/v1/api-keys/{id}/history", "admin"),
+    ]
+    .into_iter()
+    .collect()
+}
+
+/// A body the operation accepts as well-formed, so that what answers is the
+/// scope check and not validation.
+fn body_for(w: &World, kind: &str, method: &Method) -> Option<Value> {
+    let a = id(&w.a);
+    match (kind, method.as_str()) {
+        (_, "GET" | "DELETE") => None,
+        ("projects", "PUT") => Some(project_body("PROJ-X")),
+        ("activities", "PUT") => Some(json!({"project_id": a, "kind": "workshop", "title": "x"})),
+        ("delegations", "PUT") => {
+            Some(json!({"meeting_id": id(&w.meeting), "project_id": a, "country_code": "LY"}))
+        }
+        ("documents", "PUT") => Some(json!({"title": "x", "kind": "study", "project_id": a})),
+        ("members", "PATCH") => Some(json!({"role": "viewer"})),
+        (_, "PATCH") => Some(json!({})),
+        ("projects", "POST") => Some(json!({"user_id": w.user, "role": "viewer"})),
+        (_, "POST") => Some(json!({})),
+        _ => None,
+    }
+}
+
+fn operations(spec: &Value) -> Vec<(String, Method)> {
+    let mut out = Vec::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_some() {
+                out.push((
+                    path.clone(),
+                    Method::from_bytes(method.to_uppercase().as_bytes()).unwrap(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+async fn call(
+    app: &TestApp,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+) -> reqwest::Response {
+    let mut rb = app.request(method.clone(), path, token);
+    if let Some(body) = body {
+        rb = if method == Method::PATCH {
+            rb.header("content-type", "application/merge-patch+json")
+                .body(body.to_string())
+        } else {
+            rb.json(&body)
+        };
+    }
+    rb.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_bola_matrix_covers_every_operation_that_takes_an_id() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    // An editor of A: any refusal below is the scope's, not the role's.
+    let (partner, _) = partner_of_a(&app, &w, "editor").await;
+    let spec = app.read("/api-docs/openapi.json").await;
+    let matrix = matrix();
+    let mut covered = BTreeSet::new();
+    for (template, method) in operations(&spec) {
+        if !template.contains('{') {
+            continue;
+        }
+        let class = *matrix.get(template.as_str()).unwrap_or_else(|| {
+            panic!("{method} {template} takes an id but is not in the BOLA matrix: classify it")
+        });
+        covered.insert(template.clone());
+        let op = format!("{method} {template}");
+        if class == "admin" {
+            let path = template.replace("{id}", &Uuid::now_v7().to_string());
+            let res = call(
+                &app,
+                &partner,
+                method.clone(),
+                &path,
+                body_for(&w, "", &method),
+            )
+            .await;
+            assert_eq!(res.status(), StatusCode::FORBIDDEN, "{op}");
+            continue;
+        }
+        if class == "shared" {
+            continue;
+        }
+        let kind = class.trim_start_matches("scoped:");
+        // Ids it must not reach: B's live record, and deleted records of A and B.
+        let mut targets = Vec::new();
+        if kind == "members" {
+            let b_member = format!("/api/v1/projects/{}/members/{}", id(&w.b), id(&w.member_b));
+            let crossed = format!("/api/v1/projects/{}/members/{}", id(&w.a), id(&w.member_b));
+            targets.push((b_member, "projects", id(&w.b)));
+            targets.push((crossed, "projects", id(&w.b)));
+        } else {
+            let (_, b_live) = &w.live[kind];
+            let (a_gone, b_gone) = &w.deleted[kind];
+            targets.push((
+                template.replace("{id}", &b_live[0]),
+                kind,
+                b_live[0].clone(),
+            ));
+            targets.push((template.replace("{id}", b_gone), kind, b_gone.clone()));
+            if !template.ends_with("/restore") {
+                targets.push((template.replace("{id}", a_gone), kind, a_gone.clone()));
+            }
+        }
+        for (path, record_kind, record) in targets {
+            let before = fingerprint(&app, record_kind, &record).await;
+            let res = call(
+                &app,
+                &partner,
+                method.clone(),
+                &path,
+                body_for(&w, kind, &method),
+            )
+            .await;
+            let status = res.status();
+            assert_eq!(status, StatusCode::NOT_FOUND, "{op} {path}");
+            let problem = problem(res, StatusCode::NOT_FOUND).await;
+            assert!(
+                !problem["detail"].as_str().unwrap_or("").contains("role"),
+                "{op} {path}: {status} {problem}"
+            );
+            assert_eq!(
+                fingerprint(&app, record_kind, &record).await,
+                before,
+                "{op} {path} changed something"
+            );
+        }
+    }
+    // Every template the matrix knows is still in the spec.
+    let stale: Vec<_> = matrix.keys().filter(|t| !covered.contains(**t)).collect();
+    assert!(
+        stale.is_empty(),
+        "the matrix lists operations the spec no longer has: {stale:?}"
+    );
+}
+
+/// Every page of `path` as `token`, `limit=2`, following `next_cursor`.
+async fn all_pages(app: &TestApp, token: &str, path: &str) -> Vec<String> {
+    let mut ids = Vec::new();
+    let mut cursor: Option<String> = None;
+    for _ in 0..200 {
+        let sep = if path.contains('?') { '&' } else { '?' };
+        let url = match &cursor {
+            Some(c) => format!("{path}{sep}limit=2&cursor={c}"),
+            None => format!("{path}{sep}limit=2"),
+        };
+        let res = app.get(&url, token).await;
+        assert_eq!(res.status(), StatusCode::OK, "{url}");
+        let page: Value = res.json().await.unwrap();
+        ids.extend(page["items"].as_array().unwrap().iter().map(id));
+        match page["next_cursor"].as_str() {
+            Some(c) => cursor = Some(c.to_owned()),
+            None => return ids,
+        }
+    }
+    panic!("{path} did not end");
+}
+
+#[tokio::test]
+async fn every_list_pages_through_exactly_the_partners_records() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (partner, _) = partner_of_a(&app, &w, "viewer").await;
+    let sorts: [(&str, &[&str]); 4] = [
+        (
+            "projects",
+            &[
+                "code",
+                "title",
+                "start_date",
+                "end_date",
+                "created_at",
+                "updated_at",
+            ],
+        ),
+        (
+            "activities",
+            &[
+                "start_date",
+                "end_date",
+                "title",
+                "created_at",
+                "updated_at",
+            ],
+        ),
+        ("delegations", &["created_at", "updated_at", "status"]),
+        (
+            "documents",
+            &["title", "published_on", "created_at", "updated_at"],
+        ),
+    ];
+    for (kind, keys) in sorts {
+        let expected: BTreeSet<String> = w.live[kind].0.iter().cloned().collect();
+        for key in keys {
+            for sort in [key.to_string(), format!("-{key}")] {
+                let got = all_pages(&app, &partner, &format!("/api/v1/{kind}?sort={sort}")).await;
+                let unique: BTreeSet<String> = got.iter().cloned().collect();
+                assert_eq!(
+                    unique.len(),
+                    got.len(),
+                    "{kind} sort={sort}: a record twice"
+                );
+                assert_eq!(unique, expected, "{kind} sort={sort}");
+            }
+        }
+        let counted = app
+            .read_as(&partner, &format!("/api/v1/{kind}?count=true&limit=1"))
+            .await;
+        assert_eq!(counted["total"], expected.len(), "{kind} count");
+        // The organisation-wide view has both projects' records.
+        let all = all_pages(&app, &app.admin, &format!("/api/v1/{kind}")).await;
+        assert!(all.len() > expected.len(), "{kind}");
+    }
+    // Filters narrow within the scope, never beyond it.
+    let filtered = all_pages(
+        &app,
+        &partner,
+        &format!("/api/v1/activities?project_id={}", id(&w.b)),
+    )
+    .await;
+    assert!(filtered.is_empty());
+    // Nested lists too.
+    let nested = all_pages(
+        &app,
+        &partner,
+        &format!(
+            "/api/v1/dialogues/{}/meetings/{}/delegations",
+            id(&w.dialogue),
+            id(&w.meeting)
+        ),
+    )
+    .await;
+    let expected: BTreeSet<String> = w.live["delegations"].0.iter().cloned().collect();
+    assert_eq!(nested.into_iter().collect::<BTreeSet<_>>(), expected);
+    let of_a = all_pages(
+        &app,
+        &partner,
+        &format!("/api/v1/projects/{}/activities", id(&w.a)),
+    )
+    .await;
+    assert_eq!(of_a.len(), w.live["activities"].0.len());
+    // Shared reference data is whole.
+    for path in [
+        "/api/v1/organisations",
+        "/api/v1/dialogues",
+        "/api/v1/meetings",
+    ] {
+        assert!(!all_pages(&app, &partner, path).await.is_empty(), "{path}");
+    }
+    let org = app
+        .get(
+            &format!("/api/v1/organisations/{}", id(&w.organisation)),
+            &partner,
+        )
+        .await;
+    assert_eq!(org.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_change_feed_and_history_show_a_partner_only_its_records() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (partner, _) = partner_of_a(&app, &w, "viewer").await;
+    let mut feed_ids = BTreeSet::new();
+    let mut after = String::new();
+    loop {
+        let page = app
+            .read_as(&partner, &format!("/api/v1/changes?limit=7&after={after}"))
+            .await;
+        let items = page["items"].as_array().unwrap().clone();
+        if items.is_empty() {
+            break;
+        }
+        for item in &items {
+            feed_ids.insert(item["record_id"].as_str().unwrap().to_owned());
+        }
+        after = page["next_cursor"].as_str().unwrap().to_owned();
+    }
+    for kind in ["projects", "activities", "delegations", "documents"] {
+        let (a, b) = &w.live[kind];
+        for record in a {
+            assert!(
+                feed_ids.contains(record),
+                "{kind} {record} of A missing from the feed"
+            );
+        }
+        for record in b {
+            assert!(
+                !feed_ids.contains(record),
+                "{kind} {record} of B in the feed"
+            );
+        }
+        assert!(
+            !feed_ids.contains(&w.deleted[kind].1),
+            "{kind}: B's deleted record in the feed"
+        );
+    }
+    assert!(
+        feed_ids.contains(&id(&w.organisation)),
+        "shared data in the feed"
+    );
+    assert!(
+        !feed_ids.contains(&id(&w.member_b)),
+        "B's membership in the feed"
+    );
+    let history = app
+        .get(
+            &format!("/api/v1/activities/{}/history", w.live["activities"].0[0]),
+            &partner,
+        )
+        .await;
+    assert_eq!(history.status(), StatusCode::OK);
+    // The admin's feed has B's records and the memberships.
+    let admin_feed = app
+        .read("/api/v1/changes?limit=1000&resource_type=project_member")
+        .await;
+    assert!(!admin_feed["items"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn the_project_role_decides_writes_and_removal_takes_effect_at_once() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (partner, member) = partner_of_a(&app, &w, "viewer").await;
+    let activity = &w.live["activities"].0[0];
+    let path = format!("/api/v1/activities/{activity}");
+    let patch = |token: &str, body: Value| {
+        app.request(Method::PATCH, &path, token)
+            .header("content-type", "application/merge-patch+json")
+            .body(body.to_string())
+            .send()
+    };
+    // Viewer on A: reads, may not write.
+    assert_eq!(app.get(&path, &partner).await.status(), StatusCode::OK);
+    problem(
+        patch(&partner, json!({"title": "Renamed"})).await.unwrap(),
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    let body = json!({"project_id": id(&w.a), "kind": "workshop", "title": "New"});
+    problem(
+        app.post("/api/v1/activities", &partner, &body).await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+
+    // Editor on A: writes A's records, not B's, and cannot move one to B.
+    let member_path = format!("/api/v1/projects/{}/members/{}", id(&w.a), id(&member));
+    let res = app
+        .request(Method::PATCH, &member_path, &app.admin)
+        .header("content-type", "application/merge-patch+json")
+        .body(json!({"role": "editor"}).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        patch(&partner, json!({"title": "Renamed"}))
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.post("/api/v1/activities", &partner, &body)
+            .await
+            .status(),
+        StatusCode::CREATED
+    );
+    let into_b = json!({"project_id": id(&w.b), "kind": "workshop", "title": "Elsewhere"});
+    let p = problem(
+        app.post("/api/v1/activities", &partner, &into_b).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["project_id"]);
+    let p = problem(
+        patch(&partner, json!({"project_id": id(&w.b)}))
+            .await
+            .unwrap(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await;
+    assert_eq!(error_fields(&p), ["project_id"]);
+    let moved = app.read(&path).await;
+    assert_eq!(moved["project_id"], w.a["id"]);
+    // Shared data and projects are not a partner's to create.
+    problem(
+        app.post(
+            "/api/v1/organisations",
+            &partner,
+            &json!({"name": "X", "kind": "other"}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    problem(
+        app.post("/api/v1/projects", &partner, &project_body("PROJ-P"))
+            .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+    // Nor are memberships, even of its own project.
+    problem(
+        app.post(
+            &format!("/api/v1/projects/{}/members", id(&w.a)),
+            &partner,
+            &json!({"user_id": w.user, "role": "editor"}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+    )
+    .await;
+
+    // Removed: the next request no longer reaches A.
+    assert_eq!(
+        app.delete(&member_path, &app.admin).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    problem(app.get(&path, &partner).await, StatusCode::NOT_FOUND).await;
+    let listed = app.read_as(&partner, "/api/v1/projects").await;
+    assert!(listed["items"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_api_key_is_scoped_like_a_user() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    add_member(
+        &app,
+        &w.a,
+        json!({"api_key_id": w.key["key"]["id"], "role": "viewer"}),
+    )
+    .await;
+    let secret = w.key["secret"].as_str().unwrap();
+    let projects = app.read_as(secret, "/api/v1/projects").await;
+    let ids: Vec<String> = projects["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(id)
+        .collect();
+    assert_eq!(ids, [id(&w.a)]);
+    problem(
+        app.get(&format!("/api/v1/projects/{}", id(&w.b)), secret)
+            .await,
+        StatusCode::NOT_FOUND,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn memberships_are_checked_audited_and_unique() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let path = format!("/api/v1/projects/{}/members", id(&w.a));
+    for (body, field) in [
+        (json!({"role": "viewer"}), "user_id"),
+        (
+            json!({"user_id": w.user, "api_key_id": w.key["key"]["id"], "role": "viewer"}),
+            "user_id",
+        ),
+        (
+            json!({"user_id": Uuid::now_v7(), "role": "viewer"}),
+            "user_id",
+        ),
+        (
+            json!({"api_key_id": Uuid::now_v7(), "role": "viewer"}),
+            "api_key_id",
+        ),
+    ] {
+        let p = problem(
+            app.post(&path, &app.admin, &body).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+        assert_eq!(error_fields(&p), [field], "{body}");
+    }
+    let member = add_member(&app, &w.a, json!({"user_id": w.user, "role": "viewer"})).await;
+    let again = app
+        .post(
+            &path,
+            &app.admin,
+            &json!({"user_id": w.user, "role": "editor"}),
+        )
+        .await;
+    let p = problem(again, StatusCode::CONFLICT).await;
+    assert_eq!(error_fields(&p), ["user_id"]);
+    let listed = app.read(&path).await;
+    assert_eq!(listed["items"].as_array().unwrap().len(), 1);
+    let events = app
+        .read(&format!("/api/v1/audit-events?record_id={}", id(&member)))
+        .await;
+    assert_eq!(events["items"][0]["resource_type"], "project_member");
+    assert_eq!(events["items"][0]["action"], "create");
+}
