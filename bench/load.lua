@@ -10,6 +10,10 @@
 --            own share of the ids, so a 412 would be a bug, not a race
 --   W5       GET /api/v1/activities?project_id=&from=&to=&limit=20, random
 --            projects among the first ACTIVITY_PROJECTS
+--   W2v/W2p  W2 as an organisation-wide viewer / as a partner member of one
+--            project (TOKEN is theirs)
+--   W5v/W5p  W5 for project 1 only (the partner's), random windows, as the
+--            viewer / the partner
 -- done() prints one RESULT line that run.sh parses: requests, duration,
 -- answers that were not 2xx, socket errors, p50 and p99.
 
@@ -56,7 +60,7 @@ function request()
     return wrk.format("GET", "/health")
   elseif workload == "W1" then
     return wrk.format("GET", "/api/v1/projects/" .. project_id(math.random(projects)), get_headers)
-  elseif workload == "W2" then
+  elseif workload == "W2" or workload == "W2v" or workload == "W2p" then
     return wrk.format("GET", "/api/v1/projects?status=active&sort=-start_date&limit=20", get_headers)
   elseif workload == "W2deep" then
     return wrk.format("GET", "/api/v1/projects?status=active&sort=-start_date&limit=20&cursor=" .. cursor, get_headers)
@@ -83,8 +87,9 @@ function request()
     }
     return wrk.format("PATCH", "/api/v1/projects/" .. id, headers,
       string.format('{"summary":"edited by the benchmark %d"}', math.random(1000000)))
-  elseif workload == "W5" then
-    local n = math.random(activity_projects)
+  elseif workload == "W5" or workload == "W5v" or workload == "W5p" then
+    local n = 1
+    if workload == "W5" then n = math.random(activity_projects) end
     local year = 2016 + math.random(0, 8)
     return wrk.format("GET", string.format(
       "/api/v1/activities?project_id=%s&from=%d-01-01&to=%d-12-31&limit=20", project_id(n), year, year + 1),

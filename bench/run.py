@@ -4,7 +4,7 @@ on PostgreSQL, driven by wrk at 32 connections with a real bearer token.
 
 Per backend, in three stages of table size:
   small   10,000 projects and 10,000 activities:     W1 W2 W2deep W5
-  main   100,000 projects and 1,000,000 activities:  W0 W1 W2 W2deep W5 W3 W4
+  main   100,000 projects and 1,000,000 activities:  W0 W1 W2 W2deep W5 W2v W2p W5v W5p W3 W4
   large  1,000,000 projects:                         W1 W2 W2deep
 (the workloads are described in load.lua). Each workload gets a short warm-up
 and then REPEATS measured runs of SECONDS each; the figures are the runs'
@@ -43,7 +43,7 @@ CONNECTIONS = 32
 THREADS = 2
 STAGES = [
     ("small", 10_000, 10_000, ["W1", "W2", "W2deep", "W5"]),
-    ("main", 100_000, 1_000_000, ["W0", "W1", "W2", "W2deep", "W5", "W3", "W4"]),
+    ("main", 100_000, 1_000_000, ["W0", "W1", "W2", "W2deep", "W5", "W2v", "W2p", "W5v", "W5p", "W3", "W4"]),
     ("large", 1_000_000, 1_000_000, ["W1", "W2", "W2deep"]),
 ]
 # W2-deep starts this many rows into the list of active projects (60% of the
@@ -125,6 +125,31 @@ def deep_cursor(base, token, rows):
     return cursor
 
 
+def post_json(base, path, token, body):
+    req = urllib.request.Request(
+        base + path, data=json.dumps(body).encode(), method="POST",
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=30) as res:
+        return json.load(res)
+
+
+def scoped_tokens(base, admin):
+    """An organisation-wide viewer, and a partner member of project 1 (the
+    first seeded id): the callers of W2v/W5v and W2p/W5p."""
+    tokens = {}
+    for role in ("viewer", "partner"):
+        email = f"bench-{role}-{time.time_ns()}@example.org"
+        user = post_json(base, "/api/v1/users", admin,
+                         {"email": email, "display_name": role, "role": role, "password": "bench-password-long"})
+        tokens[role] = post_json(base, "/api/v1/auth/token", "",
+                                 {"email": email, "password": "bench-password-long"})["access_token"]
+        if role == "partner":
+            post_json(base, f"/api/v1/projects/{'00000000-0000-0000-0000-%012x' % 1}/members", admin,
+                      {"user_id": user["id"], "role": "viewer"})
+    return tokens
+
+
 def bench_backend(binary, backend, seconds, repeats, results, stages, only):
     data_dir = tempfile.mkdtemp(prefix=f"rihla-bench-{backend}-")
     args = argparse.Namespace(pg=None)
@@ -149,8 +174,10 @@ def bench_backend(binary, backend, seconds, repeats, results, stages, only):
             log(f"[{backend}] seeded {projects:,} projects and {activities:,} activities "
                 f"in {time.time() - started:.0f} s")
             cursor = deep_cursor(base, token, DEEP_ROWS[stage])
+            scoped = scoped_tokens(base, token) if any(w[-1] in "vp" for w in workloads) else {}
             for workload in workloads:
-                load_env = {"WORKLOAD": workload, "TOKEN": token, "PROJECTS": str(projects),
+                caller = {"v": scoped.get("viewer"), "p": scoped.get("partner")}.get(workload[-1], token)
+                load_env = {"WORKLOAD": workload, "TOKEN": caller, "PROJECTS": str(projects),
                             "ACTIVITY_PROJECTS": str(activities // 10), "CURSOR": cursor,
                             "THREADS": str(THREADS)}
                 # Each wrk run (the warm-up too) gets its own slice of the ids
@@ -257,6 +284,10 @@ def table(results):
             if (stage, "W2") in by and (stage, "W2deep") in by:
                 change = by[(stage, "W2deep")] / by[(stage, "W2")] - 1
                 growth.append(f"{backend} W2-deep vs W2 ({stage}): {change:+.0%}")
+        for w in ("W2", "W5"):
+            if ("main", f"{w}p") in by and ("main", f"{w}v") in by:
+                change = by[("main", f"{w}p")] / by[("main", f"{w}v")] - 1
+                growth.append(f"{backend} {w} as a partner of 1 project of 100,000 vs as a viewer: {change:+.1%}")
     return "\n".join(lines), "\n".join(growth)
 
 
