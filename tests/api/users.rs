@@ -196,3 +196,23 @@ async fn a_password_reset_replaces_the_password_and_ends_sessions() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn an_admin_cannot_reset_their_own_password() {
+    let app = spawn_app().await;
+    let me = app.admin_id().await;
+    let res = app
+        .post(
+            &format!("/api/v1/users/{me}/reset-password"),
+            &app.admin,
+            &serde_json::json!({}),
+        )
+        .await;
+    problem(res, reqwest::StatusCode::CONFLICT).await;
+    // Nothing changed: the token still works, the password too.
+    assert_eq!(
+        app.get("/api/v1/auth/me", &app.admin).await.status(),
+        reqwest::StatusCode::OK
+    );
+    app.login(ADMIN_EMAIL, ADMIN_PASSWORD).await;
+}

@@ -58,16 +58,15 @@ def main():
             f"http://127.0.0.1:{server.port}/api-docs/openapi.json",
             "--checks",
             "all",
-            "--phases",
-            "examples,coverage,fuzzing,stateful",
             "--header",
         ]
         # Two passes: every operation but "log out everywhere" with the
         # admin's token, then that one alone with a token of its own, since
         # its first success ends every session the token belongs to.
+        # (The second has no links to follow, so no stateful phase.)
         passes = [
-            (token, ["--exclude-path", LOGOUT_ALL]),
-            (last_token, ["--include-path", LOGOUT_ALL]),
+            (token, ["--exclude-path", LOGOUT_ALL, "--phases", "examples,coverage,fuzzing,stateful"]),
+            (last_token, ["--include-path", LOGOUT_ALL, "--phases", "examples,coverage,fuzzing"]),
         ]
         for pass_token, selection in passes:
             command = [*base, f"Authorization: Bearer {pass_token}", *selection, *args.extra]

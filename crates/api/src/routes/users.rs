@@ -125,7 +125,8 @@ async fn patch_user(
 ///
 /// Sets the given password, or generates one and returns it once. Every
 /// session of the user ends: refresh tokens are revoked and access tokens
-/// stop working at once.
+/// stop working at once. An admin's own password is changed with
+/// `POST /auth/password` instead (409 here).
 #[utoipa::path(
     tag = "users",
     params(("id" = Uuid, Path, description = "User id")),
@@ -139,6 +140,15 @@ async fn reset_password(
     id: web::Path<Uuid>,
     body: Valid<PasswordReset>,
 ) -> Result<web::Json<PasswordResetResult>, ApiError> {
+    // A reset needs no current password: on one's own account it would let
+    // a stolen token take the account over.
+    if caller.id == *id {
+        return Err(ApiError::Conflict {
+            detail: "you cannot reset your own password; change it with POST /api/v1/auth/password, which asks for the current one".into(),
+            errors: vec![],
+            references: vec![],
+        });
+    }
     let (new_password, generated) = match body.0.value.password {
         Some(p) => (p, None),
         None => {
