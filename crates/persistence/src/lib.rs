@@ -3,8 +3,10 @@
 //!
 //! Owns every SQL statement the service runs. Repositories take
 //! `&impl ConnectionTrait`, so a caller can compose several calls in one
-//! transaction; they take the caller's `Actor` on every write, return domain
-//! types, and report failures as a small `RepoError`. Nothing here knows HTTP.
+//! transaction; they take the caller's `Actor` on every write and its
+//! `Scope` on every read of project-owned records (object-level
+//! authorization lives here, in the queries), return domain types, and
+//! report failures as a small `RepoError`. Nothing here knows HTTP.
 
 pub mod entities;
 pub mod repo;
