@@ -303,14 +303,12 @@ pub struct ActivityListParams {
     pub status: Option<ActivityStatus>,
     pub modality: Option<Modality>,
     /// Activities with a location in this country (ISO 3166-1 alpha-2).
-    #[param(example = "LY")]
     pub country_code: Option<String>,
     /// Activities this organisation takes part in.
     pub organisation_id: Option<Uuid>,
     /// With `organisation_id`: only in this role (e.g. `organiser`).
     pub role: Option<ActivityRole>,
     /// Activities carrying this topic.
-    #[param(example = "consular crisis management")]
     pub topic: Option<String>,
     /// With `to`: activities overlapping the window [from, to]; alone, those
     /// ending on or after this day.
@@ -318,7 +316,6 @@ pub struct ActivityListParams {
     /// Activities starting on or before this day.
     pub to: Option<NaiveDate>,
     /// Case-insensitive substring of title, description or any output.
-    #[param(example = "training plan")]
     pub q: Option<String>,
     /// A sort key, '-' for descending; ties are broken by id. Undated
     /// activities come last under a date sort.

@@ -252,7 +252,6 @@ pub struct DelegationListParams {
     pub project_id: Option<Uuid>,
     pub status: Option<DelegationStatus>,
     /// ISO 3166-1 alpha-2 of the sending country.
-    #[param(example = "LY")]
     pub country_code: Option<String>,
     /// With `to`: delegations whose meeting overlaps [from, to]; alone, whose
     /// meeting ends on or after this day.

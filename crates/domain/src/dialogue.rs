@@ -164,10 +164,8 @@ pub struct DialogueListParams {
     pub kind: Option<DialogueKind>,
     pub participation_status: Option<ParticipationStatus>,
     /// Dialogues covering this region (exact match).
-    #[param(example = "Mediterranean")]
     pub region: Option<String>,
     /// Case-insensitive substring of name, acronym or description.
-    #[param(example = "rabat")]
     pub q: Option<String>,
     /// A sort key, '-' for descending; ties are broken by id.
     #[param(schema_with = dialogue_sort_schema)]
@@ -334,7 +332,6 @@ pub struct MeetingListParams {
     pub status: Option<MeetingStatus>,
     pub meeting_type: Option<MeetingType>,
     /// ISO 3166-1 alpha-2 of the host country.
-    #[param(example = "MA")]
     pub country_code: Option<String>,
     /// With `to`: meetings overlapping the window [from, to]; alone, those
     /// ending on or after this day.
@@ -342,7 +339,6 @@ pub struct MeetingListParams {
     /// Meetings starting on or before this day.
     pub to: Option<NaiveDate>,
     /// Case-insensitive substring of the title.
-    #[param(example = "steering")]
     pub q: Option<String>,
     /// A sort key, '-' for descending; ties are broken by id. Undated
     /// meetings come last under a date sort.

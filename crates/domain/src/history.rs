@@ -239,10 +239,8 @@ pub struct AuditEventListParams {
     pub record_id: Option<Uuid>,
     pub action: Option<AuditAction>,
     /// Events at or after this time (RFC 3339).
-    #[param(example = "2026-01-01T00:00:00Z")]
     pub from: Option<DateTime<Utc>>,
     /// Events before this time (RFC 3339).
-    #[param(example = "2027-01-01T00:00:00Z")]
     pub to: Option<DateTime<Utc>>,
     /// Page size.
     #[param(minimum = 1, maximum = 100, default = 20)]
@@ -257,7 +255,7 @@ pub struct AuditEventListParams {
 #[into_params(parameter_in = Query)]
 pub struct ChangeListParams {
     /// `next_cursor` of the previous page; omit it to start from the beginning.
-    #[param(example = "1042", pattern = "^([0-9]{1,18})?$")]
+    #[param(pattern = "^([0-9]{1,18})?$")]
     pub after: Option<String>,
     /// Page size.
     #[param(minimum = 1, maximum = 1000, default = 100)]

@@ -131,12 +131,10 @@ fn organisation_sort_schema() -> utoipa::openapi::schema::Object {
 pub struct OrganisationListParams {
     pub kind: Option<OrganisationKind>,
     /// ISO 3166-1 alpha-2.
-    #[param(example = "LY")]
     pub country_code: Option<String>,
     /// Only the departments of this organisation.
     pub parent_id: Option<Uuid>,
     /// Case-insensitive substring of name or acronym.
-    #[param(example = "foreign affairs")]
     pub q: Option<String>,
     /// A sort key, '-' for descending; ties are broken by id.
     #[param(schema_with = organisation_sort_schema)]

@@ -280,21 +280,18 @@ fn project_sort_schema() -> utoipa::openapi::schema::Object {
 pub struct ProjectListParams {
     pub status: Option<ProjectStatus>,
     /// Projects working in this country (ISO 3166-1 alpha-2).
-    #[param(example = "LY")]
     pub country_code: Option<String>,
     /// Projects this organisation participates in.
     pub organisation_id: Option<Uuid>,
     /// With `organisation_id`: only in this role (e.g. `funding`).
     pub role: Option<ParticipationRole>,
     /// Projects carrying this theme tag.
-    #[param(example = "governance")]
     pub theme: Option<String>,
     /// Start date on or after this day.
     pub start_from: Option<NaiveDate>,
     /// Start date on or before this day.
     pub start_to: Option<NaiveDate>,
     /// Case-insensitive substring of code, title or summary.
-    #[param(example = "consular")]
     pub q: Option<String>,
     /// A sort key, '-' for descending; ties are broken by id. Undated projects
     /// come last under a date sort.
