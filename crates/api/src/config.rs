@@ -139,8 +139,10 @@ pub struct Config {
     #[arg(long, env = "APP_WORKERS", default_value_t = 0)]
     pub workers: usize,
 
-    #[arg(long, env = "APP_LOG_FORMAT", value_enum, default_value = "json")]
-    pub log_format: LogFormat,
+    /// `json` or `pretty`; unset, pretty when stderr is a terminal and JSON
+    /// otherwise (a log shipper reads a pipe or a file).
+    #[arg(long, env = "APP_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
 
     /// Audit events older than this many days are removed hourly by `serve`
     /// and at once by `rihla audit prune`; unset (the default) keeps all.
@@ -218,6 +220,16 @@ impl Config {
             .filter(|o| !o.is_empty())
             .cloned()
             .collect()
+    }
+
+    /// APP_LOG_FORMAT, or what suits where stderr goes.
+    pub fn log_format(&self) -> LogFormat {
+        use std::io::IsTerminal;
+        self.log_format.unwrap_or(if std::io::stderr().is_terminal() {
+            LogFormat::Pretty
+        } else {
+            LogFormat::Json
+        })
     }
 
     pub fn db_acquire_timeout(&self) -> Duration {

@@ -104,7 +104,7 @@ fn read_password() -> anyhow::Result<String> {
 #[actix_web::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    telemetry::init(cli.config.log_format);
+    telemetry::init(cli.config.log_format());
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli.config).await,
         Command::Migrate => bootstrap::open_db(&cli.config).await.map(|_| {
