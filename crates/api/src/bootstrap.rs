@@ -272,5 +272,6 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
             .audit_retention_days()
             .map(|days| chrono::Duration::days(i64::from(days))),
         access: Default::default(),
+        scopes: Default::default(),
     })
 }

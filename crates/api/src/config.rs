@@ -225,11 +225,12 @@ impl Config {
     /// APP_LOG_FORMAT, or what suits where stderr goes.
     pub fn log_format(&self) -> LogFormat {
         use std::io::IsTerminal;
-        self.log_format.unwrap_or(if std::io::stderr().is_terminal() {
-            LogFormat::Pretty
-        } else {
-            LogFormat::Json
-        })
+        self.log_format
+            .unwrap_or(if std::io::stderr().is_terminal() {
+                LogFormat::Pretty
+            } else {
+                LogFormat::Json
+            })
     }
 
     pub fn db_acquire_timeout(&self) -> Duration {

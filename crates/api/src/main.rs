@@ -1,5 +1,5 @@
 //! The `rihla` binary: serve (default), migrate, seed-demo, openapi, user
-//! create, audit prune, purge.
+//! create, audit prune, purge, backup.
 
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
@@ -61,6 +61,13 @@ enum Command {
         #[arg(long, value_name = "DAYS")]
         older_than: u32,
     },
+    /// Copy the SQLite database to PATH (a new file, mode 0600) while the
+    /// server keeps serving; restore by stopping the server and putting the
+    /// copy in place of APP_DATA_DIR/rihla.db. PostgreSQL: use pg_dump.
+    Backup {
+        #[arg(value_name = "PATH")]
+        path: std::path::PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -85,7 +92,7 @@ enum UserCommand {
 
 fn parse_role(s: &str) -> Result<Role, String> {
     s.parse()
-        .map_err(|_| "role must be viewer, editor or admin".to_owned())
+        .map_err(|_| "role must be partner, viewer, editor or admin".to_owned())
 }
 
 fn read_password() -> anyhow::Result<String> {
@@ -126,6 +133,7 @@ async fn main() -> ExitCode {
             command: AuditCommand::Prune,
         } => prune_audit(&cli.config).await,
         Command::Purge { older_than } => purge(&cli.config, older_than).await,
+        Command::Backup { path } => backup(&cli.config, &path).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -143,6 +151,43 @@ async fn serve(config: &Config) -> anyhow::Result<()> {
     // requests finish within the grace period, then returns.
     running.server.await?;
     tracing::info!("stopped");
+    Ok(())
+}
+
+async fn backup(config: &Config, path: &std::path::Path) -> anyhow::Result<()> {
+    anyhow::ensure!(
+        !path.exists(),
+        "{} exists; a backup goes to a new file",
+        path.display()
+    );
+    let target = path
+        .to_str()
+        .ok_or_else(|| anyhow::anyhow!("the backup path must be UTF-8"))?;
+    let db = bootstrap::open_db(config).await?;
+    // Created empty and private first (VACUUM INTO fills an empty file), so
+    // the copy of the password hashes is never readable by others.
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    drop(options.open(path)?);
+    let started = std::time::Instant::now();
+    let done = rihla_persistence::backup(&db, target).await;
+    if !matches!(done, Ok(true)) {
+        let _ = std::fs::remove_file(path);
+    }
+    if !done? {
+        anyhow::bail!("APP_DATABASE_URL is PostgreSQL: back it up with pg_dump (see the README)");
+    }
+    let bytes = std::fs::metadata(path)?.len();
+    println!(
+        "backed up to {} ({bytes} bytes in {} ms)",
+        path.display(),
+        started.elapsed().as_millis()
+    );
     Ok(())
 }
 

@@ -2,7 +2,7 @@
 
 use rihla_persistence::Db;
 
-use crate::auth::access::AccessCache;
+use crate::auth::access::{AccessCache, ScopeCache};
 use crate::auth::password::Hasher;
 use crate::auth::tokens::JwtKeys;
 
@@ -24,6 +24,8 @@ pub struct AppState {
     pub audit_retention: Option<chrono::Duration>,
     /// Users' role and active flag as recently read; user writes clear it.
     pub access: AccessCache,
+    /// Partners' memberships as recently read; membership changes clear it.
+    pub scopes: ScopeCache,
 }
 
 /// When failed logins lock an account or a client address out for a while.

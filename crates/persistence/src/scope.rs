@@ -2,72 +2,124 @@
 //! Organisation-wide roles reach everything; a `partner` (user or API key)
 //! reaches the projects it is a live member of and the records under them.
 //! Every read and write of a scoped resource takes a `Scope` and applies it
-//! in the query itself (an `IN` over the caller's memberships), so pages stay
-//! exact and nothing outside it is ever loaded, counted or changed.
+//! in the query itself (an `IN` over the caller's projects), so pages stay
+//! exact and nothing outside it is ever loaded, counted or changed. Reads
+//! take the memberships the API read for the request (cached up to 1 s,
+//! cleared at once by a membership change on that instance); writes read
+//! them afresh in their own transaction.
+
+use std::sync::Arc;
 
 use rihla_domain::{FieldError, ProjectRole};
-use sea_orm::sea_query::{Expr, ExprTrait, Query, SelectStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use crate::entities::project_members::{Column, Entity};
 use crate::{Actor, ActorKind, RepoError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Scope {
     /// Organisation-wide: admins, editors, viewers, the system.
     All,
-    /// A partner: the projects this user or API key is a live member of.
-    Member(Uuid),
+    /// A partner: the projects it is a live member of.
+    Member(Arc<Membership>),
+}
+
+/// A partner's memberships, as read at one moment.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Membership {
+    /// The user's or API key's id.
+    pub principal: Uuid,
+    pub projects: Vec<(Uuid, ProjectRole)>,
 }
 
 impl Scope {
-    /// The scope of whoever makes a change.
-    pub fn of(actor: &Actor) -> Self {
-        match actor.kind {
-            ActorKind::User { id, role } | ActorKind::ApiKey { id, role } if role.is_scoped() => {
-                Scope::Member(id)
-            }
-            _ => Scope::All,
-        }
-    }
-
-    /// `SELECT project_id` of the projects `principal` is a live member of;
-    /// with `write`, only those where it is an editor.
-    pub(crate) fn projects(principal: Uuid, write: bool) -> SelectStatement {
-        let mut q = Query::select()
-            .column(Column::ProjectId)
-            .from(Entity)
-            .and_where(Column::PrincipalId.eq(principal))
-            .and_where(Column::DeletedAt.is_null())
-            .to_owned();
-        if write {
-            q.and_where(Column::Role.eq(ProjectRole::Editor.as_str()));
-        }
-        q
-    }
-
-    /// A member's role on `project`, if it is a live member (an
-    /// organisation-wide scope edits every project).
-    pub(crate) async fn role_in(
-        self,
-        db: &impl ConnectionTrait,
-        project: Uuid,
-    ) -> Result<Option<ProjectRole>, RepoError> {
-        let Scope::Member(principal) = self else {
-            return Ok(Some(ProjectRole::Editor));
-        };
-        let role: Option<String> = Entity::find()
+    /// A partner's scope as the database has it now.
+    pub async fn load(db: &impl ConnectionTrait, principal: Uuid) -> Result<Scope, RepoError> {
+        let rows: Vec<(Uuid, String)> = Entity::find()
             .select_only()
+            .column(Column::ProjectId)
             .column(Column::Role)
             .filter(Column::PrincipalId.eq(principal))
-            .filter(Column::ProjectId.eq(project))
             .filter(Column::DeletedAt.is_null())
             .into_tuple()
-            .one(db)
+            .all(db)
             .await?;
-        role.map(|r| crate::repo::parse_enum(&r, "project_members.role"))
-            .transpose()
+        let projects = rows
+            .into_iter()
+            .map(|(p, r)| crate::repo::parse_enum(&r, "project_members.role").map(|r| (p, r)))
+            .collect::<Result<_, _>>()?;
+        Ok(Scope::Member(Arc::new(Membership {
+            principal,
+            projects,
+        })))
+    }
+
+    /// The scope a write is checked against: for a partner, its memberships
+    /// read afresh on the write's own connection, so no cached read can let
+    /// a removed member write.
+    pub async fn of(db: &impl ConnectionTrait, actor: &Actor) -> Result<Scope, RepoError> {
+        match actor.kind {
+            ActorKind::User { id, role } | ActorKind::ApiKey { id, role } if role.is_scoped() => {
+                Scope::load(db, id).await
+            }
+            _ => Ok(Scope::All),
+        }
+    }
+
+    /// The projects a partner reaches (with `write`, those it edits); none
+    /// for an organisation-wide scope, which is not narrowed.
+    pub(crate) fn reach(&self, write: bool) -> Option<Reach> {
+        match self {
+            Scope::All => None,
+            Scope::Member(m) => Some(Reach(
+                m.projects
+                    .iter()
+                    .filter(|(_, role)| !write || *role == ProjectRole::Editor)
+                    .map(|(p, _)| *p)
+                    .collect(),
+            )),
+        }
+    }
+
+    /// This scope's role on `project` (an organisation-wide scope edits
+    /// every project).
+    pub(crate) fn role_in(&self, project: Uuid) -> Option<ProjectRole> {
+        match self {
+            Scope::All => Some(ProjectRole::Editor),
+            Scope::Member(m) => m
+                .projects
+                .iter()
+                .find(|(p, _)| *p == project)
+                .map(|(_, role)| *role),
+        }
+    }
+}
+
+/// The projects a partner reaches, written into a query as an `IN` list
+/// (its memberships are few; the database then needs no subquery).
+#[derive(Debug, Clone)]
+pub struct Reach(Vec<Uuid>);
+
+impl Reach {
+    /// `column IN (the projects)`; false for a partner of no project.
+    pub(crate) fn projects(&self, column: impl ColumnTrait) -> Condition {
+        if self.0.is_empty() {
+            return Condition::all().add(Expr::val(1).eq(0));
+        }
+        Condition::all().add(column.is_in(self.0.iter().copied()))
+    }
+
+    /// `column IN (SELECT id FROM activities WHERE project_id IN (...))`.
+    pub(crate) fn activities(&self, column: impl ColumnTrait) -> Condition {
+        use crate::entities::activities;
+        let sub = Query::select()
+            .column(activities::Column::Id)
+            .from(activities::Entity)
+            .cond_where(self.projects(activities::Column::ProjectId))
+            .to_owned();
+        Condition::all().add(column.in_subquery(sub))
     }
 }
 
@@ -88,13 +140,8 @@ pub enum Owner {
 /// that names no project or one it does not edit. Creating a record in a
 /// project it only views is 403, as any write there is. (Whether the
 /// project exists is the record's own check.)
-pub(crate) async fn check_owner(
-    db: &impl ConnectionTrait,
-    scope: Scope,
-    owner: Owner,
-    creating: bool,
-) -> Result<(), RepoError> {
-    if scope == Scope::All {
+pub(crate) fn check_owner(scope: &Scope, owner: Owner, creating: bool) -> Result<(), RepoError> {
+    if *scope == Scope::All {
         return Ok(());
     }
     match owner {
@@ -109,10 +156,7 @@ pub(crate) async fn check_owner(
         Owner::Projects(fields) => {
             let mut errors = Vec::new();
             for (field, project) in fields {
-                let role = match project {
-                    Some(p) => scope.role_in(db, p).await?,
-                    None => None,
-                };
+                let role = project.and_then(|p| scope.role_in(p));
                 if creating && role == Some(ProjectRole::Viewer) {
                     return Err(RepoError::Forbidden(format!(
                         "your role on the project {field} names is viewer; writing its records needs editor"
@@ -133,26 +177,4 @@ pub(crate) async fn check_owner(
             }
         }
     }
-}
-
-/// `id IN (subquery)` over a column, for the `within` conditions.
-pub(crate) fn in_projects(
-    column: impl ColumnTrait,
-    projects: SelectStatement,
-) -> sea_orm::Condition {
-    sea_orm::Condition::all().add(column.in_subquery(projects))
-}
-
-/// `column IN (SELECT id FROM activities WHERE project_id IN projects)`.
-pub(crate) fn in_activities_of(
-    column: impl ColumnTrait,
-    projects: SelectStatement,
-) -> sea_orm::Condition {
-    use crate::entities::activities;
-    let sub = Query::select()
-        .column(activities::Column::Id)
-        .from(activities::Entity)
-        .and_where(Expr::col(activities::Column::ProjectId).in_subquery(projects))
-        .to_owned();
-    sea_orm::Condition::all().add(column.in_subquery(sub))
 }

@@ -1,6 +1,7 @@
-//! A short-lived, per-process memory of each token subject's role, active
-//! flag and session epoch, so an authenticated request does not pay a database round trip just
-//! to learn what the previous request learnt a moment ago.
+//! A short-lived, per-process memory of what each caller may do (a user's
+//! role, active flag and session epoch; a partner's project memberships), so
+//! an authenticated request does not pay a database round trip just to
+//! learn what the previous request learnt a moment ago.
 //!
 //! Changes made through this process (a user patched, deleted or restored)
 //! clear it at once, so here a deactivated user's next request is refused.
@@ -22,32 +23,48 @@ const CAPACITY: usize = 10_000;
 /// What the database said of a user: `None` when there is no such live user.
 pub type Access = Option<users::Access>;
 
-#[derive(Debug, Default)]
-pub struct AccessCache {
-    inner: Mutex<Inner>,
+/// Users' access, cleared by every change to a user made here.
+pub type AccessCache = TtlCache<Access>;
+/// Partners' memberships, cleared by every membership change made here.
+pub type ScopeCache = TtlCache<rihla_persistence::Scope>;
+
+#[derive(Debug)]
+pub struct TtlCache<V> {
+    inner: Mutex<Inner<V>>,
 }
 
-#[derive(Debug, Default)]
-struct Inner {
+impl<V> Default for TtlCache<V> {
+    fn default() -> Self {
+        TtlCache {
+            inner: Mutex::new(Inner {
+                generation: 0,
+                entries: HashMap::new(),
+            }),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct Inner<V> {
     /// Bumped by every invalidation; a read that began under an older
     /// generation is not stored, so it cannot bring back what was cleared.
     generation: u64,
-    entries: HashMap<Uuid, (Instant, Access)>,
+    entries: HashMap<Uuid, (Instant, V)>,
 }
 
-impl AccessCache {
-    /// The remembered access and the generation to store a fresh read under.
-    pub fn get(&self, id: Uuid) -> Result<Access, u64> {
+impl<V: Clone> TtlCache<V> {
+    /// The remembered value and the generation to store a fresh read under.
+    pub fn get(&self, id: Uuid) -> Result<V, u64> {
         let inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         match inner.entries.get(&id) {
-            Some((at, access)) if at.elapsed() < TTL => Ok(*access),
+            Some((at, value)) if at.elapsed() < TTL => Ok(value.clone()),
             _ => Err(inner.generation),
         }
     }
 
     /// Remembers a read begun under `generation`, unless something was
     /// invalidated since.
-    pub fn put(&self, id: Uuid, generation: u64, access: Access) {
+    pub fn put(&self, id: Uuid, generation: u64, value: V) {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         if inner.generation != generation {
             return;
@@ -55,10 +72,10 @@ impl AccessCache {
         if inner.entries.len() >= CAPACITY {
             inner.entries.clear();
         }
-        inner.entries.insert(id, (Instant::now(), access));
+        inner.entries.insert(id, (Instant::now(), value));
     }
 
-    /// Forgets everything; called after a change to any user commits.
+    /// Forgets everything; called after a change it depends on commits.
     pub fn invalidate(&self) {
         let mut inner = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         inner.generation += 1;

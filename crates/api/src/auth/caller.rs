@@ -36,6 +36,9 @@ pub struct Caller {
     pub request_id: Option<String>,
     /// The client's X-Request-Id, kept beside it.
     pub correlation_id: Option<String>,
+    /// What of the project-owned records it reaches (a partner's
+    /// memberships, read for this request).
+    pub scope: Scope,
 }
 
 impl Caller {
@@ -60,11 +63,7 @@ impl Caller {
     /// What of the project-owned records this caller reaches: everything
     /// for an organisation-wide role, a partner's projects otherwise.
     pub fn scope(&self) -> Scope {
-        if self.role.is_scoped() {
-            Scope::Member(self.id)
-        } else {
-            Scope::All
-        }
+        self.scope.clone()
     }
 
     /// The user behind the request; 403 for an API key, which is no user
@@ -153,19 +152,43 @@ async fn access_token(state: &AppState, token: &str) -> Authentication {
     };
     match access {
         Ok(Some(a)) if a.active && a.session_epoch == claims.epoch => {
-            Authentication::Valid(Caller {
-                id: claims.sub,
-                principal: Principal::User,
-                role: a.role,
-                request_id: None,
-                correlation_id: None,
-            })
+            match scope_of(state, claims.sub, a.role).await {
+                Ok(scope) => Authentication::Valid(Caller {
+                    id: claims.sub,
+                    principal: Principal::User,
+                    role: a.role,
+                    request_id: None,
+                    correlation_id: None,
+                    scope,
+                }),
+                Err(e) => Authentication::Unavailable(e.to_string()),
+            }
         }
         Ok(Some(a)) if a.active => Authentication::Invalid(
             "this access token belongs to a session that has ended; log in again".into(),
         ),
         Ok(_) => Authentication::Invalid("the user of this token is not active".into()),
         Err(e) => Authentication::Unavailable(e.to_string()),
+    }
+}
+
+/// A partner's memberships (through `ScopeCache`); everyone else's scope is
+/// the whole organisation.
+async fn scope_of(
+    state: &AppState,
+    id: Uuid,
+    role: Role,
+) -> Result<Scope, rihla_persistence::RepoError> {
+    if !role.is_scoped() {
+        return Ok(Scope::All);
+    }
+    match state.scopes.get(id) {
+        Ok(scope) => Ok(scope),
+        Err(generation) => {
+            let scope = Scope::load(&state.db, id).await?;
+            state.scopes.put(id, generation, scope.clone());
+            Ok(scope)
+        }
     }
 }
 
@@ -186,13 +209,17 @@ async fn api_key(state: &AppState, secret: &str) -> Authentication {
                     tracing::warn!(error = %e, key = %key.id, "could not record the API key's use");
                 }
             }
-            Authentication::Valid(Caller {
-                id: key.id,
-                principal: Principal::ApiKey,
-                role: key.role,
-                request_id: None,
-                correlation_id: None,
-            })
+            match scope_of(state, key.id, key.role).await {
+                Ok(scope) => Authentication::Valid(Caller {
+                    id: key.id,
+                    principal: Principal::ApiKey,
+                    role: key.role,
+                    request_id: None,
+                    correlation_id: None,
+                    scope,
+                }),
+                Err(e) => Authentication::Unavailable(e.to_string()),
+            }
         }
         Ok(None) => Authentication::Invalid("the API key is unknown, revoked or expired".into()),
         Err(e) => Authentication::Unavailable(e.to_string()),

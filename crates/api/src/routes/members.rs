@@ -94,6 +94,7 @@ async fn add_member(
         async |tx| Ok(repo::create(tx, &caller.actor(), project, &body.value).await?),
     )
     .await
+    .inspect(|_| state.scopes.invalidate())
 }
 
 /// Get a project member
@@ -159,6 +160,8 @@ async fn change_member(
     )
     .await?;
     write::commit(tx).await?;
+    // The member's next request, here, sees the new role.
+    state.scopes.invalidate();
     Ok(write::ok(&member))
 }
 
@@ -186,6 +189,7 @@ async fn remove_member(
     let tx = write::begin(&state).await?;
     repo::remove(&tx, &caller.actor(), project, id, if_match.0).await?;
     write::commit(tx).await?;
+    state.scopes.invalidate();
     Ok(HttpResponse::NoContent().finish())
 }
 

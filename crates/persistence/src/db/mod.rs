@@ -203,6 +203,19 @@ pub async fn reader(db: &Db) -> Result<Conn, RepoError> {
     Ok(db.pool.acquire().await?)
 }
 
+/// SQLite: a consistent copy of the database at `path` (a new file), made
+/// while the server keeps serving: `VACUUM INTO` reads one snapshot of the
+/// write-ahead-logged database and writers go on meanwhile. `Ok(false)` on
+/// PostgreSQL, which `pg_dump` backs up.
+pub async fn backup(db: &Db, path: &str) -> Result<bool, RepoError> {
+    let conn = db.pool.acquire().await?;
+    let path = path.to_owned();
+    Ok(on_conn!(&conn, exec::exec_failed, c => match c {
+        Raw::Postgres(_) => Ok::<bool, sqlx::Error>(false),
+        Raw::Sqlite(c) => sqlx::query("VACUUM INTO ?").bind(path).execute(c).await.map(|_| true),
+    })?)
+}
+
 pub async fn ping(db: &Db) -> Result<(), RepoError> {
     let conn = db.pool.acquire().await?;
     Ok(on_conn!(&conn, query_failed, c => match c {

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::resource;
-use crate::scope::{Owner, Scope};
+use crate::scope::{Owner, Reach, Scope};
 
 use super::resource::{Editable, Resource};
 use super::{dangling, existing, from_json, overlapping, parse_enum, referrers, to_json};
@@ -245,7 +245,7 @@ pub async fn list_for_project(
 ) -> Result<Page<Activity>, RepoError> {
     super::row_in::<projects::Entity>(db, project_id, false, p.include_deleted == Some(true))
         .await?;
-    resource::authorize::<super::projects::Projects>(db, scope, project_id, false).await?;
+    resource::authorize::<super::projects::Projects>(db, scope.clone(), project_id, false).await?;
     let p = ActivityListParams {
         project_id: Some(project_id),
         ..p.clone()
@@ -514,8 +514,8 @@ impl Resource for Activities {
         delete_children(db, id).await
     }
 
-    fn within(projects: SelectStatement) -> Option<Condition> {
-        Some(crate::scope::in_projects(Column::ProjectId, projects))
+    fn within(reach: &Reach) -> Option<Condition> {
+        Some(reach.projects(Column::ProjectId))
     }
 }
 

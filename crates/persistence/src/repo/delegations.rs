@@ -16,8 +16,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::resource;
-use crate::scope::{Owner, Scope};
-use sea_orm::sea_query::SelectStatement;
+use crate::scope::{Owner, Reach, Scope};
 
 use super::resource::{Editable, Resource};
 use super::{dangling, existing, from_json, parse_enum, to_json};
@@ -471,8 +470,8 @@ impl Resource for Delegations {
         delete_children(db, id).await
     }
 
-    fn within(projects: SelectStatement) -> Option<Condition> {
-        Some(crate::scope::in_projects(Column::ProjectId, projects))
+    fn within(reach: &Reach) -> Option<Condition> {
+        Some(reach.projects(Column::ProjectId))
     }
 }
 

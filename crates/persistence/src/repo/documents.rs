@@ -18,8 +18,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::resource;
-use crate::scope::{Owner, Scope};
-use sea_orm::sea_query::SelectStatement;
+use crate::scope::{Owner, Reach, Scope};
 
 use super::resource::{Editable, Resource};
 use super::{added, dangling, existing, parse_enum, referrers, text_search, write_rows};
@@ -392,14 +391,11 @@ impl Resource for Documents {
     }
 
     /// A document is under a project directly, or through its activity.
-    fn within(projects: SelectStatement) -> Option<Condition> {
+    fn within(reach: &Reach) -> Option<Condition> {
         Some(
             Condition::any()
-                .add(crate::scope::in_projects(
-                    Column::ProjectId,
-                    projects.clone(),
-                ))
-                .add(crate::scope::in_activities_of(Column::ActivityId, projects)),
+                .add(reach.projects(Column::ProjectId))
+                .add(reach.activities(Column::ActivityId)),
         )
     }
 }

@@ -3,7 +3,6 @@
 //! removal is the soft delete and takes effect on the member's next request.
 
 use rihla_domain::{FieldError, MemberCreate, MemberListParams, Page, ProjectMember, ProjectRole};
-use sea_orm::sea_query::SelectStatement;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
 };
@@ -14,7 +13,7 @@ use super::{audit, parse_enum};
 use crate::entities::project_members::{self, Column, Entity};
 use crate::entities::{api_keys, projects, users};
 use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
-use crate::scope::{Scope, in_projects};
+use crate::scope::{Reach, Scope};
 use crate::{Actor, RepoError};
 
 /// Project memberships.
@@ -67,7 +66,7 @@ pub async fn get(
     id: Uuid,
     include_deleted: bool,
 ) -> Result<ProjectMember, RepoError> {
-    project_in_scope(db, scope, project).await?;
+    project_in_scope(db, scope.clone(), project).await?;
     let member = if include_deleted {
         resource::get_any::<Members>(db, scope, id).await?
     } else {
@@ -120,7 +119,7 @@ pub async fn create(
     project: Uuid,
     input: &MemberCreate,
 ) -> Result<ProjectMember, RepoError> {
-    project_in_scope(db, Scope::of(actor), project).await?;
+    project_in_scope(db, Scope::of(db, actor).await?, project).await?;
     let (principal, kind, field) = match (input.user_id, input.api_key_id) {
         (Some(u), None) => (u, USER, "user_id"),
         (None, Some(k)) => (k, API_KEY, "api_key_id"),
@@ -180,7 +179,7 @@ pub async fn set_role(
     role: ProjectRole,
     expected_version: Option<i32>,
 ) -> Result<ProjectMember, RepoError> {
-    let before = get(db, Scope::of(actor), project, id, false).await?;
+    let before = get(db, Scope::of(db, actor).await?, project, id, false).await?;
     let before = Members::load(db, before.id, true, false).await?;
     crate::check_version(expected_version, before.version)?;
     super::write_version::<Entity>(
@@ -208,7 +207,7 @@ pub async fn remove(
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<(), RepoError> {
-    get(db, Scope::of(actor), project, id, false).await?;
+    get(db, Scope::of(db, actor).await?, project, id, false).await?;
     resource::delete::<Members>(db, actor, id, expected_version).await
 }
 
@@ -269,7 +268,7 @@ impl Resource for Members {
         format!("membership {} of project {}", record.id, record.project_id)
     }
 
-    fn within(projects: SelectStatement) -> Option<Condition> {
-        Some(in_projects(Column::ProjectId, projects))
+    fn within(reach: &Reach) -> Option<Condition> {
+        Some(reach.projects(Column::ProjectId))
     }
 }

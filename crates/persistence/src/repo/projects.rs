@@ -17,8 +17,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::resource;
-use crate::scope::{Owner, Scope};
-use sea_orm::sea_query::SelectStatement;
+use crate::scope::{Owner, Reach, Scope};
 
 use super::resource::{Editable, Resource, Unique};
 use super::{audit, dangling, from_json, organisations, parse_enum, to_json};
@@ -569,8 +568,8 @@ impl Resource for Projects {
         delete_children(db, id).await
     }
 
-    fn within(projects: SelectStatement) -> Option<Condition> {
-        Some(crate::scope::in_projects(Column::Id, projects))
+    fn within(reach: &Reach) -> Option<Condition> {
+        Some(reach.projects(Column::Id))
     }
 }
 

@@ -61,16 +61,16 @@ macro_rules! registry {
             }
         }
 
-        /// The audit events (of the change feed) about records a member
-        /// `principal` reaches: every event of shared reference data, and
+        /// The audit events (of the change feed) about records a partner
+        /// reaches: every event of shared reference data, and
         /// of project-owned records those under its projects.
-        pub(crate) fn events_within(principal: Uuid) -> Condition {
+        pub(crate) fn events_within(reach: &crate::scope::Reach) -> Condition {
             use sea_orm::ColumnTrait;
             use crate::entities::audit_events::Column as Event;
             let mut any = Condition::any();
             $(
                 let of_type = Event::ResourceType.eq(ResourceType::$variant.as_str());
-                any = any.add(match <$repo as Resource>::within(Scope::projects(principal, false)) {
+                any = any.add(match <$repo as Resource>::within(reach) {
                     None => Condition::all().add(of_type),
                     Some(reach) => {
                         type E = <$repo as Resource>::Entity;

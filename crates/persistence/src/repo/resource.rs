@@ -18,7 +18,6 @@
 #![allow(async_fn_in_trait)]
 
 use rihla_domain::{AuditAction, Record, Reference, ResourceType};
-use sea_orm::sea_query::SelectStatement;
 use sea_orm::{Condition, ConnectionTrait};
 use serde::Serialize;
 use uuid::Uuid;
@@ -26,7 +25,7 @@ use uuid::Uuid;
 use super::audit::{self, Audited};
 use super::{SoftDelete, set_deleted};
 use crate::error::{check_version, still_referenced};
-use crate::scope::{Owner, Scope, check_owner};
+use crate::scope::{Owner, Reach, Scope, check_owner};
 use crate::{Actor, RepoError, WriteConn};
 
 /// A unique index of a resource's table and the request field it protects.
@@ -92,7 +91,7 @@ pub trait Resource: Registered {
     /// table that keeps the rows under the projects `projects` selects.
     /// `None` (the default) is shared reference data, which every caller
     /// reads (or admin business, which the API keeps to admins).
-    fn within(_projects: SelectStatement) -> Option<Condition> {
+    fn within(_reach: &Reach) -> Option<Condition> {
         None
     }
 }
@@ -170,10 +169,7 @@ pub async fn authorize<R: Resource>(
     write: bool,
 ) -> Result<(), RepoError> {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
-    let Scope::Member(principal) = scope else {
-        return Ok(());
-    };
-    let Some(reach) = R::within(Scope::projects(principal, false)) else {
+    let Some(reach) = scope.reach(false).and_then(|r| R::within(&r)) else {
         return Ok(());
     };
     let id_column = <R::Entity as SoftDelete>::ID;
@@ -192,7 +188,7 @@ pub async fn authorize<R: Resource>(
         return Err(RepoError::NotFound);
     }
     if write
-        && let Some(edit) = R::within(Scope::projects(principal, true))
+        && let Some(edit) = scope.reach(true).and_then(|r| R::within(&r))
         && !found(edit).await?
     {
         return Err(RepoError::Forbidden(
@@ -208,12 +204,9 @@ pub fn scoped<R: Resource>(
     scope: Scope,
 ) -> sea_orm::Select<R::Entity> {
     use sea_orm::QueryFilter;
-    match scope {
-        Scope::Member(principal) => match R::within(Scope::projects(principal, false)) {
-            Some(reach) => select.filter(reach),
-            None => select,
-        },
-        Scope::All => select,
+    match scope.reach(false).and_then(|r| R::within(&r)) {
+        Some(reach) => select.filter(reach),
+        None => select,
     }
 }
 
@@ -245,7 +238,7 @@ pub async fn get_for_update<R: Resource>(
     actor: &Actor,
     id: Uuid,
 ) -> Result<R::Record, RepoError> {
-    authorize::<R>(db, Scope::of(actor), id, true).await?;
+    authorize::<R>(db, Scope::of(db, actor).await?, id, true).await?;
     R::load(db, id, true, false).await
 }
 
@@ -255,7 +248,11 @@ pub async fn create<R: Editable>(
     actor: &Actor,
     input: &R::Input,
 ) -> Result<R::Record, RepoError> {
-    check_owner(db, Scope::of(actor), R::owner(db, input).await?, true).await?;
+    check_owner(
+        &Scope::of(db, actor).await?,
+        R::owner(db, input).await?,
+        true,
+    )?;
     R::check(db, None, input).await?;
     let record = R::insert(db, actor, input).await?;
     if !R::EVENT_IN_WRITE {
@@ -272,9 +269,9 @@ pub async fn update<R: Editable>(
     current: &R::Record,
     input: &R::Input,
 ) -> Result<R::Record, RepoError> {
-    let scope = Scope::of(actor);
+    let scope = Scope::of(db, actor).await?;
+    check_owner(&scope, R::owner(db, input).await?, false)?;
     authorize::<R>(db, scope, current.id(), true).await?;
-    check_owner(db, scope, R::owner(db, input).await?, false).await?;
     R::check(db, Some(current), input).await?;
     let record = R::write(db, actor, current, input).await?;
     if !R::EVENT_IN_WRITE {
@@ -296,9 +293,9 @@ pub async fn patch_unlocked<R: Editable>(
     if !R::only_own_row(current, input) {
         return Ok(None);
     }
-    let scope = Scope::of(actor);
+    let scope = Scope::of(db, actor).await?;
+    check_owner(&scope, R::owner(db, input).await?, false)?;
     authorize::<R>(db, scope, current.id(), true).await?;
-    check_owner(db, scope, R::owner(db, input).await?, false).await?;
     R::update_unlocked(db, actor, current, input).await
 }
 
@@ -311,7 +308,7 @@ pub async fn replace<R: Editable>(
     input: &R::Input,
     expected_version: Option<i32>,
 ) -> Result<R::Record, RepoError> {
-    authorize::<R>(db, Scope::of(actor), id, true).await?;
+    authorize::<R>(db, Scope::of(db, actor).await?, id, true).await?;
     let current = R::load(db, id, true, false).await?;
     check_version(expected_version, current.version())?;
     update::<R>(db, actor, &current, input).await
@@ -325,7 +322,7 @@ pub async fn delete<R: Resource>(
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<(), RepoError> {
-    authorize::<R>(db, Scope::of(actor), id, true).await?;
+    authorize::<R>(db, Scope::of(db, actor).await?, id, true).await?;
     let before = R::load(db, id, true, false).await?;
     check_version(expected_version, before.version())?;
     let refs = R::referrers(db, id, 20).await?;
@@ -346,7 +343,7 @@ pub async fn restore<R: Resource>(
     id: Uuid,
     expected_version: Option<i32>,
 ) -> Result<R::Record, RepoError> {
-    authorize::<R>(db, Scope::of(actor), id, true).await?;
+    authorize::<R>(db, Scope::of(db, actor).await?, id, true).await?;
     let current = R::load(db, id, true, true).await?;
     if current.deleted_at().is_none() {
         return Err(RepoError::Conflict {

@@ -112,8 +112,8 @@ pub async fn changes(
     if types.len() < ResourceType::ALL.len() {
         select = select.filter(Column::ResourceType.is_in(types));
     }
-    if let crate::Scope::Member(principal) = scope {
-        select = select.filter(crate::repo::registry::events_within(principal));
+    if let Some(reach) = scope.reach(false) {
+        select = select.filter(crate::repo::registry::events_within(&reach));
     }
     let rows = select
         .order_by_asc(Column::Position)
