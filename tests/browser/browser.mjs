@@ -6,6 +6,10 @@
 //            origin not in APP_CORS_ORIGINS cannot read anything.
 //   swagger  Swagger UI loads under its Content-Security-Policy with no
 //            violation, and Authorize offers both security schemes.
+//   demo     the first five minutes: on a `serve --demo` server, Authorize
+//            with a token, then "Try it out" and "Execute" on every list
+//            operation that needs no id: each answers 200 with records, and
+//            GET /api/v1/projects shows LIBMITAF.
 //
 // Usage: node browser.mjs BINARY      (run by .ci/run; `npm ci` first)
 // Bounded: loopback only, every wait has a timeout, the whole run is capped.
@@ -20,7 +24,7 @@ import { chromium } from "playwright-core";
 
 const ADMIN_EMAIL = "admin@rihla.test";
 const ADMIN_PASSWORD = "browser-test-admin-password";
-const CAP_MS = 180_000;
+const CAP_MS = 300_000;
 
 const cap = setTimeout(() => fail(`the run passed ${CAP_MS / 1000} s`), CAP_MS);
 let cleanup = async () => {};
@@ -137,6 +141,60 @@ async function crossOriginCalls(page, api) {
   );
 }
 
+/// The demo server, as an admin meets it: every list in Swagger UI, tried.
+async function firstFiveMinutes(browser, binary) {
+  const port = await freePort();
+  const api = `http://127.0.0.1:${port}`;
+  const demo = await startRihla(binary, port, { APP_DEMO: "true" });
+  try {
+    const login = await fetch(`${api}/api/v1/auth/token`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: ADMIN_EMAIL, password: ADMIN_PASSWORD }),
+    });
+    const token = (await login.json()).access_token;
+    const spec = await (await fetch(`${api}/api-docs/openapi.json`)).json();
+    const lists = [];
+    for (const [path, item] of Object.entries(spec.paths)) {
+      const op = item.get;
+      const schema = op?.responses?.["200"]?.content?.["application/json"]?.schema?.$ref || "";
+      // The demo data set has no API keys (it holds no secrets).
+      if (op && !path.includes("{") && /Page|ChangeFeed/.test(schema) && path !== "/api/v1/api-keys") {
+        lists.push({ path, id: `operations-${op.tags[0]}-${op.operationId}` });
+      }
+    }
+    const page = await browser.newPage();
+    await page.goto(`${api}/swagger-ui/`, { timeout: 15_000 });
+    await page.waitForSelector(".opblock", { timeout: 15_000 });
+    await page.click("button.authorize");
+    await page.fill(".modal-ux input[type=text]", token);
+    await page.click(".modal-ux button.authorize");
+    await page.click(".modal-ux button.btn-done");
+    let tried = 0;
+    for (const { path, id } of lists) {
+      const block = page.locator(`#${id}`);
+      await block.locator(".opblock-summary").first().click();
+      await block.locator(".try-out__btn").click();
+      await block.locator(".execute").click();
+      const status = block.locator(".live-responses-table tr.response .response-col_status").first();
+      await status.waitFor({ timeout: 15_000 });
+      const code = (await status.textContent()).trim();
+      const body = await block.locator(".live-responses-table tr.response .response-col_description pre").first().textContent();
+      const items = JSON.parse(body).items || [];
+      check(code === "200" && items.length > 0, `demo: Try it out on GET ${path} lists records (${code}, ${items.length})`);
+      if (path === "/api/v1/projects") {
+        check(body.includes("LIBMITAF"), "demo: GET /api/v1/projects shows LIBMITAF");
+      }
+      await block.locator(".opblock-summary").first().click();
+      tried += 1;
+    }
+    check(tried >= 10, `demo: ${tried} list operations tried`);
+  } finally {
+    demo.proc.kill("SIGTERM");
+    rmSync(demo.dataDir, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const binary = process.argv[2];
   if (!binary) throw new Error("usage: node browser.mjs BINARY");
@@ -195,6 +253,8 @@ async function main() {
     const dialog = await swagger.textContent(".modal-ux");
     check(/bearer/i.test(dialog) && /api_key/.test(dialog) && /X-Api-Key/.test(dialog), "swagger: Authorize offers bearer and api_key");
     check(violations.length === 0, `swagger: no CSP violation (${violations.join(" | ")})`);
+
+    await firstFiveMinutes(browser, binary);
   } finally {
     await cleanup();
   }
