@@ -18,6 +18,7 @@ mod errors;
 mod feed;
 mod history;
 mod limits;
+mod metrics;
 mod openapi;
 mod organisations;
 mod paging;

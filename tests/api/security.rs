@@ -212,3 +212,23 @@ async fn a_weak_bootstrap_admin_password_refuses_to_start() {
     assert!(!config.data_dir.join("rihla.db").exists());
     let _ = std::fs::remove_dir_all(&config.data_dir);
 }
+
+#[tokio::test]
+async fn a_second_serve_on_the_same_sqlite_folder_is_refused() {
+    if std::env::var("TEST_DATABASE_URL").is_ok() {
+        return;
+    }
+    let app = spawn_app().await;
+    let mut config = rihla_api::Config::defaults();
+    config.bind = "127.0.0.1:0".parse().unwrap();
+    config.data_dir = app.data_dir().to_path_buf();
+    config.jwt_secret = Some(JWT_SECRET.to_owned().into());
+    let err = rihla_api::start(&config).await.err().expect("refused");
+    let message = format!("{err:#}");
+    assert!(message.contains("another `rihla serve`"), "{message}");
+    // The first is unharmed.
+    assert_eq!(
+        app.get("/api/v1/projects", &app.admin).await.status(),
+        StatusCode::OK
+    );
+}

@@ -24,6 +24,8 @@ pub struct TestApp {
     pub admin: String,
     /// The app's database, for tests that migrate it themselves.
     pub db_url: String,
+    /// `http://addr` of the metrics endpoint, when APP_METRICS_BIND was set.
+    pub metrics: Option<String>,
     data_dir: PathBuf,
     pg: Option<(String, String)>,
     handle: actix_web::dev::ServerHandle,
@@ -77,6 +79,7 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let db_url = rihla_api::bootstrap::database_url(&config).expect("database url");
     let running = rihla_api::start(&config).await.expect("start the app");
     let handle = running.server.handle();
+    let metrics = running.metrics_addr.map(|a| format!("http://{a}"));
     let state = running.state.clone();
     tokio::spawn(running.server);
     let base = format!("http://{}", running.addr);
@@ -93,6 +96,7 @@ pub async fn spawn_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         client,
         admin: String::new(),
         db_url,
+        metrics,
         data_dir,
         pg,
         handle,

@@ -108,6 +108,8 @@ pub fn build_app(
 /// A server bound and running in the background.
 pub struct Running {
     pub addr: std::net::SocketAddr,
+    /// Where `GET /metrics` is served, when APP_METRICS_BIND is set.
+    pub metrics_addr: Option<std::net::SocketAddr>,
     pub server: Server,
     pub state: web::Data<AppState>,
 }
@@ -115,6 +117,7 @@ pub struct Running {
 /// Opens the database, migrates it, ensures an admin exists, and starts serving
 /// on `config.bind` (port 0 picks a free port; `addr` tells which).
 pub async fn start(config: &Config) -> anyhow::Result<Running> {
+    crate::monitoring::handle();
     let state = web::Data::new(bootstrap::prepare(config).await?);
     if config.demo
         && let Some(report) = crate::demo::seed_if_empty(&state.db).await?
@@ -141,8 +144,18 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
     }
     let server = server.run();
     tokio::spawn(housekeeping(state.clone()));
+    let metrics_addr = match config.metrics_bind {
+        Some(bind) => {
+            let listener = TcpListener::bind(bind)?;
+            let addr = listener.local_addr()?;
+            tokio::spawn(crate::monitoring::serve(listener, state.clone())?);
+            Some(addr)
+        }
+        None => None,
+    };
     Ok(Running {
         addr,
+        metrics_addr,
         server,
         state,
     })

@@ -232,10 +232,42 @@ fn check_admin_password(config: &Config) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// SQLite: one `serve` per data folder. Two would each keep their own
+/// writer queue and caches over one file; the second is refused at start.
+/// (The maintenance commands, `backup` included, may run beside it.)
+fn lock_data_dir(config: &Config) -> anyhow::Result<fs::File> {
+    let path = config.data_dir.join("serve.lock");
+    let mut options = fs::OpenOptions::new();
+    options.create(true).truncate(false).write(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let file = options
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(fs::TryLockError::WouldBlock) => bail!(
+            "another `rihla serve` is already using the data folder {}; stop it first, or give this one its own APP_DATA_DIR (several instances share a PostgreSQL database instead)",
+            config.data_dir.display()
+        ),
+        Err(fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
+}
+
 /// Everything `serve` needs before it binds.
 pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
     check_admin_password(config)?;
     let url = database_url(config)?;
+    let data_lock = if is_postgres(&url) {
+        None
+    } else {
+        Some(lock_data_dir(config)?)
+    };
     let secret = jwt_secret(config, is_postgres(&url))?;
     let db = open_db(config).await?;
     ensure_admin(&db, config).await?;
@@ -273,5 +305,6 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
             .map(|days| chrono::Duration::days(i64::from(days))),
         access: Default::default(),
         scopes: Default::default(),
+        data_lock,
     })
 }

@@ -29,6 +29,11 @@ pub struct Config {
     #[arg(long, env = "APP_BIND", default_value = "127.0.0.1:8080")]
     pub bind: SocketAddr,
 
+    /// Address of the Prometheus scrape endpoint (`GET /metrics`), apart
+    /// from the API; unset, metrics are not served.
+    #[arg(long, env = "APP_METRICS_BIND")]
+    pub metrics_bind: Option<SocketAddr>,
+
     /// Folder for the embedded SQLite database and the generated JWT secret.
     #[arg(long, env = "APP_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,

@@ -12,6 +12,7 @@ pub mod config;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod monitoring;
 pub mod openapi;
 pub mod routes;
 pub mod state;

@@ -26,6 +26,9 @@ pub struct AppState {
     pub access: AccessCache,
     /// Partners' memberships as recently read; membership changes clear it.
     pub scopes: ScopeCache,
+    /// SQLite: held while serving, so a second `serve` on the same data
+    /// folder is refused.
+    pub data_lock: Option<std::fs::File>,
 }
 
 /// When failed logins lock an account or a client address out for a while.

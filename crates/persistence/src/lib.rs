@@ -18,8 +18,8 @@ mod paging;
 mod scope;
 
 pub use db::{
-    Conn, Db, DbSettings, Tx, WriteConn, backup, begin_write, connect, connect_for_migrations, now,
-    ping, reader,
+    Conn, Db, DbSettings, DbStats, Tx, WriteConn, backup, begin_write, connect,
+    connect_for_migrations, now, ping, reader, stats,
 };
 pub use error::{RepoError, check_version};
 pub use scope::{Owner, Scope};

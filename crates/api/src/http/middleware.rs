@@ -198,6 +198,7 @@ pub async fn request_context(
             Ok(res) => res?.map_into_boxed_body(),
             Err(_) => {
                 let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+                metrics::counter!("http_requests_total", "method" => method.to_string(), "route" => "timed_out", "status" => "5xx").increment(1);
                 tracing::error!(%method, %path, status = 503, latency_ms, request_id, correlation_id, "request timed out");
                 return Err(TimedOut {
                     after: timeout,
@@ -209,6 +210,18 @@ pub async fn request_context(
         }
     };
     let status = res.status();
+    let latency = started.elapsed().as_secs_f64();
+    let route = res
+        .request()
+        .match_pattern()
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let labels = [
+        ("method", method.to_string()),
+        ("route", route),
+        ("status", format!("{}xx", status.as_u16() / 100)),
+    ];
+    metrics::counter!("http_requests_total", &labels).increment(1);
+    metrics::histogram!("http_request_duration_seconds", &labels).record(latency);
     let mut res = if status.is_client_error() || status.is_server_error() {
         as_problem(res, &path, &ids).await
     } else {

@@ -93,9 +93,12 @@ async fn count_attempt(state: &AppState, account: &str, address: &str) -> Result
     .max();
     write::commit(tx).await?;
     match locked {
-        Some(left) => Err(ApiError::TooManyRequests {
-            detail: "too many failed logins; wait for the time Retry-After gives".into(),
-            retry_after_secs: u64::try_from(left.num_seconds() + 1).unwrap_or(1),
+        Some(left) => Err({
+            metrics::counter!("rihla_logins_throttled_total").increment(1);
+            ApiError::TooManyRequests {
+                detail: "too many failed logins; wait for the time Retry-After gives".into(),
+                retry_after_secs: u64::try_from(left.num_seconds() + 1).unwrap_or(1),
+            }
         }),
         None => Ok(()),
     }
@@ -152,7 +155,10 @@ async fn issue_token(
         .await?;
     let user = match found {
         Some(c) if ok && c.user.active => c.user,
-        _ => return Err(ApiError::Unauthorized(BAD_LOGIN.into())),
+        _ => {
+            metrics::counter!("rihla_logins_failed_total").increment(1);
+            return Err(ApiError::Unauthorized(BAD_LOGIN.into()));
+        }
     };
     let tx = write::begin(&state).await?;
     succeeded(&tx, &account, &address).await?;

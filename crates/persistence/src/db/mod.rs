@@ -216,6 +216,26 @@ pub async fn backup(db: &Db, path: &str) -> Result<bool, RepoError> {
     })?)
 }
 
+/// The pool and writer as the metrics show them.
+#[derive(Debug, Clone, Copy)]
+pub struct DbStats {
+    pub pool_size: usize,
+    pub pool_in_use: usize,
+    pub pool_waiting: usize,
+    /// SQLite: writers waiting for their turn; none on PostgreSQL.
+    pub writer_queue: Option<usize>,
+}
+
+pub fn stats(db: &Db) -> DbStats {
+    let (pool_size, pool_in_use, pool_waiting) = db.pool.stats();
+    DbStats {
+        pool_size,
+        pool_in_use,
+        pool_waiting,
+        writer_queue: db.pool.writer.as_ref().map(|w| w.queue_len()),
+    }
+}
+
 pub async fn ping(db: &Db) -> Result<(), RepoError> {
     let conn = db.pool.acquire().await?;
     Ok(on_conn!(&conn, query_failed, c => match c {

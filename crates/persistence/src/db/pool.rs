@@ -69,6 +69,9 @@ pub(crate) struct Pool {
     target: Target,
     idle: Mutex<Vec<(Raw, Instant)>>,
     permits: Arc<Semaphore>,
+    size: usize,
+    /// Requests waiting for a connection now (a metric).
+    waiting: std::sync::atomic::AtomicUsize,
     acquire_timeout: Duration,
     /// SQLite's one writer (group commit, `writer`); none on PostgreSQL.
     pub(crate) writer: Option<Arc<super::writer::Writer>>,
@@ -81,6 +84,8 @@ impl Pool {
             target,
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(max_connections.max(1) as usize)),
+            size: max_connections.max(1) as usize,
+            waiting: Default::default(),
             acquire_timeout,
             writer,
         }
@@ -91,6 +96,14 @@ impl Pool {
             Target::Postgres(_) => DbBackend::Postgres,
             Target::Sqlite(_) => DbBackend::Sqlite,
         }
+    }
+
+    /// What the metrics show of the pool: its size, connections checked out,
+    /// requests waiting for one.
+    pub(crate) fn stats(&self) -> (usize, usize, usize) {
+        let in_use = self.size.saturating_sub(self.permits.available_permits());
+        let waiting = self.waiting.load(std::sync::atomic::Ordering::Relaxed);
+        (self.size, in_use, waiting)
     }
 
     fn idle(&self) -> std::sync::MutexGuard<'_, Vec<(Raw, Instant)>> {
@@ -111,8 +124,12 @@ impl Pool {
     pub(crate) async fn acquire(self: &Arc<Self>) -> Result<Conn, DbErr> {
         let deadline = tokio::time::Instant::now() + self.acquire_timeout;
         let timed_out = || DbErr::ConnectionAcquire(ConnAcquireErr::Timeout);
-        let permit = tokio::time::timeout_at(deadline, Arc::clone(&self.permits).acquire_owned())
-            .await
+        use std::sync::atomic::Ordering::Relaxed;
+        self.waiting.fetch_add(1, Relaxed);
+        let permit =
+            tokio::time::timeout_at(deadline, Arc::clone(&self.permits).acquire_owned()).await;
+        self.waiting.fetch_sub(1, Relaxed);
+        let permit = permit
             .map_err(|_| timed_out())?
             .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed))?;
         loop {

@@ -106,6 +106,11 @@ fn lost(why: &str) -> DbErr {
 }
 
 impl Writer {
+    /// Writers waiting for their turn now (a metric).
+    pub(crate) fn queue_len(&self) -> usize {
+        self.queued.load(Ordering::SeqCst)
+    }
+
     /// Joins the open batch, or opens one (BEGIN IMMEDIATE), and starts this
     /// writer's savepoint.
     pub(crate) async fn begin(self: &Arc<Self>, pool: &Arc<Pool>) -> Result<Member, DbErr> {
@@ -158,6 +163,7 @@ fn commit(mut turn: OwnedMutexGuard<Slot>) -> tokio::task::JoinHandle<Result<(),
         let Some(mut batch) = turn.batch.take() else {
             return Ok(());
         };
+        metrics::histogram!("rihla_sqlite_writer_batch_size").record(batch.members as f64);
         let result = run(&batch.conn, "COMMIT").await;
         if result.is_err() {
             // SQLite may leave the transaction open after a failed COMMIT.

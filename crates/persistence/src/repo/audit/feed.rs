@@ -18,6 +18,16 @@ use audit_events::{Column, Entity};
 /// Events a sequencer run positions at most; a long backlog takes several.
 const SEQUENCE_BATCH: i64 = 5_000;
 
+/// Committed events the feed has not numbered yet (the change feed's lag,
+/// a metric).
+pub async fn lag(db: &Db) -> Result<u64, RepoError> {
+    use sea_orm::PaginatorTrait;
+    Ok(Entity::find()
+        .filter(Column::Position.is_null())
+        .count(db)
+        .await?)
+}
+
 /// Gives every committed, unpositioned event its feed position (see the
 /// module header for why this happens after commit). Cheap when there is
 /// nothing to do: one indexed probe, no write transaction.

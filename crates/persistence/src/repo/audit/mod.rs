@@ -26,7 +26,7 @@ mod feed;
 mod read;
 mod write;
 
-pub use feed::{changes, prune, sequence};
+pub use feed::{changes, lag, prune, sequence};
 pub use read::{exists, history, list};
 pub(crate) use write::*;
 
