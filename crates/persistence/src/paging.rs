@@ -276,3 +276,55 @@ where
         _ => Err(RepoError::BadParams(errors)),
     }
 }
+
+/// The one sort key of the lists kept in creation order (users, API keys,
+/// project members), which take no `sort`.
+#[derive(Debug, Clone, Copy)]
+struct CreatedAt;
+
+impl std::str::FromStr for CreatedAt {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        (s == "created_at").then_some(CreatedAt).ok_or(())
+    }
+}
+
+impl std::fmt::Display for CreatedAt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("created_at")
+    }
+}
+
+/// One page of `select` (already filtered) in creation order, paged on
+/// (`created_at`, `id`); `created` reads a row's pair.
+pub(crate) async fn in_creation_order<E, C>(
+    db: &impl sea_orm::ConnectionTrait,
+    p: &impl rihla_domain::paging::Paged,
+    select: Select<E>,
+    (created_at, id): (C, C),
+    created: impl Fn(&E::Model) -> (DateTime<Utc>, Uuid),
+) -> Result<(Vec<E::Model>, Option<String>, Option<u64>), RepoError>
+where
+    E: EntityTrait<Column = C>,
+    E::Model: Sync,
+    C: ColumnTrait + Copy,
+{
+    let (_, req) = list_request(
+        p,
+        rihla_domain::Sort {
+            key: CreatedAt,
+            descending: false,
+        },
+        "created_at",
+        |_| SortColumn {
+            column: created_at,
+            kind: KeyKind::Timestamp,
+            nullable: false,
+        },
+    )?;
+    fetch_page(db, select, id, req, |m| {
+        let (at, id) = created(m);
+        (Some(timestamp_key(&at)), id)
+    })
+    .await
+}

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use super::resource::{self, Resource, Unique};
 use super::{audit, parse_enum};
 use crate::entities::api_keys::{self, Column, Entity};
-use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
+use crate::paging;
 use crate::{Actor, RepoError, now};
 
 /// API keys: what integrating systems authenticate with.
@@ -141,49 +141,20 @@ pub async fn list(
     db: &impl ConnectionTrait,
     p: &ApiKeyListParams,
 ) -> Result<Page<ApiKey>, RepoError> {
-    let (_, req) = paging::list_request(
-        p,
-        rihla_domain::Sort {
-            key: CreatedAt,
-            descending: false,
-        },
-        "created_at",
-        |_| SortColumn {
-            column: Column::CreatedAt,
-            kind: KeyKind::Timestamp,
-            nullable: false,
-        },
-    )?;
     let mut select = super::listed::<Entity>(p);
     if let Some(q) = super::text_search(p.q.as_deref(), &[Column::Name, Column::Prefix]) {
         select = select.filter(q);
     }
-    let (rows, next_cursor, total) = paging::fetch_page(db, select, Column::Id, req, |m| {
-        (Some(timestamp_key(&m.created_at)), m.id)
-    })
-    .await?;
+    let (rows, next_cursor, total) =
+        paging::in_creation_order(db, p, select, (Column::CreatedAt, Column::Id), |m| {
+            (m.created_at, m.id)
+        })
+        .await?;
     Ok(Page {
         items: rows.into_iter().map(to_domain).collect::<Result<_, _>>()?,
         next_cursor,
         total,
     })
-}
-
-/// Keys list in one fixed order; this is its only key.
-#[derive(Debug, Clone, Copy)]
-struct CreatedAt;
-
-impl std::str::FromStr for CreatedAt {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        (s == "created_at").then_some(CreatedAt).ok_or(())
-    }
-}
-
-impl std::fmt::Display for CreatedAt {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("created_at")
-    }
 }
 
 impl Resource for ApiKeys {

@@ -12,7 +12,7 @@ use super::resource::{self, Resource, Unique};
 use super::{audit, parse_enum};
 use crate::entities::project_members::{self, Column, Entity};
 use crate::entities::{api_keys, projects, users};
-use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
+use crate::paging;
 use crate::scope::{Reach, Scope};
 use crate::{Actor, RepoError};
 
@@ -85,24 +85,12 @@ pub async fn list(
     p: &MemberListParams,
 ) -> Result<Page<ProjectMember>, RepoError> {
     project_in_scope(db, scope, project).await?;
-    let (_, req) = paging::list_request(
-        p,
-        rihla_domain::Sort {
-            key: CreatedAt,
-            descending: false,
-        },
-        "created_at",
-        |_| SortColumn {
-            column: Column::CreatedAt,
-            kind: KeyKind::Timestamp,
-            nullable: false,
-        },
-    )?;
     let select = super::listed::<Entity>(p).filter(Column::ProjectId.eq(project));
-    let (rows, next_cursor, total) = paging::fetch_page(db, select, Column::Id, req, |m| {
-        (Some(timestamp_key(&m.created_at)), m.id)
-    })
-    .await?;
+    let (rows, next_cursor, total) =
+        paging::in_creation_order(db, p, select, (Column::CreatedAt, Column::Id), |m| {
+            (m.created_at, m.id)
+        })
+        .await?;
     Ok(Page {
         items: rows.into_iter().map(to_domain).collect::<Result<_, _>>()?,
         next_cursor,
@@ -209,23 +197,6 @@ pub async fn remove(
 ) -> Result<(), RepoError> {
     get(db, Scope::of(db, actor).await?, project, id, false).await?;
     resource::delete::<Members>(db, actor, id, expected_version).await
-}
-
-/// Members list in one fixed order; this is its only key.
-#[derive(Debug, Clone, Copy)]
-struct CreatedAt;
-
-impl std::str::FromStr for CreatedAt {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        (s == "created_at").then_some(CreatedAt).ok_or(())
-    }
-}
-
-impl std::fmt::Display for CreatedAt {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("created_at")
-    }
 }
 
 impl Resource for Members {

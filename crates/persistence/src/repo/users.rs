@@ -12,7 +12,7 @@ use super::resource::{self, Resource, Unique};
 use super::{audit, parse_enum};
 use crate::entities::users::{self, Column, Entity};
 use crate::error::check_version;
-use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
+use crate::paging;
 use crate::{Actor, RepoError, now};
 
 /// A user with the fields only authentication needs.
@@ -92,19 +92,6 @@ pub async fn password_hash(
 }
 
 pub async fn list(db: &impl ConnectionTrait, p: &UserListParams) -> Result<Page<User>, RepoError> {
-    let (_, req) = paging::list_request(
-        p,
-        rihla_domain::Sort {
-            key: UserSort::CreatedAt,
-            descending: false,
-        },
-        "created_at",
-        |_| SortColumn {
-            column: Column::CreatedAt,
-            kind: KeyKind::Timestamp,
-            nullable: false,
-        },
-    )?;
     let mut select = super::listed::<Entity>(p);
     if let Some(role) = p.role {
         select = select.filter(Column::Role.eq(role.as_str()));
@@ -116,34 +103,16 @@ pub async fn list(db: &impl ConnectionTrait, p: &UserListParams) -> Result<Page<
     if let Some(q) = super::text_search(p.q.as_deref(), &[Column::Email, Column::DisplayName]) {
         select = select.filter(q);
     }
-    let (rows, next_cursor, total) = paging::fetch_page(db, select, Column::Id, req, |m| {
-        (Some(timestamp_key(&m.created_at)), m.id)
-    })
-    .await?;
+    let (rows, next_cursor, total) =
+        paging::in_creation_order(db, p, select, (Column::CreatedAt, Column::Id), |m| {
+            (m.created_at, m.id)
+        })
+        .await?;
     Ok(Page {
         items: rows.into_iter().map(to_domain).collect::<Result<_, _>>()?,
         next_cursor,
         total,
     })
-}
-
-/// Users list in one fixed order; this is its only key.
-#[derive(Debug, Clone, Copy)]
-enum UserSort {
-    CreatedAt,
-}
-
-impl std::str::FromStr for UserSort {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        (s == "created_at").then_some(UserSort::CreatedAt).ok_or(())
-    }
-}
-
-impl std::fmt::Display for UserSort {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("created_at")
-    }
 }
 
 pub struct NewUser<'a> {
