@@ -1,8 +1,10 @@
 //! Who is calling. A middleware verifies the credential once per request: an
 //! access token (the user's current role, active flag and session epoch come
-//! through `AccessCache`) or an API key (read every time). The `Viewer`,
-//! `Editor` and `Admin` extractors then demand a minimum role (401 without a valid token, 403
-//! with too little role). Being synchronous, they fail before any body is read.
+//! through `AccessCache`) or an API key (read every time), and for a partner
+//! its project memberships (through `ScopeCache`), which become the caller's
+//! `Scope`. The `Viewer`, `Writer`, `Editor` and `Admin` extractors then
+//! demand a minimum role (401 without a valid credential, 403 with too
+//! little role). Being synchronous, they fail before any body is read.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};

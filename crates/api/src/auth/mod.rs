@@ -1,5 +1,7 @@
-//! Authentication and authorisation: password hashing, access tokens, refresh
-//! token rotation, and the extractors that enforce a minimum role per route.
+//! Authentication and authorisation: password hashing (bounded), access
+//! tokens with their session epoch, refresh token rotation, API keys, the
+//! caller's scope, and the extractors that enforce a minimum role per route.
+//! Which records a caller reaches is decided in the data layer (`Scope`).
 
 pub mod access;
 pub mod caller;
