@@ -92,6 +92,9 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// The Accept header allows none of the formats a resource is served in.
+    #[error("{0}")]
+    NotAcceptable(String),
     #[error("{detail}")]
     Unprocessable {
         detail: String,
@@ -147,6 +150,7 @@ impl ApiError {
             ApiError::PreconditionFailed { .. } => "precondition-failed",
             ApiError::PayloadTooLarge { .. } => "payload-too-large",
             ApiError::UnsupportedMediaType(_) => "unsupported-media-type",
+            ApiError::NotAcceptable(_) => "not-acceptable",
             ApiError::Unprocessable { .. } => "validation-failed",
             ApiError::TooManyRequests { .. } => "too-many-requests",
             ApiError::Unavailable(_) | ApiError::Busy(_) => "service-unavailable",
@@ -191,6 +195,7 @@ impl ResponseError for ApiError {
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::NotAcceptable(_) => StatusCode::NOT_ACCEPTABLE,
             ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) | ApiError::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,

@@ -11,6 +11,7 @@ pub mod bootstrap;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod http;
 pub mod monitoring;
 pub mod openapi;

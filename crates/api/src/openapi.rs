@@ -1,8 +1,8 @@
 //! The OpenAPI 3.1 contract. Paths and schemas come from the handlers'
 //! `#[utoipa::path]` through utoipa-actix-web; `Contract` then gives every
 //! operation the parts that follow from the HTTP contract (security, problem
-//! responses, If-Match / Idempotency-Key, ETag / Location), so a handler cannot
-//! forget one.
+//! responses, If-Match / Idempotency-Key, ETag / Location, the CSV form of
+//! every list and report), so a handler cannot forget one.
 
 use utoipa::openapi::path::{HttpMethod, Operation, Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
@@ -46,6 +46,7 @@ every method, in every list, count, history and the change feed.",
         (name = "meetings", description = "Meetings of a dialogue, and the calendar across dialogues"),
         (name = "delegations", description = "The delegations a country sends to dialogue meetings, and their workflow"),
         (name = "documents", description = "The deliverables of projects and activities: studies, manuals, guides, curricula, training plans"),
+        (name = "reports", description = "Figures per group (participation, activities, delegations), counted in the database; JSON or CSV"),
         (name = "history", description = "The audit trail (admin) and the change feed for integrating systems; each record's own history is under its path"),
         (name = "health", description = "Liveness and readiness")
     ),
@@ -123,6 +124,11 @@ const PROBLEMS: &[(&str, &str, &str)] = &[
         "415",
         "UnsupportedMediaType",
         "The body is not application/json",
+    ),
+    (
+        "406",
+        "NotAcceptable",
+        "The Accept header allows neither application/json nor text/csv",
     ),
     (
         "422",
@@ -241,6 +247,11 @@ impl Modify for Contract {
                 if versioned {
                     statuses.push("412");
                 }
+                let exports = method == HttpMethod::Get && exports(path, op);
+                if exports {
+                    statuses.push("406");
+                    add_csv(op);
+                }
                 for status in statuses {
                     if let Some((_, name, _)) = PROBLEMS.iter().find(|(s, _, _)| *s == status) {
                         op.responses
@@ -294,6 +305,75 @@ impl Modify for Contract {
             }
         }
     }
+}
+
+/// A list (its 200 is a `Page`) or a report: both also answer as CSV.
+fn exports(path: &str, op: &Operation) -> bool {
+    if path.starts_with("/api/v1/reports/") {
+        return true;
+    }
+    let Some(RefOr::T(ok)) = op.responses.responses.get("200") else {
+        return false;
+    };
+    matches!(
+        ok.content.get("application/json"),
+        Some(RefOr::T(c)) if matches!(&c.schema, Some(RefOr::Ref(r)) if r.ref_location.starts_with("#/components/schemas/Page_"))
+    )
+}
+
+/// The `text/csv` response and the `format` / `bom` parameters.
+fn add_csv(op: &mut Operation) {
+    if let Some(RefOr::T(ok)) = op.responses.responses.get_mut("200") {
+        ok.content.insert(
+            crate::export::CSV.to_owned(),
+            RefOr::T(
+                ContentBuilder::new()
+                    .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                    .example(Some(serde_json::Value::String(
+                        "id,title,participants.planned\r\n019367e0-0000-7000-8000-000000000020,Training on migration data,25\r\n".into(),
+                    )))
+                    .build(),
+            ),
+        );
+        ok.description.push_str(
+            ". As text/csv (`Accept: text/csv` or `format=csv`): every matching record, not a page, \
+             streamed, with a header row; nested objects as dotted columns, nested lists as one \
+             JSON cell; cells starting with = + - @ tab or CR prefixed with '",
+        );
+    }
+    let params = op.parameters.get_or_insert_with(Vec::new);
+    params.push(
+        ParameterBuilder::new()
+            .name("format")
+            .parameter_in(ParameterIn::Query)
+            .required(Required::False)
+            .description(Some(
+                "`csv` for a CSV download (a plain link can ask for it); `json` by default, or as Accept says",
+            ))
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .enum_values(Some(["json", "csv"])),
+            ))
+            .build()
+            .into(),
+    );
+    params.push(
+        ParameterBuilder::new()
+            .name("bom")
+            .parameter_in(ParameterIn::Query)
+            .required(Required::False)
+            .description(Some(
+                "CSV only: start with a UTF-8 byte order mark, so Excel opens Arabic text intact",
+            ))
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::Boolean)
+                    .default(Some(serde_json::Value::Bool(false))),
+            ))
+            .build()
+            .into(),
+    );
 }
 
 const MERGE_PATCH: &str = "application/merge-patch+json";

@@ -19,6 +19,7 @@ pub mod paging;
 pub mod patch;
 pub mod project;
 pub mod record;
+pub mod report;
 pub mod user;
 pub mod validation;
 

@@ -157,3 +157,48 @@ unsorted!(
     crate::ApiKeyListParams,
     crate::MemberListParams
 );
+
+/// Walking a whole list page by page (a CSV export): the next request is the
+/// same one from `cursor` on, `limit` rows long, without a count.
+pub trait Resume: Clone {
+    fn resume(&mut self, cursor: Option<String>, limit: u64);
+}
+
+macro_rules! resumable {
+    ($($t:ty),+ $(,)?) => {$(
+        impl Resume for $t {
+            fn resume(&mut self, cursor: Option<String>, limit: u64) {
+                self.cursor = cursor;
+                self.limit = Some(limit);
+                self.count = None;
+            }
+        }
+    )+};
+}
+
+resumable!(
+    crate::ActivityListParams,
+    crate::DelegationListParams,
+    crate::DialogueListParams,
+    crate::DocumentListParams,
+    crate::MeetingListParams,
+    crate::OrganisationListParams,
+    crate::ProjectListParams,
+    crate::UserListParams,
+    crate::ApiKeyListParams,
+    crate::MemberListParams,
+);
+
+/// Audit lists have no count.
+macro_rules! resumable_uncounted {
+    ($($t:ty),+ $(,)?) => {$(
+        impl Resume for $t {
+            fn resume(&mut self, cursor: Option<String>, limit: u64) {
+                self.cursor = cursor;
+                self.limit = Some(limit);
+            }
+        }
+    )+};
+}
+
+resumable_uncounted!(crate::HistoryParams, crate::AuditEventListParams);

@@ -103,6 +103,10 @@ impl Scope {
 pub struct Reach(Vec<Uuid>);
 
 impl Reach {
+    pub(crate) fn ids(&self) -> &[Uuid] {
+        &self.0
+    }
+
     /// `column IN (the projects)`; false for a partner of no project.
     pub(crate) fn projects(&self, column: impl ColumnTrait) -> Condition {
         if self.0.is_empty() {

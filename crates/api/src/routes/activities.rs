@@ -1,12 +1,14 @@
 //! /api/v1/activities, and the nested read /api/v1/projects/{id}/activities.
 
-use actix_web::web::{Data, Json, Path, Query};
+use actix_web::HttpResponse;
+use actix_web::web::{Data, Path, Query};
 use rihla_domain::{Activity, ActivityInput, ActivityListParams, Page};
 use rihla_persistence::repo::activities as repo;
 use uuid::Uuid;
 
 use crate::auth::Viewer;
 use crate::error::ApiError;
+use crate::export::{self, Wants};
 use crate::state::AppState;
 
 super::crud::crud_routes! {
@@ -54,9 +56,18 @@ async fn list_project_activities(
     state: Data<AppState>,
     id: Path<Uuid>,
     params: Query<ActivityListParams>,
-) -> Result<Json<Page<Activity>>, ApiError> {
+    wants: Wants,
+) -> Result<HttpResponse, ApiError> {
     caller.include_deleted(params.include_deleted)?;
-    Ok(Json(
-        repo::list_for_project(&state.reader().await?, caller.scope(), *id, &params).await?,
-    ))
+    let (scope, id) = (caller.scope(), *id);
+    export::list(
+        wants,
+        "project-activities",
+        params.into_inner(),
+        move |p: ActivityListParams| {
+            let (state, scope) = (state.clone(), scope.clone());
+            async move { Ok(repo::list_for_project(&state.reader().await?, scope, id, &p).await?) }
+        },
+    )
+    .await
 }

@@ -34,11 +34,19 @@ async fn list_api_keys(
     caller: Admin,
     state: web::Data<AppState>,
     params: web::Query<ApiKeyListParams>,
-) -> Result<web::Json<Page<ApiKey>>, ApiError> {
+    wants: crate::export::Wants,
+) -> Result<HttpResponse, ApiError> {
     caller.include_deleted(params.include_deleted)?;
-    Ok(web::Json(
-        repo::list(&state.reader().await?, &params).await?,
-    ))
+    crate::export::list(
+        wants,
+        "api-keys",
+        params.into_inner(),
+        move |p: ApiKeyListParams| {
+            let state = state.clone();
+            async move { Ok(repo::list(&state.reader().await?, &p).await?) }
+        },
+    )
+    .await
 }
 
 /// Create an API key
@@ -176,10 +184,17 @@ async fn api_key_history(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     params: web::Query<HistoryParams>,
-) -> Result<web::Json<Page<AuditEvent>>, ApiError> {
-    super::history::record_history(&state, &caller, ResourceType::ApiKey, *id, &params)
-        .await
-        .map(web::Json)
+    wants: crate::export::Wants,
+) -> Result<HttpResponse, ApiError> {
+    super::history::record_history(
+        &state,
+        &caller,
+        ResourceType::ApiKey,
+        *id,
+        params.into_inner(),
+        wants,
+    )
+    .await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

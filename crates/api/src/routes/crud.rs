@@ -55,10 +55,16 @@ macro_rules! crud_routes {
             caller: $crate::auth::Viewer,
             state: actix_web::web::Data<$crate::state::AppState>,
             params: actix_web::web::Query<$Params>,
-        ) -> Result<actix_web::web::Json<Page<$Record>>, $crate::error::ApiError> {
+            wants: $crate::export::Wants,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
             caller.include_deleted(params.include_deleted)?;
-            let page = $repo::list(&state.reader().await?, caller.scope(), &params).await?;
-            Ok(actix_web::web::Json(page))
+            let scope = caller.scope();
+            let name = $collection.trim_start_matches('/');
+            $crate::export::list(wants, name, params.into_inner(), move |p: $Params| {
+                let (state, scope) = (state.clone(), scope.clone());
+                async move { Ok($repo::list(&state.reader().await?, scope, &p).await?) }
+            })
+            .await
         }
 
         #[doc = $create_summary]
@@ -236,16 +242,17 @@ macro_rules! crud_routes {
             state: actix_web::web::Data<$crate::state::AppState>,
             id: actix_web::web::Path<uuid::Uuid>,
             params: actix_web::web::Query<rihla_domain::HistoryParams>,
-        ) -> Result<actix_web::web::Json<Page<rihla_domain::AuditEvent>>, $crate::error::ApiError> {
+            wants: $crate::export::Wants,
+        ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
             $crate::routes::history::record_history(
                 &state,
                 &caller,
                 <$R as Registered>::TYPE,
                 *id,
-                &params,
+                params.into_inner(),
+                wants,
             )
             .await
-            .map(actix_web::web::Json)
         }
 
         pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -1,7 +1,8 @@
 //! /api/v1/delegations, and the nested read
 //! /api/v1/dialogues/{id}/meetings/{meeting_id}/delegations.
 
-use actix_web::web::{Data, Json, Path, Query};
+use actix_web::HttpResponse;
+use actix_web::web::{Data, Path, Query};
 use rihla_domain::{Delegation, DelegationInput, DelegationListParams, Page};
 use rihla_persistence::repo::delegations as repo;
 use uuid::Uuid;
@@ -59,17 +60,19 @@ async fn list_meeting_delegations(
     state: Data<AppState>,
     path: Path<(Uuid, Uuid)>,
     params: Query<DelegationListParams>,
-) -> Result<Json<Page<Delegation>>, ApiError> {
+    wants: crate::export::Wants,
+) -> Result<HttpResponse, ApiError> {
     caller.include_deleted(params.include_deleted)?;
     let (dialogue, meeting) = path.into_inner();
-    Ok(Json(
-        repo::list_for_meeting(
-            &state.reader().await?,
-            caller.scope(),
-            dialogue,
-            meeting,
-            &params,
-        )
-        .await?,
-    ))
+    let scope = caller.scope();
+    let fetch = move |p: DelegationListParams| {
+        let (state, scope) = (state.clone(), scope.clone());
+        async move {
+            Ok(
+                repo::list_for_meeting(&state.reader().await?, scope, dialogue, meeting, &p)
+                    .await?,
+            )
+        }
+    };
+    crate::export::list(wants, "meeting-delegations", params.into_inner(), fetch).await
 }

@@ -1,8 +1,8 @@
 //! /api/v1/audit-events (the admin's audit log), /api/v1/changes (the change
 //! feed), and the history read every resource's `/{id}/history` shares.
 
-use actix_web::get;
 use actix_web::web::{Data, Json, Query};
+use actix_web::{HttpResponse, get};
 use rihla_domain::{
     AuditEvent, AuditEventListParams, ChangeFeed, ChangeListParams, HistoryParams, Page,
     ResourceType, Role,
@@ -12,28 +12,34 @@ use uuid::Uuid;
 
 use crate::auth::{Admin, Caller, Viewer};
 use crate::error::ApiError;
+use crate::export::{self, Wants};
 use crate::state::AppState;
 
 /// A record's events, for whoever may read the record: anyone while it is
 /// live, admins also once it is deleted or purged. 404 otherwise, as for the
 /// record itself.
 pub async fn record_history(
-    state: &AppState,
+    state: &Data<AppState>,
     caller: &Caller,
     resource: ResourceType,
     id: Uuid,
-    params: &HistoryParams,
-) -> Result<Page<AuditEvent>, ApiError> {
+    params: HistoryParams,
+    wants: Wants,
+) -> Result<HttpResponse, ApiError> {
     let admin = caller.role == Role::Admin;
     let not_found = || ApiError::NotFound("no record with this id".into());
     if !resource.readable_by(caller.role) {
         return Err(not_found());
     }
-    let db = state.reader().await?;
-    if !audit::exists(&db, caller.scope(), resource, id, admin).await? {
+    if !audit::exists(&state.reader().await?, caller.scope(), resource, id, admin).await? {
         return Err(not_found());
     }
-    Ok(audit::history(&db, resource, id, params).await?)
+    let state = state.clone();
+    export::list(wants, "history", params, move |p: HistoryParams| {
+        let state = state.clone();
+        async move { Ok(audit::history(&state.reader().await?, resource, id, &p).await?) }
+    })
+    .await
 }
 
 /// List audit events
@@ -53,8 +59,18 @@ async fn list_audit_events(
     _: Admin,
     state: Data<AppState>,
     params: Query<AuditEventListParams>,
-) -> Result<Json<Page<AuditEvent>>, ApiError> {
-    Ok(Json(audit::list(&state.db, &params).await?))
+    wants: Wants,
+) -> Result<HttpResponse, ApiError> {
+    export::list(
+        wants,
+        "audit-events",
+        params.into_inner(),
+        move |p: AuditEventListParams| {
+            let state = state.clone();
+            async move { Ok(audit::list(&state.db, &p).await?) }
+        },
+    )
+    .await
 }
 
 /// Read the change feed

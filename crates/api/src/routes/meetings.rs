@@ -2,7 +2,7 @@
 //! calendar across dialogues, /api/v1/meetings. Written out rather than by
 //! `crud_routes!` because every item path carries two ids.
 
-use actix_web::web::{Data, Json, Path, Query};
+use actix_web::web::{Data, Path, Query};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put};
 use rihla_domain::{
     AuditEvent, HistoryParams, Meeting, MeetingInput, MeetingListParams, Page, ReadParams,
@@ -31,9 +31,19 @@ async fn list_meetings(
     caller: Viewer,
     state: Data<AppState>,
     params: Query<MeetingListParams>,
-) -> Result<Json<Page<Meeting>>, ApiError> {
+    wants: crate::export::Wants,
+) -> Result<HttpResponse, ApiError> {
     caller.include_deleted(params.include_deleted)?;
-    Ok(Json(repo::list(&state.reader().await?, &params).await?))
+    crate::export::list(
+        wants,
+        "meetings",
+        params.into_inner(),
+        move |p: MeetingListParams| {
+            let state = state.clone();
+            async move { Ok(repo::list(&state.reader().await?, &p).await?) }
+        },
+    )
+    .await
 }
 
 /// List the meetings of a dialogue
@@ -51,11 +61,20 @@ async fn list_dialogue_meetings(
     state: Data<AppState>,
     id: Path<Uuid>,
     params: Query<MeetingListParams>,
-) -> Result<Json<Page<Meeting>>, ApiError> {
+    wants: crate::export::Wants,
+) -> Result<HttpResponse, ApiError> {
     caller.include_deleted(params.include_deleted)?;
-    Ok(Json(
-        repo::list_for_dialogue(&state.reader().await?, *id, &params).await?,
-    ))
+    let id = *id;
+    crate::export::list(
+        wants,
+        "dialogue-meetings",
+        params.into_inner(),
+        move |p: MeetingListParams| {
+            let state = state.clone();
+            async move { Ok(repo::list_for_dialogue(&state.reader().await?, id, &p).await?) }
+        },
+    )
+    .await
 }
 
 /// Create a meeting of a dialogue
@@ -251,7 +270,8 @@ async fn meeting_history(
     state: Data<AppState>,
     path: Path<(Uuid, Uuid)>,
     params: Query<HistoryParams>,
-) -> Result<Json<Page<AuditEvent>>, ApiError> {
+    wants: crate::export::Wants,
+) -> Result<HttpResponse, ApiError> {
     let (dialogue, id) = path.into_inner();
     // A meeting of another dialogue is not found here. A purged one has no
     // row left to say where it was; its history (admins only) still is.
@@ -262,9 +282,15 @@ async fn meeting_history(
             "no meeting with this id in this dialogue".into(),
         ));
     }
-    super::history::record_history(&state, &caller, ResourceType::Meeting, id, &params)
-        .await
-        .map(Json)
+    super::history::record_history(
+        &state,
+        &caller,
+        ResourceType::Meeting,
+        id,
+        params.into_inner(),
+        wants,
+    )
+    .await
 }
 
 /// Restore a deleted meeting by its id alone
@@ -304,10 +330,17 @@ async fn meeting_history_by_id(
     state: Data<AppState>,
     id: Path<Uuid>,
     params: Query<HistoryParams>,
-) -> Result<Json<Page<AuditEvent>>, ApiError> {
-    super::history::record_history(&state, &caller, ResourceType::Meeting, *id, &params)
-        .await
-        .map(Json)
+    wants: crate::export::Wants,
+) -> Result<HttpResponse, ApiError> {
+    super::history::record_history(
+        &state,
+        &caller,
+        ResourceType::Meeting,
+        *id,
+        params.into_inner(),
+        wants,
+    )
+    .await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

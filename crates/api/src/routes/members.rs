@@ -3,7 +3,7 @@
 //! organisation-wide editors and admins change them. Every change is
 //! audited (`project_member`) and appears in the change feed.
 
-use actix_web::web::{Data, Json, Path, Query};
+use actix_web::web::{Data, Path, Query};
 use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post};
 use rihla_domain::{MemberCreate, MemberListParams, MemberPatch, Page, ProjectMember, ReadParams};
 use rihla_persistence::repo::members as repo;
@@ -54,11 +54,20 @@ async fn list_members(
     state: Data<AppState>,
     id: Path<Uuid>,
     params: Query<MemberListParams>,
-) -> Result<Json<Page<ProjectMember>>, ApiError> {
+    wants: crate::export::Wants,
+) -> Result<HttpResponse, ApiError> {
     caller.include_deleted(params.include_deleted)?;
-    Ok(Json(
-        repo::list(&state.reader().await?, caller.scope(), *id, &params).await?,
-    ))
+    let (scope, id) = (caller.scope(), *id);
+    crate::export::list(
+        wants,
+        "project-members",
+        params.into_inner(),
+        move |p: MemberListParams| {
+            let (state, scope) = (state.clone(), scope.clone());
+            async move { Ok(repo::list(&state.reader().await?, scope, id, &p).await?) }
+        },
+    )
+    .await
 }
 
 /// Add a member to a project

@@ -15,6 +15,7 @@ pub mod meetings;
 pub mod members;
 pub mod organisations;
 pub mod projects;
+pub mod reports;
 pub mod users;
 
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
@@ -33,6 +34,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(meetings::configure)
             .configure(delegations::configure)
             .configure(documents::configure)
+            .configure(reports::configure)
             .configure(history::configure),
     );
 }

@@ -25,11 +25,19 @@ async fn list_users(
     caller: Admin,
     state: web::Data<AppState>,
     params: web::Query<UserListParams>,
-) -> Result<web::Json<Page<User>>, ApiError> {
+    wants: crate::export::Wants,
+) -> Result<HttpResponse, ApiError> {
     caller.include_deleted(params.include_deleted)?;
-    Ok(web::Json(
-        repo::list(&state.reader().await?, &params).await?,
-    ))
+    crate::export::list(
+        wants,
+        "users",
+        params.into_inner(),
+        move |p: UserListParams| {
+            let state = state.clone();
+            async move { Ok(repo::list(&state.reader().await?, &p).await?) }
+        },
+    )
+    .await
 }
 
 /// Create a user
@@ -235,10 +243,17 @@ async fn user_history(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
     params: web::Query<HistoryParams>,
-) -> Result<web::Json<Page<AuditEvent>>, ApiError> {
-    super::history::record_history(&state, &caller, ResourceType::User, *id, &params)
-        .await
-        .map(web::Json)
+    wants: crate::export::Wants,
+) -> Result<HttpResponse, ApiError> {
+    super::history::record_history(
+        &state,
+        &caller,
+        ResourceType::User,
+        *id,
+        params.into_inner(),
+        wants,
+    )
+    .await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {

@@ -16,6 +16,7 @@ pub mod projects;
 pub mod purge;
 pub mod refresh_tokens;
 pub(crate) mod registry;
+pub mod reports;
 pub mod resource;
 pub mod users;
 

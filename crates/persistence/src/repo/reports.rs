@@ -1,0 +1,512 @@
+//! The reports' SQL: one GROUP BY per report, run by the database on both
+//! backends, so no record is loaded into the server to be counted. Only the
+//! period expressions differ by backend.
+//!
+//! Multi-valued dimensions (an activity's countries and organisations) are
+//! joined only when grouped by, and then through `SELECT DISTINCT (activity,
+//! group values)` first: an activity held in two cities of one country counts
+//! once for that country, and once for each of two countries. Filters on them
+//! are `IN` subqueries, which never multiply a row. Delegation members are
+//! joined for their counts; delegations are counted `DISTINCT`.
+
+use std::collections::HashSet;
+
+use rihla_domain::report::{
+    ActivityDimension, ActivityReportParams, DelegationDimension, DelegationFigures,
+    DelegationReportParams, Group, Labels, MAX_GROUPS, ParticipationFigures, Period,
+};
+use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
+use uuid::Uuid;
+
+use crate::RepoError;
+use crate::scope::Scope;
+
+/// A statement under construction: text and the values bound into it, with
+/// the placeholder style of the backend.
+struct Sql {
+    backend: DbBackend,
+    text: String,
+    values: Vec<Value>,
+}
+
+impl Sql {
+    fn new(backend: DbBackend) -> Self {
+        Sql {
+            backend,
+            text: String::new(),
+            values: Vec::new(),
+        }
+    }
+
+    /// A placeholder for `value`.
+    fn bind(&mut self, value: impl Into<Value>) -> String {
+        self.values.push(value.into());
+        match self.backend {
+            DbBackend::Postgres => format!("${}", self.values.len()),
+            _ => "?".to_owned(),
+        }
+    }
+
+    fn statement(self) -> Statement {
+        Statement::from_sql_and_values(self.backend, self.text, self.values)
+    }
+}
+
+/// The group value of `date` (a DATE column) for a period, as text.
+fn period_sql(backend: DbBackend, period: Period, date: &str) -> String {
+    match (backend, period) {
+        (DbBackend::Postgres, Period::Year) => format!("to_char({date}, 'YYYY')"),
+        (DbBackend::Postgres, Period::Quarter) => format!("to_char({date}, 'YYYY-\"Q\"Q')"),
+        (DbBackend::Postgres, Period::Month) => format!("to_char({date}, 'YYYY-MM')"),
+        // SQLite keeps a DATE as 'YYYY-MM-DD' text.
+        (_, Period::Year) => format!("substr({date}, 1, 4)"),
+        (_, Period::Quarter) => format!(
+            "substr({date}, 1, 4) || '-Q' || ((CAST(substr({date}, 6, 2) AS INTEGER) + 2) / 3)"
+        ),
+        (_, Period::Month) => format!("substr({date}, 1, 7)"),
+    }
+}
+
+/// How a group value is read back.
+#[derive(Clone, Copy)]
+enum Kind {
+    Id,
+    Text,
+}
+
+/// One dimension as SQL: its expression, how it reads back, the join it
+/// needs (if multi-valued).
+struct Dim {
+    name: &'static str,
+    expr: String,
+    kind: Kind,
+    join: Option<&'static str>,
+    label: Option<&'static str>,
+}
+
+fn read_group(row: &QueryResult, dims: &[Dim]) -> Result<Vec<Option<String>>, RepoError> {
+    dims.iter()
+        .enumerate()
+        .map(|(i, d)| {
+            Ok(match d.kind {
+                Kind::Id => row
+                    .try_get_by_index::<Option<Uuid>>(i)?
+                    .map(|u| u.to_string()),
+                Kind::Text => row.try_get_by_index::<Option<String>>(i)?,
+            })
+        })
+        .collect()
+}
+
+fn too_many_groups() -> RepoError {
+    RepoError::BadParams(vec![rihla_domain::FieldError::new(
+        "group_by",
+        "too_many_groups",
+        format!(
+            "the report has more than {MAX_GROUPS} groups; filter it or group by fewer dimensions"
+        ),
+    )])
+}
+
+/// `project_column IN (the partner's projects)`, or nothing for an
+/// organisation-wide scope.
+fn scope_sql(sql: &mut Sql, scope: &Scope, project_column: &str) -> Option<String> {
+    let reach = scope.reach(false)?;
+    if reach.ids().is_empty() {
+        return Some("1 = 0".to_owned());
+    }
+    let list: Vec<String> = reach.ids().iter().map(|id| sql.bind(*id)).collect();
+    Some(format!("{project_column} IN ({})", list.join(", ")))
+}
+
+/// Rows in the order of their group values, nulls last, so both backends
+/// (which order nulls differently) answer alike.
+fn sort_groups<F>(rows: &mut [(Vec<Option<String>>, F)]) {
+    rows.sort_by(|(a, _), (b, _)| {
+        a.iter()
+            .zip(b.iter())
+            .map(|(x, y)| match (x, y) {
+                (Some(x), Some(y)) => x.cmp(y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            })
+            .find(|o| o.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+}
+
+/// One report row as the domain has it: the group by dimension name, and
+/// the names of what its ids name.
+pub struct Grouped<F> {
+    pub group: Group,
+    pub labels: Labels,
+    pub figures: F,
+}
+
+/// Names each group's ids (titles of projects, names of organisations and
+/// dialogues, titles of meetings), one `IN` query per dimension.
+async fn label<F>(
+    db: &impl ConnectionTrait,
+    dims: &[Dim],
+    rows: Vec<(Vec<Option<String>>, F)>,
+) -> Result<Vec<Grouped<F>>, RepoError> {
+    let backend = db.get_database_backend();
+    let mut names: Vec<std::collections::HashMap<String, String>> = Vec::new();
+    for (i, dim) in dims.iter().enumerate() {
+        let mut found = std::collections::HashMap::new();
+        if let Some(label) = dim.label {
+            let (table, column) = match label {
+                "project_title" => ("projects", "title"),
+                "organisation_name" => ("organisations", "name"),
+                "dialogue_name" => ("dialogues", "name"),
+                _ => ("dialogue_meetings", "title"),
+            };
+            let ids: HashSet<Uuid> = rows
+                .iter()
+                .filter_map(|(g, _)| g[i].as_deref().and_then(|v| v.parse().ok()))
+                .collect();
+            let ids: Vec<Uuid> = ids.into_iter().collect();
+            for chunk in ids.chunks(500) {
+                let mut sql = Sql::new(backend);
+                let list: Vec<String> = chunk.iter().map(|id| sql.bind(*id)).collect();
+                sql.text = format!(
+                    "SELECT id, {column} FROM {table} WHERE id IN ({})",
+                    list.join(", ")
+                );
+                for row in db.query_all_raw(sql.statement()).await? {
+                    let id: Uuid = row.try_get_by_index(0)?;
+                    let name: String = row.try_get_by_index(1)?;
+                    found.insert(id.to_string(), name);
+                }
+            }
+        }
+        names.push(found);
+    }
+    Ok(rows
+        .into_iter()
+        .map(|(values, figures)| {
+            let mut group = Group::new();
+            let mut labels = Labels::new();
+            for (i, (dim, value)) in dims.iter().zip(values).enumerate() {
+                if let (Some(label), Some(v)) = (dim.label, value.as_deref())
+                    && let Some(name) = names[i].get(v)
+                {
+                    labels.insert(label.to_owned(), name.clone());
+                }
+                group.insert(dim.name.to_owned(), value);
+            }
+            Grouped {
+                group,
+                labels,
+                figures,
+            }
+        })
+        .collect())
+}
+
+fn activity_dim(backend: DbBackend, d: ActivityDimension) -> Dim {
+    let (expr, kind, join) = match d {
+        ActivityDimension::Project => ("a.project_id".to_owned(), Kind::Id, None),
+        ActivityDimension::Outcome => ("a.outcome_code".to_owned(), Kind::Text, None),
+        ActivityDimension::Kind => ("a.kind".to_owned(), Kind::Text, None),
+        ActivityDimension::Status => ("a.status".to_owned(), Kind::Text, None),
+        ActivityDimension::Modality => ("a.modality".to_owned(), Kind::Text, None),
+        ActivityDimension::Dialogue => ("a.dialogue_id".to_owned(), Kind::Id, None),
+        ActivityDimension::Country => (
+            "l.country_code".to_owned(),
+            Kind::Text,
+            Some("LEFT JOIN activity_locations l ON l.activity_id = a.id"),
+        ),
+        ActivityDimension::Organisation => (
+            "o.organisation_id".to_owned(),
+            Kind::Id,
+            Some("LEFT JOIN activity_organisations o ON o.activity_id = a.id"),
+        ),
+        ActivityDimension::Year | ActivityDimension::Quarter | ActivityDimension::Month => (
+            period_sql(backend, d.period().unwrap_or(Period::Year), "a.start_date"),
+            Kind::Text,
+            None,
+        ),
+    };
+    Dim {
+        name: d.as_str(),
+        expr,
+        kind,
+        join,
+        label: d.label(),
+    }
+}
+
+/// The WHERE clause of an activity report.
+fn activity_filters(sql: &mut Sql, scope: &Scope, p: &ActivityReportParams) -> String {
+    let mut conds = vec!["a.deleted_at IS NULL".to_owned()];
+    if let Some(project) = p.project_id {
+        conds.push(format!("a.project_id = {}", sql.bind(project)));
+    }
+    if let Some(from) = p.from {
+        conds.push(format!("a.start_date >= {}", sql.bind(from)));
+    }
+    if let Some(to) = p.to {
+        conds.push(format!("a.start_date <= {}", sql.bind(to)));
+    }
+    if let Some(kind) = p.kind {
+        conds.push(format!("a.kind = {}", sql.bind(kind.as_str())));
+    }
+    if let Some(status) = p.status {
+        conds.push(format!("a.status = {}", sql.bind(status.as_str())));
+    }
+    if let Some(modality) = p.modality {
+        conds.push(format!("a.modality = {}", sql.bind(modality.as_str())));
+    }
+    if let Some(dialogue) = p.dialogue_id {
+        conds.push(format!("a.dialogue_id = {}", sql.bind(dialogue)));
+    }
+    if let Some(cc) = &p.country_code {
+        conds.push(format!(
+            "a.id IN (SELECT activity_id FROM activity_locations WHERE country_code = {})",
+            sql.bind(cc.to_uppercase())
+        ));
+    }
+    if let Some(org) = p.organisation_id {
+        conds.push(format!(
+            "a.id IN (SELECT activity_id FROM activity_organisations WHERE organisation_id = {})",
+            sql.bind(org)
+        ));
+    }
+    if let Some(cond) = scope_sql(sql, scope, "a.project_id") {
+        conds.push(cond);
+    }
+    conds.join(" AND ")
+}
+
+const PARTICIPANTS: [&str; 4] = [
+    "participants_planned",
+    "participants_actual",
+    "participants_female",
+    "participants_male",
+];
+
+fn read_participation(row: &QueryResult, at: usize) -> Result<ParticipationFigures, RepoError> {
+    Ok(ParticipationFigures {
+        activities: row.try_get_by_index::<i64>(at)?,
+        planned: row.try_get_by_index::<Option<i64>>(at + 1)?,
+        actual: row.try_get_by_index::<Option<i64>>(at + 2)?,
+        female: row.try_get_by_index::<Option<i64>>(at + 3)?,
+        male: row.try_get_by_index::<Option<i64>>(at + 4)?,
+    })
+}
+
+fn add(a: Option<i64>, b: Option<i64>) -> Option<i64> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a + b),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Activities and participant sums per group of `dims`, and the totals over
+/// every matching activity once.
+pub async fn participation(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    dims: &[ActivityDimension],
+    p: &ActivityReportParams,
+) -> Result<(Vec<Grouped<ParticipationFigures>>, ParticipationFigures), RepoError> {
+    let backend = db.get_database_backend();
+    let dims: Vec<Dim> = dims.iter().map(|d| activity_dim(backend, *d)).collect();
+    let multi = dims.iter().any(|d| d.join.is_some());
+    let mut sql = Sql::new(backend);
+    let filters = activity_filters(&mut sql, scope, p);
+    let ordinals = (1..=dims.len())
+        .map(|i| i.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let group_clause = if dims.is_empty() {
+        String::new()
+    } else {
+        format!(" GROUP BY {ordinals}")
+    };
+    let mut select: Vec<String> = Vec::new();
+    if multi {
+        // Each (activity, group values) once, then counted.
+        let joins: Vec<&str> = dims.iter().filter_map(|d| d.join).collect();
+        let mut inner: Vec<String> = vec!["a.id AS aid".to_owned()];
+        inner.extend(
+            dims.iter()
+                .enumerate()
+                .map(|(i, d)| format!("{} AS d{i}", d.expr)),
+        );
+        inner.extend(PARTICIPANTS.iter().map(|c| format!("a.{c} AS {c}")));
+        select.extend((0..dims.len()).map(|i| format!("t.d{i}")));
+        select.push("COUNT(*)".to_owned());
+        select.extend(PARTICIPANTS.iter().map(|c| format!("SUM(t.{c})")));
+        sql.text = format!(
+            "SELECT {} FROM (SELECT DISTINCT {} FROM activities a {} WHERE {filters}) t{group_clause} LIMIT {}",
+            select.join(", "),
+            inner.join(", "),
+            joins.join(" "),
+            MAX_GROUPS + 1
+        );
+    } else {
+        select.extend(dims.iter().map(|d| d.expr.clone()));
+        select.push("COUNT(*)".to_owned());
+        select.extend(PARTICIPANTS.iter().map(|c| format!("SUM(a.{c})")));
+        sql.text = format!(
+            "SELECT {} FROM activities a WHERE {filters}{group_clause} LIMIT {}",
+            select.join(", "),
+            MAX_GROUPS + 1
+        );
+    }
+    let result = db.query_all_raw(sql.statement()).await?;
+    if result.len() > MAX_GROUPS {
+        return Err(too_many_groups());
+    }
+    let mut rows = Vec::with_capacity(result.len());
+    for row in &result {
+        let figures = read_participation(row, dims.len())?;
+        if figures.activities > 0 {
+            rows.push((read_group(row, &dims)?, figures));
+        }
+    }
+    sort_groups(&mut rows);
+    let totals = if multi {
+        let mut sql = Sql::new(backend);
+        let filters = activity_filters(&mut sql, scope, p);
+        let sums: Vec<String> = PARTICIPANTS.iter().map(|c| format!("SUM(a.{c})")).collect();
+        sql.text = format!(
+            "SELECT COUNT(*), {} FROM activities a WHERE {filters}",
+            sums.join(", ")
+        );
+        match db.query_one_raw(sql.statement()).await? {
+            Some(row) => read_participation(&row, 0)?,
+            None => ParticipationFigures::default(),
+        }
+    } else {
+        rows.iter()
+            .fold(ParticipationFigures::default(), |t, (_, f)| {
+                ParticipationFigures {
+                    activities: t.activities + f.activities,
+                    planned: add(t.planned, f.planned),
+                    actual: add(t.actual, f.actual),
+                    female: add(t.female, f.female),
+                    male: add(t.male, f.male),
+                }
+            })
+    };
+    Ok((label(db, &dims, rows).await?, totals))
+}
+
+fn delegation_dim(backend: DbBackend, d: DelegationDimension) -> Dim {
+    let (expr, kind) = match d {
+        DelegationDimension::Dialogue => ("m.dialogue_id".to_owned(), Kind::Id),
+        DelegationDimension::Meeting => ("d.meeting_id".to_owned(), Kind::Id),
+        DelegationDimension::Status => ("d.status".to_owned(), Kind::Text),
+        DelegationDimension::Country => ("d.country_code".to_owned(), Kind::Text),
+        DelegationDimension::Project => ("d.project_id".to_owned(), Kind::Id),
+        DelegationDimension::Year => (
+            period_sql(backend, Period::Year, "m.start_date"),
+            Kind::Text,
+        ),
+        DelegationDimension::Gender => ("dm.gender".to_owned(), Kind::Text),
+        DelegationDimension::Role => ("dm.role".to_owned(), Kind::Text),
+    };
+    Dim {
+        name: d.as_str(),
+        expr,
+        kind,
+        join: None,
+        label: d.label(),
+    }
+}
+
+fn delegation_filters(sql: &mut Sql, scope: &Scope, p: &DelegationReportParams) -> String {
+    let mut conds = vec!["d.deleted_at IS NULL".to_owned()];
+    if let Some(project) = p.project_id {
+        conds.push(format!("d.project_id = {}", sql.bind(project)));
+    }
+    if let Some(dialogue) = p.dialogue_id {
+        conds.push(format!("m.dialogue_id = {}", sql.bind(dialogue)));
+    }
+    if let Some(meeting) = p.meeting_id {
+        conds.push(format!("d.meeting_id = {}", sql.bind(meeting)));
+    }
+    if let Some(status) = p.status {
+        conds.push(format!("d.status = {}", sql.bind(status.as_str())));
+    }
+    if let Some(cc) = &p.country_code {
+        conds.push(format!("d.country_code = {}", sql.bind(cc.to_uppercase())));
+    }
+    if let Some(from) = p.from {
+        conds.push(format!("m.start_date >= {}", sql.bind(from)));
+    }
+    if let Some(to) = p.to {
+        conds.push(format!("m.start_date <= {}", sql.bind(to)));
+    }
+    if let Some(cond) = scope_sql(sql, scope, "d.project_id") {
+        conds.push(cond);
+    }
+    conds.join(" AND ")
+}
+
+/// Delegations and member counts per group of `dims`, and the totals.
+pub async fn delegations(
+    db: &impl ConnectionTrait,
+    scope: &Scope,
+    dims: &[DelegationDimension],
+    p: &DelegationReportParams,
+) -> Result<(Vec<Grouped<DelegationFigures>>, DelegationFigures), RepoError> {
+    let backend = db.get_database_backend();
+    let dims: Vec<Dim> = dims.iter().map(|d| delegation_dim(backend, *d)).collect();
+    // A delegation's member rows multiply it: delegations are counted
+    // DISTINCT, members are the joined rows.
+    let figures = "COUNT(DISTINCT d.id), COUNT(dm.delegation_id), \
+         COALESCE(SUM(CASE WHEN dm.gender = 'female' THEN 1 ELSE 0 END), 0), \
+         COALESCE(SUM(CASE WHEN dm.gender = 'male' THEN 1 ELSE 0 END), 0)";
+    let from = "delegations d JOIN dialogue_meetings m ON m.id = d.meeting_id \
+         LEFT JOIN delegation_members dm ON dm.delegation_id = d.id";
+    let read = |row: &QueryResult, at: usize| -> Result<DelegationFigures, RepoError> {
+        Ok(DelegationFigures {
+            delegations: row.try_get_by_index(at)?,
+            members: row.try_get_by_index(at + 1)?,
+            female: row.try_get_by_index(at + 2)?,
+            male: row.try_get_by_index(at + 3)?,
+        })
+    };
+
+    let mut sql = Sql::new(backend);
+    let filters = delegation_filters(&mut sql, scope, p);
+    let mut select: Vec<String> = dims.iter().map(|d| d.expr.clone()).collect();
+    select.push(figures.to_owned());
+    let group_clause = if dims.is_empty() {
+        String::new()
+    } else {
+        let ordinals: Vec<String> = (1..=dims.len()).map(|i| i.to_string()).collect();
+        format!(" GROUP BY {}", ordinals.join(", "))
+    };
+    sql.text = format!(
+        "SELECT {} FROM {from} WHERE {filters}{group_clause} LIMIT {}",
+        select.join(", "),
+        MAX_GROUPS + 1
+    );
+    let result = db.query_all_raw(sql.statement()).await?;
+    if result.len() > MAX_GROUPS {
+        return Err(too_many_groups());
+    }
+    let mut rows = Vec::with_capacity(result.len());
+    for row in &result {
+        let f = read(row, dims.len())?;
+        if f.delegations > 0 {
+            rows.push((read_group(row, &dims)?, f));
+        }
+    }
+    sort_groups(&mut rows);
+
+    let mut sql = Sql::new(backend);
+    let filters = delegation_filters(&mut sql, scope, p);
+    sql.text = format!("SELECT {figures} FROM {from} WHERE {filters}");
+    let totals = match db.query_one_raw(sql.statement()).await? {
+        Some(row) => read(&row, 0)?,
+        None => DelegationFigures::default(),
+    };
+    Ok((label(db, &dims, rows).await?, totals))
+}
