@@ -14,6 +14,8 @@
 --            project (TOKEN is theirs)
 --   W5v/W5p  W5 for project 1 only (the partner's), random windows, as the
 --            viewer / the partner
+--   R1       GET /api/v1/reports/participation?project_id=&group_by=quarter,
+--            random projects among the first ACTIVITY_PROJECTS
 -- done() prints one RESULT line that run.sh parses: requests, duration,
 -- answers that were not 2xx, socket errors, p50 and p99.
 
@@ -87,6 +89,10 @@ function request()
     }
     return wrk.format("PATCH", "/api/v1/projects/" .. id, headers,
       string.format('{"summary":"edited by the benchmark %d"}', math.random(1000000)))
+  elseif workload == "R1" then
+    return wrk.format("GET", string.format(
+      "/api/v1/reports/participation?project_id=%s&group_by=quarter", project_id(math.random(activity_projects))),
+      get_headers)
   elseif workload == "W5" or workload == "W5v" or workload == "W5p" then
     local n = 1
     if workload == "W5" then n = math.random(activity_projects) end

@@ -4,9 +4,13 @@ on PostgreSQL, driven by wrk at 32 connections with a real bearer token.
 
 Per backend, in three stages of table size:
   small   10,000 projects and 10,000 activities:     W1 W2 W2deep W5
-  main   100,000 projects and 1,000,000 activities:  W0 W1 W2 W2deep W5 W2v W2p W5v W5p W3 W4
+  main   100,000 projects and 1,000,000 activities:  W0 W1 W2 W2deep W5 W2v W2p W5v W5p R1 W3 W4
+                                                     and R2, E1 (below)
   large  1,000,000 projects:                         W1 W2 W2deep
-(the workloads are described in load.lua). Each workload gets a short warm-up
+(the workloads are described in load.lua). Two are not wrk's: R2, the
+whole-database participation report by year and kind, timed over REPEATS
+sequential requests; E1, the CSV export of all 1,000,000 activities, read
+to the end, with the server's RSS just before and its peak during it. Each workload gets a short warm-up
 and then REPEATS measured runs of SECONDS each; the figures are the runs'
 medians. The server's RSS is sampled every 100 ms during the measured runs.
 On PostgreSQL, pgbench then runs the same primary-key SELECT, page query and
@@ -43,7 +47,7 @@ CONNECTIONS = 32
 THREADS = 2
 STAGES = [
     ("small", 10_000, 10_000, ["W1", "W2", "W2deep", "W5"]),
-    ("main", 100_000, 1_000_000, ["W0", "W1", "W2", "W2deep", "W5", "W2v", "W2p", "W5v", "W5p", "W3", "W4"]),
+    ("main", 100_000, 1_000_000, ["W0", "W1", "W2", "W2deep", "W5", "W2v", "W2p", "W5v", "W5p", "R1", "R2", "E1", "W3", "W4"]),
     ("large", 1_000_000, 1_000_000, ["W1", "W2", "W2deep"]),
 ]
 # W2-deep starts this many rows into the list of active projects (60% of the
@@ -134,6 +138,45 @@ def post_json(base, path, token, body):
         return json.load(res)
 
 
+def vm_rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
+
+
+def whole_report(base, token, repeats):
+    """R2: seconds per whole-database participation report by year and kind."""
+    path = "/api/v1/reports/participation?group_by=year,kind"
+    get_json(base, path, token)  # warm-up
+    times = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        report = get_json(base, path, token)
+        times.append(time.perf_counter() - started)
+    return {"median_s": statistics.median(times), "max_s": max(times), "runs_s": times,
+            "activities": report["totals"]["activities"], "groups": len(report["rows"])}
+
+
+def csv_export(base, token, pid):
+    """E1: the CSV export of every activity, read to the end: rows per second,
+    and the server's RSS before it and at its peak during it."""
+    time.sleep(1)
+    before = vm_rss_kib(pid)
+    req = urllib.request.Request(base + "/api/v1/activities?format=csv",
+                                 headers={"Authorization": f"Bearer {token}"})
+    lines = 0
+    started = time.perf_counter()
+    with RssSampler(pid) as rss:
+        with urllib.request.urlopen(req, timeout=600) as res:
+            while chunk := res.read(1 << 20):
+                lines += chunk.count(b"\r\n")
+    seconds = time.perf_counter() - started
+    # A cell may hold a line break of its own; the bench rows hold none.
+    rows = lines - 1
+    return {"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds,
+            "rss_before_mib": before / 1024, "rss_peak_mib": rss.peak_kib / 1024,
+            "rss_growth_mib": (rss.peak_kib - before) / 1024}
+
+
 def scoped_tokens(base, admin):
     """An organisation-wide viewer, and a partner member of project 1 (the
     first seeded id): the callers of W2v/W5v and W2p/W5p."""
@@ -176,6 +219,20 @@ def bench_backend(binary, backend, seconds, repeats, results, stages, only):
             cursor = deep_cursor(base, token, DEEP_ROWS[stage])
             scoped = scoped_tokens(base, token) if any(w[-1] in "vp" for w in workloads) else {}
             for workload in workloads:
+                if workload == "R2":
+                    r = whole_report(base, token, max(repeats, 5))
+                    results.append({"backend": backend, "stage": stage, "workload": "R2", "extra": r})
+                    log(f"[{backend}] {stage:5} R2     whole-database report by year and kind: median "
+                        f"{r['median_s']:.3f} s, max {r['max_s']:.3f} s ({r['activities']:,} activities, "
+                        f"{r['groups']} groups)")
+                    continue
+                if workload == "E1":
+                    r = csv_export(base, token, server.proc.pid)
+                    results.append({"backend": backend, "stage": stage, "workload": "E1", "extra": r})
+                    log(f"[{backend}] {stage:5} E1     CSV export: {r['rows']:,} rows in {r['seconds']:.1f} s, "
+                        f"{r['rows_per_s']:,.0f} rows/s; RSS {r['rss_before_mib']:.1f} MiB before, peak "
+                        f"{r['rss_peak_mib']:.1f} MiB (+{r['rss_growth_mib']:.1f})")
+                    continue
                 caller = {"v": scoped.get("viewer"), "p": scoped.get("partner")}.get(workload[-1], token)
                 load_env = {"WORKLOAD": workload, "TOKEN": caller, "PROJECTS": str(projects),
                             "ACTIVITY_PROJECTS": str(activities // 10), "CURSOR": cursor,
@@ -260,7 +317,20 @@ def table(results):
         "| backend | workload | rows | req/s | p50 ms | p99 ms | errors | peak RSS MiB | / W0 | / pgbench |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
+    extras = []
     for r in results:
+        if "extra" in r:
+            x = r["extra"]
+            if r["workload"] == "R2":
+                extras.append(f"{r['backend']} R2 whole-database participation report by year and kind "
+                              f"({x['activities']:,} activities): median {x['median_s']:.3f} s, "
+                              f"max {x['max_s']:.3f} s over {len(x['runs_s'])} requests")
+            else:
+                extras.append(f"{r['backend']} E1 CSV export of {x['rows']:,} activities: "
+                              f"{x['rows_per_s']:,.0f} rows/s ({x['seconds']:.1f} s); RSS "
+                              f"{x['rss_before_mib']:.1f} MiB before, peak {x['rss_peak_mib']:.1f} MiB "
+                              f"(+{x['rss_growth_mib']:.1f} MiB)")
+            continue
         if r["backend"] == "pgbench":
             lines.append(f"| pgbench | {r['workload']} | {r['rows']:,} | {r['rps']:,.0f} | | | | | | |")
             continue
@@ -288,7 +358,7 @@ def table(results):
             if ("main", f"{w}p") in by and ("main", f"{w}v") in by:
                 change = by[("main", f"{w}p")] / by[("main", f"{w}v")] - 1
                 growth.append(f"{backend} {w} as a partner of 1 project of 100,000 vs as a viewer: {change:+.1%}")
-    return "\n".join(lines), "\n".join(growth)
+    return "\n".join(lines), "\n".join(growth + extras)
 
 
 def main():

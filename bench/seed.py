@@ -18,7 +18,8 @@ server writes them, copied onto the record's own `children` column. Activity m h
 the id 00000000-0000-0001-<m in hex> and belongs to project (m - 1) div 10 + 1:
 ten per project at every size (10,000 activities are the first 1,000
 projects'), so W5 reads as many rows at 10,000 activities as at 1,000,000,
-and only the table's size differs. Start dates are over the same ten years. Ids are the benchmark's to know, so the load scripts
+and only the table's size differs. Start dates are over the same ten years;
+participant figures (planned, actual, female, male) vary with m. Ids are the benchmark's to know, so the load scripts
 and pgbench pick them without reading them back.
 """
 
@@ -128,11 +129,13 @@ def postgres(url, projects, activities):
         aid = "('00000000-0000-0001-' || lpad(to_hex(m), 16, '0'))::uuid"
         psql(f"""
         INSERT INTO activities (id, project_id, title, kind, status, start_date, end_date,
+            participants_planned, participants_actual, participants_female, participants_male,
             facilitators, created_at, updated_at, version, children)
         SELECT {aid},
             lpad(to_hex((m - 1) / {PER_PROJECT} + 1), 32, '0')::uuid,
             'Bench activity ' || m, {sql_case('m', ACTIVITY_KINDS)}, {sql_case('m', ACTIVITY_STATUSES)},
             date '2016-01-01' + ((m * 104729) % {DAYS})::int, date '2016-01-01' + ((m * 104729) % {DAYS})::int + 1,
+            20 + m % 11, 15 + m % 11, m % 7, 15 + m % 11 - m % 7,
             '[]', '{NOW}', '{NOW}', 1,
             json_build_object(
                 'locations', json_build_array(json_build_object(
@@ -205,14 +208,16 @@ def sqlite(path, projects, activities):
     new_a = range(have_a + 1, activities + 1)
     with db:
         db.executemany(
-            "INSERT INTO activities (id, project_id, title, kind, status, start_date, end_date, facilitators,"
-            " created_at, updated_at, version, children) VALUES (?, ?, ?, ?, ?, ?, ?, '[]', ?, ?, 1, ?)",
+            "INSERT INTO activities (id, project_id, title, kind, status, start_date, end_date,"
+            " participants_planned, participants_actual, participants_female, participants_male, facilitators,"
+            " created_at, updated_at, version, children) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', ?, ?, 1, ?)",
             (
                 (
                     uuid_bytes(activity_id(m)), uuid_bytes(project_id((m - 1) // PER_PROJECT + 1)),
                     f"Bench activity {m}", ACTIVITY_KINDS[m % len(ACTIVITY_KINDS)],
                     ACTIVITY_STATUSES[m % len(ACTIVITY_STATUSES)], day((m * 104729) % DAYS),
-                    day((m * 104729) % DAYS + 1), NOW, NOW, activity_children(m),
+                    day((m * 104729) % DAYS + 1), 20 + m % 11, 15 + m % 11, m % 7, 15 + m % 11 - m % 7,
+                    NOW, NOW, activity_children(m),
                 )
                 for m in new_a
             ),
