@@ -120,10 +120,9 @@ where
             .join(", ")
     };
     let mut dims: Vec<D> = Vec::new();
-    for name in raw.unwrap_or("").split(',').map(str::trim) {
-        if name.is_empty() {
-            continue;
-        }
+    let raw = raw.unwrap_or("");
+    // Exactly the pattern the contract gives: names, one comma between.
+    for name in raw.split(',').filter(|_| !raw.is_empty()) {
         let Ok(dim) = name.parse::<D>() else {
             return Err(FieldError::new(
                 "group_by",
@@ -151,6 +150,20 @@ where
         ));
     }
     Ok(dims)
+}
+
+/// A country filter: two letters (either case).
+pub fn check_country(code: Option<&str>) -> Vec<FieldError> {
+    match code {
+        Some(c) if !(c.len() == 2 && c.chars().all(|ch| ch.is_ascii_alphabetic())) => {
+            vec![FieldError::new(
+                "country_code",
+                "country_code",
+                "country_code must be two letters (ISO 3166-1 alpha-2)",
+            )]
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// `from` <= `to`, and no more than `MAX_WINDOW_YEARS` apart.
@@ -190,7 +203,10 @@ pub struct ActivityReportParams {
     /// project, outcome, kind, status, modality, country, organisation,
     /// dialogue, and at most one of year, quarter, month (of the start
     /// date). Empty: one row for everything that matches.
-    #[param(example = "kind,quarter")]
+    #[param(
+        example = "kind,quarter",
+        pattern = r"^((project|outcome|kind|status|modality|country|organisation|dialogue|year|quarter|month)(,(project|outcome|kind|status|modality|country|organisation|dialogue|year|quarter|month))*)?$"
+    )]
     pub group_by: Option<String>,
     pub project_id: Option<Uuid>,
     /// Activities starting on or after this day.
@@ -217,7 +233,10 @@ pub struct DelegationReportParams {
     /// Comma-separated dimensions: dialogue, meeting, status, country,
     /// project, year (of the meeting), gender, role (of the members).
     /// Empty: one row for everything that matches.
-    #[param(example = "dialogue,year,status")]
+    #[param(
+        example = "dialogue,year,status",
+        pattern = r"^((dialogue|meeting|status|country|project|year|gender|role)(,(dialogue|meeting|status|country|project|year|gender|role))*)?$"
+    )]
     pub group_by: Option<String>,
     pub project_id: Option<Uuid>,
     pub dialogue_id: Option<Uuid>,
@@ -366,9 +385,11 @@ mod tests {
     #[test]
     fn group_by_keeps_order_and_refuses_unknown_duplicate_and_two_periods() {
         assert_eq!(
-            dims("kind, quarter").unwrap(),
+            dims("kind,quarter").unwrap(),
             vec![ActivityDimension::Kind, ActivityDimension::Quarter]
         );
+        assert!(dims("kind, quarter").is_err());
+        assert!(dims("kind,").is_err());
         assert!(dims("").unwrap().is_empty());
         let unknown = dims("kind,colour").unwrap_err();
         assert!(unknown.message.contains("'colour'"));

@@ -10,7 +10,7 @@ use rihla_domain::FieldError;
 use rihla_domain::report::{
     ActivityDimension, ActivityFigures, ActivityReport, ActivityReportParams, ActivityRow,
     DelegationDimension, DelegationReport, DelegationReportParams, DelegationRow,
-    ParticipationReport, ParticipationRow, check_window, parse_group_by,
+    ParticipationReport, ParticipationRow, check_country, check_window, parse_group_by,
 };
 use rihla_persistence::repo::reports;
 use utoipa::IntoParams;
@@ -89,7 +89,13 @@ fn activity_dims(p: &ActivityReportParams) -> Result<Vec<ActivityDimension>, Api
         ActivityDimension::period,
     )
     .map_err(|e| ApiError::bad_params(vec![e]))?;
-    check(check_window(p.from, p.to))?;
+    check(
+        [
+            check_window(p.from, p.to),
+            check_country(p.country_code.as_deref()),
+        ]
+        .concat(),
+    )?;
     Ok(dims)
 }
 
@@ -223,7 +229,13 @@ async fn delegations_report(
         DelegationDimension::period,
     )
     .map_err(|e| ApiError::bad_params(vec![e]))?;
-    check(check_window(p.from, p.to))?;
+    check(
+        [
+            check_window(p.from, p.to),
+            check_country(p.country_code.as_deref()),
+        ]
+        .concat(),
+    )?;
     let (rows, totals) =
         reports::delegations(&state.reader().await?, &caller.scope(), &dims, &p).await?;
     let rows: Vec<DelegationRow> = rows
