@@ -125,6 +125,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
         tracing::info!(created = report.created_total(), "loaded the demo data set");
     }
     let spec = crate::openapi::spec();
+    crate::export::remember(&spec);
     let shared = Shared {
         state: state.clone(),
         routes: web::Data::new(RouteTable::from_spec(&spec)),

@@ -159,8 +159,15 @@ impl Column {
     }
 }
 
+static SPEC: OnceLock<Value> = OnceLock::new();
+
+/// Keeps the served document for the CSV columns; called at start, so the
+/// first export does not build it (nor count it in its memory).
+pub fn remember(spec: &utoipa::openapi::OpenApi) {
+    let _ = SPEC.set(serde_json::to_value(spec).unwrap_or(Value::Null));
+}
+
 fn spec_json() -> &'static Value {
-    static SPEC: OnceLock<Value> = OnceLock::new();
     SPEC.get_or_init(|| serde_json::to_value(crate::openapi::spec()).unwrap_or(Value::Null))
 }
 
