@@ -168,7 +168,8 @@ def csv_export(base, token, pid):
     with RssSampler(pid) as rss:
         with urllib.request.urlopen(req, timeout=600) as res:
             while chunk := res.read(1 << 20):
-                lines += chunk.count(b"\r\n")
+                # "\n", not "\r\n": a chunk may end between the two.
+                lines += chunk.count(b"\n")
     seconds = time.perf_counter() - started
     # A cell may hold a line break of its own; the bench rows hold none.
     rows = lines - 1
@@ -345,7 +346,8 @@ def table(results):
         )
     growth = []
     for backend in ("sqlite", "postgres"):
-        by = {(r["stage"], r["workload"]): r["rps"] for r in results if r["backend"] == backend}
+        by = {(r["stage"], r["workload"]): r["rps"] for r in results
+              if r["backend"] == backend and "rps" in r}
         for workload, small, large in (("W1", "small", "large"), ("W2", "small", "large"), ("W5", "small", "main")):
             if (small, workload) in by and (large, workload) in by:
                 change = by[(large, workload)] / by[(small, workload)] - 1

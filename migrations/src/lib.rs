@@ -19,6 +19,7 @@ mod m20261130_000009_activity_modality_index;
 mod m20261206_000010_documents;
 mod m20261207_000011_sessions_and_api_keys;
 mod m20261207_000012_project_members;
+mod m20261207_000013_activity_report_index;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000010_documents::Migration),
             Box::new(m20261207_000011_sessions_and_api_keys::Migration),
             Box::new(m20261207_000012_project_members::Migration),
+            Box::new(m20261207_000013_activity_report_index::Migration),
         ]
     }
 }

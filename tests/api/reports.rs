@@ -650,10 +650,16 @@ async fn bad_report_requests_are_clear_400s_and_406s() {
             "from",
         ),
         ("/api/v1/reports/participation?format=xlsx", "format"),
-        ("/api/v1/reports/participation?country_code=LBY", "country_code"),
+        (
+            "/api/v1/reports/participation?country_code=LBY",
+            "country_code",
+        ),
         ("/api/v1/reports/delegations?country_code=1", "country_code"),
         ("/api/v1/reports/participation?group_by=kind,", "group_by"),
-        ("/api/v1/reports/participation?group_by=kind,%20year", "group_by"),
+        (
+            "/api/v1/reports/participation?group_by=kind,%20year",
+            "group_by",
+        ),
     ] {
         let body = problem(app.get(path, &app.admin).await, StatusCode::BAD_REQUEST).await;
         assert_eq!(error_fields(&body), vec![field], "{path}: {body}");

@@ -2,7 +2,9 @@
 //! backends, so no record is loaded into the server to be counted. Only the
 //! period expressions differ by backend.
 //!
-//! Multi-valued dimensions (an activity's countries and organisations) are
+//! A report on single-valued dimensions groups twice: by the raw columns
+//! (in the order of the covering index `ix_activities_report`), then by the
+//! values computed from them (a date's quarter). Multi-valued dimensions (an activity's countries and organisations) are
 //! joined only when grouped by, and then through `SELECT DISTINCT (activity,
 //! group values)` first: an activity held in two cities of one country counts
 //! once for that country, and once for each of two countries. Filters on them
@@ -78,10 +80,24 @@ enum Kind {
 /// needs (if multi-valued).
 struct Dim {
     name: &'static str,
-    expr: String,
+    /// The column the value comes from.
+    column: &'static str,
+    /// The period of the column (a date) the group is, if any.
+    period: Option<Period>,
     kind: Kind,
     join: Option<&'static str>,
     label: Option<&'static str>,
+}
+
+impl Dim {
+    /// The group value, computed from `source` (the column, or a subquery's
+    /// copy of it).
+    fn expr(&self, backend: DbBackend, source: &str) -> String {
+        match self.period {
+            Some(period) => period_sql(backend, period, source),
+            None => source.to_owned(),
+        }
+    }
 }
 
 fn read_group(row: &QueryResult, dims: &[Dim]) -> Result<Vec<Option<String>>, RepoError> {
@@ -205,33 +221,32 @@ async fn label<F>(
         .collect())
 }
 
-fn activity_dim(backend: DbBackend, d: ActivityDimension) -> Dim {
-    let (expr, kind, join) = match d {
-        ActivityDimension::Project => ("a.project_id".to_owned(), Kind::Id, None),
-        ActivityDimension::Outcome => ("a.outcome_code".to_owned(), Kind::Text, None),
-        ActivityDimension::Kind => ("a.kind".to_owned(), Kind::Text, None),
-        ActivityDimension::Status => ("a.status".to_owned(), Kind::Text, None),
-        ActivityDimension::Modality => ("a.modality".to_owned(), Kind::Text, None),
-        ActivityDimension::Dialogue => ("a.dialogue_id".to_owned(), Kind::Id, None),
+fn activity_dim(d: ActivityDimension) -> Dim {
+    let (column, kind, join) = match d {
+        ActivityDimension::Project => ("a.project_id", Kind::Id, None),
+        ActivityDimension::Outcome => ("a.outcome_code", Kind::Text, None),
+        ActivityDimension::Kind => ("a.kind", Kind::Text, None),
+        ActivityDimension::Status => ("a.status", Kind::Text, None),
+        ActivityDimension::Modality => ("a.modality", Kind::Text, None),
+        ActivityDimension::Dialogue => ("a.dialogue_id", Kind::Id, None),
         ActivityDimension::Country => (
-            "l.country_code".to_owned(),
+            "l.country_code",
             Kind::Text,
             Some("LEFT JOIN activity_locations l ON l.activity_id = a.id"),
         ),
         ActivityDimension::Organisation => (
-            "o.organisation_id".to_owned(),
+            "o.organisation_id",
             Kind::Id,
             Some("LEFT JOIN activity_organisations o ON o.activity_id = a.id"),
         ),
-        ActivityDimension::Year | ActivityDimension::Quarter | ActivityDimension::Month => (
-            period_sql(backend, d.period().unwrap_or(Period::Year), "a.start_date"),
-            Kind::Text,
-            None,
-        ),
+        ActivityDimension::Year | ActivityDimension::Quarter | ActivityDimension::Month => {
+            ("a.start_date", Kind::Text, None)
+        }
     };
     Dim {
         name: d.as_str(),
-        expr,
+        column,
+        period: d.period(),
         kind,
         join,
         label: d.label(),
@@ -313,7 +328,7 @@ pub async fn participation(
     p: &ActivityReportParams,
 ) -> Result<(Vec<Grouped<ParticipationFigures>>, ParticipationFigures), RepoError> {
     let backend = db.get_database_backend();
-    let dims: Vec<Dim> = dims.iter().map(|d| activity_dim(backend, *d)).collect();
+    let dims: Vec<Dim> = dims.iter().map(|d| activity_dim(*d)).collect();
     let multi = dims.iter().any(|d| d.join.is_some());
     let mut sql = Sql::new(backend);
     let filters = activity_filters(&mut sql, scope, p);
@@ -334,7 +349,7 @@ pub async fn participation(
         inner.extend(
             dims.iter()
                 .enumerate()
-                .map(|(i, d)| format!("{} AS d{i}", d.expr)),
+                .map(|(i, d)| format!("{} AS d{i}", d.expr(backend, d.column))),
         );
         inner.extend(PARTICIPANTS.iter().map(|c| format!("a.{c} AS {c}")));
         select.extend((0..dims.len()).map(|i| format!("t.d{i}")));
@@ -347,13 +362,50 @@ pub async fn participation(
             joins.join(" "),
             MAX_GROUPS + 1
         );
-    } else {
-        select.extend(dims.iter().map(|d| d.expr.clone()));
+    } else if dims.is_empty() {
         select.push("COUNT(*)".to_owned());
         select.extend(PARTICIPANTS.iter().map(|c| format!("SUM(a.{c})")));
         sql.text = format!(
-            "SELECT {} FROM activities a WHERE {filters}{group_clause} LIMIT {}",
+            "SELECT {} FROM activities a WHERE {filters}",
+            select.join(", ")
+        );
+    } else {
+        // Grouped twice: first by the columns alone (led by the start date,
+        // in the order of `ix_activities_report`, which covers every column
+        // here, so SQLite needs no sort), then by the group values computed
+        // from them: a period is computed once per day, not per activity.
+        let mut columns: Vec<&str> = Vec::new();
+        for d in &dims {
+            if !columns.contains(&d.column) {
+                columns.push(d.column);
+            }
+        }
+        columns.sort_by_key(|c| *c != "a.start_date");
+        let at = |column: &str| columns.iter().position(|c| *c == column).unwrap_or(0);
+        let mut inner: Vec<String> = columns
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c} AS c{i}"))
+            .collect();
+        inner.push("COUNT(*) AS n".to_owned());
+        inner.extend(PARTICIPANTS.iter().map(|c| format!("SUM(a.{c}) AS {c}")));
+        let inner_group: Vec<String> = (1..=columns.len()).map(|i| i.to_string()).collect();
+        select.extend(
+            dims.iter()
+                .map(|d| d.expr(backend, &format!("t.c{}", at(d.column)))),
+        );
+        // PostgreSQL sums bigints as numeric: back to bigint.
+        select.push("CAST(SUM(t.n) AS BIGINT)".to_owned());
+        select.extend(
+            PARTICIPANTS
+                .iter()
+                .map(|c| format!("CAST(SUM(t.{c}) AS BIGINT)")),
+        );
+        sql.text = format!(
+            "SELECT {} FROM (SELECT {} FROM activities a WHERE {filters} GROUP BY {}) t{group_clause} LIMIT {}",
             select.join(", "),
+            inner.join(", "),
+            inner_group.join(", "),
             MAX_GROUPS + 1
         );
     }
@@ -396,23 +448,21 @@ pub async fn participation(
     Ok((label(db, &dims, rows).await?, totals))
 }
 
-fn delegation_dim(backend: DbBackend, d: DelegationDimension) -> Dim {
-    let (expr, kind) = match d {
-        DelegationDimension::Dialogue => ("m.dialogue_id".to_owned(), Kind::Id),
-        DelegationDimension::Meeting => ("d.meeting_id".to_owned(), Kind::Id),
-        DelegationDimension::Status => ("d.status".to_owned(), Kind::Text),
-        DelegationDimension::Country => ("d.country_code".to_owned(), Kind::Text),
-        DelegationDimension::Project => ("d.project_id".to_owned(), Kind::Id),
-        DelegationDimension::Year => (
-            period_sql(backend, Period::Year, "m.start_date"),
-            Kind::Text,
-        ),
-        DelegationDimension::Gender => ("dm.gender".to_owned(), Kind::Text),
-        DelegationDimension::Role => ("dm.role".to_owned(), Kind::Text),
+fn delegation_dim(d: DelegationDimension) -> Dim {
+    let (column, kind) = match d {
+        DelegationDimension::Dialogue => ("m.dialogue_id", Kind::Id),
+        DelegationDimension::Meeting => ("d.meeting_id", Kind::Id),
+        DelegationDimension::Status => ("d.status", Kind::Text),
+        DelegationDimension::Country => ("d.country_code", Kind::Text),
+        DelegationDimension::Project => ("d.project_id", Kind::Id),
+        DelegationDimension::Year => ("m.start_date", Kind::Text),
+        DelegationDimension::Gender => ("dm.gender", Kind::Text),
+        DelegationDimension::Role => ("dm.role", Kind::Text),
     };
     Dim {
         name: d.as_str(),
-        expr,
+        column,
+        period: d.period(),
         kind,
         join: None,
         label: d.label(),
@@ -456,7 +506,7 @@ pub async fn delegations(
     p: &DelegationReportParams,
 ) -> Result<(Vec<Grouped<DelegationFigures>>, DelegationFigures), RepoError> {
     let backend = db.get_database_backend();
-    let dims: Vec<Dim> = dims.iter().map(|d| delegation_dim(backend, *d)).collect();
+    let dims: Vec<Dim> = dims.iter().map(|d| delegation_dim(*d)).collect();
     // A delegation's member rows multiply it: delegations are counted
     // DISTINCT, members are the joined rows.
     let figures = "COUNT(DISTINCT d.id), COUNT(dm.delegation_id), \
@@ -475,7 +525,7 @@ pub async fn delegations(
 
     let mut sql = Sql::new(backend);
     let filters = delegation_filters(&mut sql, scope, p);
-    let mut select: Vec<String> = dims.iter().map(|d| d.expr.clone()).collect();
+    let mut select: Vec<String> = dims.iter().map(|d| d.expr(backend, d.column)).collect();
     select.push(figures.to_owned());
     let group_clause = if dims.is_empty() {
         String::new()
