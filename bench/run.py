@@ -254,7 +254,7 @@ def bench_backend(binary, backend, seconds, repeats, results, stages, only):
                         runs.append(one_run(i, seconds))
                 row = {
                     "backend": backend, "stage": stage, "workload": workload,
-                    "rows": activities if workload == "W5" else projects,
+                    "rows": activities if workload in ("W5", "R1") else projects,
                     "rps": statistics.median(r["rps"] for r in runs),
                     "p50": statistics.median(r["p50"] for r in runs),
                     "p99": statistics.median(r["p99"] for r in runs),

@@ -284,17 +284,25 @@ pub struct ParticipationRow {
 /// group's values (nulls last), and the totals over every matching activity
 /// counted once.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+/// The example is the demo data's (`serve --demo`), which records no
+/// participant figures: the seeds give none.
 #[schema(example = json!({
     "group_by": ["project", "year"],
     "rows": [
+        {"group": {"project": "019367e0-0000-7000-8000-000000000011", "year": "2020"},
+         "labels": {"project_title": "Strategic and Institutional Management of Migration in Libya"},
+         "activities": 2, "planned": null, "actual": null, "female": null, "male": null},
+        {"group": {"project": "019367e0-0000-7000-8000-000000000011", "year": null},
+         "labels": {"project_title": "Strategic and Institutional Management of Migration in Libya"},
+         "activities": 3, "planned": null, "actual": null, "female": null, "male": null},
         {"group": {"project": "019367e0-0000-7000-8000-000000000010", "year": "2022"},
-         "labels": {"project_title": "Strengthening migration governance in Libya (LIBMITAF)"},
-         "activities": 1, "planned": null, "actual": 17, "female": null, "male": null},
+         "labels": {"project_title": "Libya's Migration Technical Assistance Facility"},
+         "activities": 2, "planned": null, "actual": null, "female": null, "male": null},
         {"group": {"project": "019367e0-0000-7000-8000-000000000010", "year": "2023"},
-         "labels": {"project_title": "Strengthening migration governance in Libya (LIBMITAF)"},
-         "activities": 2, "planned": null, "actual": 23, "female": 5, "male": 18}
+         "labels": {"project_title": "Libya's Migration Technical Assistance Facility"},
+         "activities": 1, "planned": null, "actual": null, "female": null, "male": null}
     ],
-    "totals": {"activities": 3, "planned": null, "actual": 40, "female": 5, "male": 18}
+    "totals": {"activities": 8, "planned": null, "actual": null, "female": null, "male": null}
 }))]
 pub struct ParticipationReport {
     pub group_by: Vec<String>,
@@ -319,15 +327,19 @@ pub struct ActivityRow {
 
 /// `GET /reports/activities`: activity counts per group.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+/// The example is the demo data's, grouped by year, kind and modality.
 #[schema(example = json!({
-    "group_by": ["year", "kind", "status", "modality"],
+    "group_by": ["year", "kind", "modality"],
     "rows": [
-        {"group": {"year": "2023", "kind": "training", "status": "completed", "modality": "in_person"},
-         "labels": {}, "activities": 2},
-        {"group": {"year": "2023", "kind": "workshop", "status": "completed", "modality": "in_person"},
-         "labels": {}, "activities": 1}
+        {"group": {"year": "2020", "kind": "training", "modality": "online"}, "labels": {}, "activities": 1},
+        {"group": {"year": "2020", "kind": "workshop", "modality": "hybrid"}, "labels": {}, "activities": 1},
+        {"group": {"year": "2022", "kind": "brainstorming", "modality": null}, "labels": {}, "activities": 1},
+        {"group": {"year": "2022", "kind": "working_session", "modality": null}, "labels": {}, "activities": 1},
+        {"group": {"year": "2023", "kind": "training", "modality": null}, "labels": {}, "activities": 1},
+        {"group": {"year": null, "kind": "conference", "modality": null}, "labels": {}, "activities": 2},
+        {"group": {"year": null, "kind": "training", "modality": null}, "labels": {}, "activities": 1}
     ],
-    "totals": {"activities": 3}
+    "totals": {"activities": 8}
 }))]
 pub struct ActivityReport {
     pub group_by: Vec<String>,
@@ -359,14 +371,19 @@ pub struct DelegationRow {
 
 /// `GET /reports/delegations`: delegations and members per group.
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
+/// The example is the demo data's: two attended delegations to undated
+/// meetings, with no members named (the seeds name none).
 #[schema(example = json!({
     "group_by": ["dialogue", "year", "status"],
     "rows": [
-        {"group": {"dialogue": "019367e0-0000-7000-8000-000000000030", "year": "2023", "status": "attended"},
+        {"group": {"dialogue": "019367e0-0000-7000-8000-000000000031", "year": null, "status": "attended"},
+         "labels": {"dialogue_name": "Khartoum Process"},
+         "delegations": 1, "members": 0, "female": 0, "male": 0},
+        {"group": {"dialogue": "019367e0-0000-7000-8000-000000000030", "year": null, "status": "attended"},
          "labels": {"dialogue_name": "Rabat Process"},
          "delegations": 1, "members": 0, "female": 0, "male": 0}
     ],
-    "totals": {"delegations": 1, "members": 0, "female": 0, "male": 0}
+    "totals": {"delegations": 2, "members": 0, "female": 0, "male": 0}
 }))]
 pub struct DelegationReport {
     pub group_by: Vec<String>,
