@@ -374,3 +374,33 @@ async fn a_partner_exports_only_its_projects() {
         .await;
     problem(res, StatusCode::NOT_FOUND).await;
 }
+
+#[tokio::test]
+async fn the_change_feed_exports_every_change_after_after() {
+    let app = spawn_app().await;
+    for i in 0..105 {
+        app.organisation(&format!("Organisation {i}")).await;
+    }
+    let feed = app.read("/api/v1/changes?limit=1000").await;
+    let positions: Vec<i64> = feed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["position"].as_i64().unwrap())
+        .collect();
+    assert!(positions.len() >= 105);
+    // More than one export page (100), to the end.
+    let (header, rows) = csv_of(&app, &app.admin, "/api/v1/changes?format=csv").await;
+    let at = column(&header, "position");
+    let got: Vec<i64> = rows.iter().map(|r| r[at].parse().unwrap()).collect();
+    assert_eq!(got, positions);
+    // From a cursor on.
+    let after = positions[9];
+    let (_, rows) = csv_of(
+        &app,
+        &app.admin,
+        &format!("/api/v1/changes?after={after}&format=csv"),
+    )
+    .await;
+    assert_eq!(rows.len(), positions.len() - 10);
+}

@@ -307,9 +307,10 @@ impl Modify for Contract {
     }
 }
 
-/// A list (its 200 is a `Page`) or a report: both also answer as CSV.
+/// A list (its 200 is a `Page`), the change feed or a report: all also
+/// answer as CSV.
 fn exports(path: &str, op: &Operation) -> bool {
-    if path.starts_with("/api/v1/reports/") {
+    if path.starts_with("/api/v1/reports/") || path == "/api/v1/changes" {
         return true;
     }
     let Some(RefOr::T(ok)) = op.responses.responses.get("200") else {

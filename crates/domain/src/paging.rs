@@ -202,3 +202,14 @@ macro_rules! resumable_uncounted {
 }
 
 resumable_uncounted!(crate::HistoryParams, crate::AuditEventListParams);
+
+/// The change feed continues from `after`; an export starts where the
+/// caller's `after` says (a feed has no first page to go back to).
+impl Resume for crate::ChangeListParams {
+    fn resume(&mut self, cursor: Option<String>, limit: u64) {
+        if cursor.is_some() {
+            self.after = cursor;
+        }
+        self.limit = Some(limit);
+    }
+}

@@ -1,7 +1,7 @@
 //! /api/v1/audit-events (the admin's audit log), /api/v1/changes (the change
 //! feed), and the history read every resource's `/{id}/history` shares.
 
-use actix_web::web::{Data, Json, Query};
+use actix_web::web::{Data, Query};
 use actix_web::{HttpResponse, get};
 use rihla_domain::{
     AuditEvent, AuditEventListParams, ChangeFeed, ChangeListParams, HistoryParams, Page,
@@ -82,7 +82,8 @@ async fn list_audit_events(
 /// appear as `delete` events; fetch the record (or its history) for details.
 /// Viewers and editors see every resource but users and API keys; admins
 /// see all; a partner sees the changes to shared reference data and to the
-/// records of its projects.
+/// records of its projects. As CSV: every change after `after` up to the
+/// last one committed.
 #[utoipa::path(
     tag = "history",
     params(ChangeListParams),
@@ -93,7 +94,8 @@ async fn list_changes(
     caller: Viewer,
     state: Data<AppState>,
     params: Query<ChangeListParams>,
-) -> Result<Json<ChangeFeed>, ApiError> {
+    wants: Wants,
+) -> Result<HttpResponse, ApiError> {
     if let Some(only) = params.resource_type
         && !only.readable_by(caller.role)
     {
@@ -106,9 +108,31 @@ async fn list_changes(
         .copied()
         .filter(|t| t.readable_by(caller.role))
         .collect();
-    Ok(Json(
-        audit::changes(&state.db, caller.scope(), &params, &readable).await?,
-    ))
+    let scope = caller.scope();
+    if wants == Wants::Json {
+        let feed = audit::changes(&state.db, scope, &params, &readable).await?;
+        return Ok(HttpResponse::Ok().json(feed));
+    }
+    // As CSV: every change after `after` up to the last one committed; a
+    // page shorter than asked for is the end.
+    export::list(
+        wants,
+        "changes",
+        params.into_inner(),
+        move |p: ChangeListParams| {
+            let (state, scope, readable) = (state.clone(), scope.clone(), readable.clone());
+            async move {
+                let feed = audit::changes(&state.db, scope, &p, &readable).await?;
+                let full = Some(feed.items.len() as u64) == p.limit;
+                Ok(Page {
+                    items: feed.items,
+                    next_cursor: full.then_some(feed.next_cursor),
+                    total: None,
+                })
+            }
+        },
+    )
+    .await
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
