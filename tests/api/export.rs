@@ -404,3 +404,28 @@ async fn the_change_feed_exports_every_change_after_after() {
     .await;
     assert_eq!(rows.len(), positions.len() - 10);
 }
+
+#[tokio::test]
+async fn a_client_that_leaves_mid_export_leaves_nothing_held() {
+    let app = spawn_with(|c| c.db_max_connections = 2).await;
+    let project = app.project(project_body("CSV-GONE")).await;
+    for i in 0..300 {
+        app.create(
+            "/api/v1/activities",
+            json!({"project_id": id(&project), "title": format!("A {i}"), "kind": "training"}),
+        )
+        .await;
+    }
+    // Several exports read one chunk each and hang up, more than the pool has
+    // connections: a page holds a connection only while it is read.
+    for _ in 0..6 {
+        let mut res = app.get("/api/v1/activities?format=csv", &app.admin).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(res.chunk().await.unwrap().is_some());
+        drop(res);
+    }
+    let page = app.read("/api/v1/activities?limit=5").await;
+    assert_eq!(page["items"].as_array().unwrap().len(), 5);
+    let (_, rows) = csv_of(&app, &app.admin, "/api/v1/activities?format=csv").await;
+    assert_eq!(rows.len(), 300);
+}
