@@ -6,16 +6,18 @@
 
 use actix_web::web::Data;
 use actix_web::{HttpRequest, HttpResponse, get};
+use chrono::NaiveDate;
 use rihla_domain::FieldError;
 use rihla_domain::report::{
     ActivityDimension, ActivityFigures, ActivityReport, ActivityReportParams, ActivityRow,
     DelegationDimension, DelegationReport, DelegationReportParams, DelegationRow,
-    ParticipationReport, ParticipationRow, check_country, check_window, parse_group_by,
+    ParticipationFigures, ParticipationReport, ParticipationRow, Period, check_country,
+    check_window, parse_group_by,
 };
 use rihla_persistence::repo::reports;
 use utoipa::IntoParams;
 
-use crate::auth::Viewer;
+use crate::auth::{Caller, Viewer};
 use crate::error::ApiError;
 use crate::export::{self, Column, Wants};
 use crate::state::AppState;
@@ -58,9 +60,22 @@ fn params<P: IntoParams + serde::de::DeserializeOwned>(req: &HttpRequest) -> Res
         })
 }
 
-fn check(errors: Vec<FieldError>) -> Result<(), ApiError> {
+/// The dimensions of `group_by`, after the checks every report makes of
+/// its window and country.
+fn checked<D>(
+    group_by: Option<&str>,
+    all: &[D],
+    period: impl Fn(D) -> Option<Period>,
+    (from, to): (Option<NaiveDate>, Option<NaiveDate>),
+    country: Option<&str>,
+) -> Result<Vec<D>, ApiError>
+where
+    D: std::str::FromStr + Copy + PartialEq + std::fmt::Display,
+{
+    let dims = parse_group_by(group_by, all, period).map_err(|e| ApiError::bad_params(vec![e]))?;
+    let errors = [check_window(from, to), check_country(country)].concat();
     if errors.is_empty() {
-        Ok(())
+        Ok(dims)
     } else {
         Err(ApiError::bad_params(errors))
     }
@@ -82,21 +97,40 @@ fn columns(dims: &[(&str, Option<&str>)], figures: &[&str]) -> Vec<Column> {
     columns
 }
 
-fn activity_dims(p: &ActivityReportParams) -> Result<Vec<ActivityDimension>, ApiError> {
-    let dims = parse_group_by(
+/// An activity report's query, checked and run: its dimensions, rows and
+/// totals. `default_group` stands in for a missing `group_by`.
+async fn activity_report(
+    state: &AppState,
+    caller: &Caller,
+    req: &HttpRequest,
+    default_group: Option<&str>,
+) -> Result<(Vec<ActivityDimension>, Counted<ParticipationFigures>), ApiError> {
+    let mut p: ActivityReportParams = params(req)?;
+    if p.group_by.is_none() {
+        p.group_by = default_group.map(str::to_owned);
+    }
+    let dims = checked(
         p.group_by.as_deref(),
         ActivityDimension::ALL,
         ActivityDimension::period,
-    )
-    .map_err(|e| ApiError::bad_params(vec![e]))?;
-    check(
-        [
-            check_window(p.from, p.to),
-            check_country(p.country_code.as_deref()),
-        ]
-        .concat(),
+        (p.from, p.to),
+        p.country_code.as_deref(),
     )?;
-    Ok(dims)
+    let counted =
+        reports::participation(&state.reader().await?, &caller.scope(), &dims, &p).await?;
+    Ok((dims, counted))
+}
+
+/// The rows and the totals of a report, as the data layer gives them.
+type Counted<F> = (Vec<reports::Grouped<F>>, F);
+
+/// Each dimension's name and label, for the CSV columns.
+fn named<D: Copy>(
+    dims: &[D],
+    name: impl Fn(D) -> &'static str,
+    label: impl Fn(D) -> Option<&'static str>,
+) -> Vec<(&'static str, Option<&'static str>)> {
+    dims.iter().map(|d| (name(*d), label(*d))).collect()
 }
 
 /// Participation: activities and participants per group
@@ -121,10 +155,7 @@ async fn participation_report(
     req: HttpRequest,
     wants: Wants,
 ) -> Result<HttpResponse, ApiError> {
-    let p: ActivityReportParams = params(&req)?;
-    let dims = activity_dims(&p)?;
-    let (rows, totals) =
-        reports::participation(&state.reader().await?, &caller.scope(), &dims, &p).await?;
+    let (dims, (rows, totals)) = activity_report(&state, &caller, &req, None).await?;
     let rows: Vec<ParticipationRow> = rows
         .into_iter()
         .map(|r| ParticipationRow {
@@ -134,7 +165,7 @@ async fn participation_report(
         })
         .collect();
     if let Wants::Csv { bom } = wants {
-        let dims: Vec<_> = dims.iter().map(|d| (d.as_str(), d.label())).collect();
+        let dims = named(&dims, |d| d.as_str(), |d| d.label());
         let columns = columns(
             &dims,
             &["activities", "planned", "actual", "female", "male"],
@@ -165,13 +196,8 @@ async fn activities_report(
     req: HttpRequest,
     wants: Wants,
 ) -> Result<HttpResponse, ApiError> {
-    let mut p: ActivityReportParams = params(&req)?;
-    if p.group_by.is_none() {
-        p.group_by = Some("year,kind,status,modality".into());
-    }
-    let dims = activity_dims(&p)?;
-    let (rows, totals) =
-        reports::participation(&state.reader().await?, &caller.scope(), &dims, &p).await?;
+    let (dims, (rows, totals)) =
+        activity_report(&state, &caller, &req, Some("year,kind,status,modality")).await?;
     let rows: Vec<ActivityRow> = rows
         .into_iter()
         .map(|r| ActivityRow {
@@ -183,7 +209,7 @@ async fn activities_report(
         })
         .collect();
     if let Wants::Csv { bom } = wants {
-        let dims: Vec<_> = dims.iter().map(|d| (d.as_str(), d.label())).collect();
+        let dims = named(&dims, |d| d.as_str(), |d| d.label());
         return Ok(export::csv_response(
             "activity-report",
             bom,
@@ -223,18 +249,12 @@ async fn delegations_report(
     if p.group_by.is_none() {
         p.group_by = Some("dialogue,year,status".into());
     }
-    let dims = parse_group_by(
+    let dims = checked(
         p.group_by.as_deref(),
         DelegationDimension::ALL,
         DelegationDimension::period,
-    )
-    .map_err(|e| ApiError::bad_params(vec![e]))?;
-    check(
-        [
-            check_window(p.from, p.to),
-            check_country(p.country_code.as_deref()),
-        ]
-        .concat(),
+        (p.from, p.to),
+        p.country_code.as_deref(),
     )?;
     let (rows, totals) =
         reports::delegations(&state.reader().await?, &caller.scope(), &dims, &p).await?;
@@ -247,7 +267,7 @@ async fn delegations_report(
         })
         .collect();
     if let Wants::Csv { bom } = wants {
-        let dims: Vec<_> = dims.iter().map(|d| (d.as_str(), d.label())).collect();
+        let dims = named(&dims, |d| d.as_str(), |d| d.label());
         let columns = columns(&dims, &["delegations", "members", "female", "male"]);
         return Ok(export::csv_response(
             "delegation-report",

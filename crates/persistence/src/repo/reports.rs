@@ -152,6 +152,31 @@ fn sort_groups<F>(rows: &mut [(Vec<Option<String>>, F)]) {
     });
 }
 
+/// Runs a report's grouped statement: each row's group values (the first
+/// columns) and figures (`read` from the column after them), the groups
+/// with something in them (`counts`), in order; a 400 past `MAX_GROUPS`.
+async fn grouped<F>(
+    db: &impl ConnectionTrait,
+    sql: Sql,
+    dims: &[Dim],
+    read: impl Fn(&QueryResult, usize) -> Result<F, RepoError>,
+    counts: impl Fn(&F) -> bool,
+) -> Result<Vec<(Vec<Option<String>>, F)>, RepoError> {
+    let result = db.query_all_raw(sql.statement()).await?;
+    if result.len() > MAX_GROUPS {
+        return Err(too_many_groups());
+    }
+    let mut rows = Vec::with_capacity(result.len());
+    for row in &result {
+        let figures = read(row, dims.len())?;
+        if counts(&figures) {
+            rows.push((read_group(row, dims)?, figures));
+        }
+    }
+    sort_groups(&mut rows);
+    Ok(rows)
+}
+
 /// One report row as the domain has it: the group by dimension name, and
 /// the names of what its ids name.
 pub struct Grouped<F> {
@@ -253,46 +278,48 @@ fn activity_dim(d: ActivityDimension) -> Dim {
     }
 }
 
+/// Conditions under construction, each binding its value.
+struct Conditions<'a> {
+    sql: &'a mut Sql,
+    all: Vec<String>,
+}
+
+impl Conditions<'_> {
+    /// `condition` with its `?` bound to `value`, when there is a value.
+    fn add<V: Into<Value>>(&mut self, condition: &str, value: Option<V>) {
+        if let Some(v) = value {
+            let at = self.sql.bind(v);
+            self.all.push(condition.replacen('?', &at, 1));
+        }
+    }
+}
+
 /// The WHERE clause of an activity report.
 fn activity_filters(sql: &mut Sql, scope: &Scope, p: &ActivityReportParams) -> String {
-    let mut conds = vec!["a.deleted_at IS NULL".to_owned()];
-    if let Some(project) = p.project_id {
-        conds.push(format!("a.project_id = {}", sql.bind(project)));
-    }
-    if let Some(from) = p.from {
-        conds.push(format!("a.start_date >= {}", sql.bind(from)));
-    }
-    if let Some(to) = p.to {
-        conds.push(format!("a.start_date <= {}", sql.bind(to)));
-    }
-    if let Some(kind) = p.kind {
-        conds.push(format!("a.kind = {}", sql.bind(kind.as_str())));
-    }
-    if let Some(status) = p.status {
-        conds.push(format!("a.status = {}", sql.bind(status.as_str())));
-    }
-    if let Some(modality) = p.modality {
-        conds.push(format!("a.modality = {}", sql.bind(modality.as_str())));
-    }
-    if let Some(dialogue) = p.dialogue_id {
-        conds.push(format!("a.dialogue_id = {}", sql.bind(dialogue)));
-    }
-    if let Some(cc) = &p.country_code {
-        conds.push(format!(
-            "a.id IN (SELECT activity_id FROM activity_locations WHERE country_code = {})",
-            sql.bind(cc.to_uppercase())
-        ));
-    }
-    if let Some(org) = p.organisation_id {
-        conds.push(format!(
-            "a.id IN (SELECT activity_id FROM activity_organisations WHERE organisation_id = {})",
-            sql.bind(org)
-        ));
-    }
+    let mut c = Conditions {
+        sql,
+        all: vec!["a.deleted_at IS NULL".to_owned()],
+    };
+    c.add("a.project_id = ?", p.project_id);
+    c.add("a.start_date >= ?", p.from);
+    c.add("a.start_date <= ?", p.to);
+    c.add("a.kind = ?", p.kind.map(|v| v.as_str()));
+    c.add("a.status = ?", p.status.map(|v| v.as_str()));
+    c.add("a.modality = ?", p.modality.map(|v| v.as_str()));
+    c.add("a.dialogue_id = ?", p.dialogue_id);
+    c.add(
+        "a.id IN (SELECT activity_id FROM activity_locations WHERE country_code = ?)",
+        p.country_code.as_ref().map(|cc| cc.to_uppercase()),
+    );
+    c.add(
+        "a.id IN (SELECT activity_id FROM activity_organisations WHERE organisation_id = ?)",
+        p.organisation_id,
+    );
+    let mut all = c.all;
     if let Some(cond) = scope_sql(sql, scope, "a.project_id") {
-        conds.push(cond);
+        all.push(cond);
     }
-    conds.join(" AND ")
+    all.join(" AND ")
 }
 
 const PARTICIPANTS: [&str; 4] = [
@@ -409,18 +436,7 @@ pub async fn participation(
             MAX_GROUPS + 1
         );
     }
-    let result = db.query_all_raw(sql.statement()).await?;
-    if result.len() > MAX_GROUPS {
-        return Err(too_many_groups());
-    }
-    let mut rows = Vec::with_capacity(result.len());
-    for row in &result {
-        let figures = read_participation(row, dims.len())?;
-        if figures.activities > 0 {
-            rows.push((read_group(row, &dims)?, figures));
-        }
-    }
-    sort_groups(&mut rows);
+    let rows = grouped(db, sql, &dims, read_participation, |f| f.activities > 0).await?;
     let totals = if multi {
         let mut sql = Sql::new(backend);
         let filters = activity_filters(&mut sql, scope, p);
@@ -470,32 +486,25 @@ fn delegation_dim(d: DelegationDimension) -> Dim {
 }
 
 fn delegation_filters(sql: &mut Sql, scope: &Scope, p: &DelegationReportParams) -> String {
-    let mut conds = vec!["d.deleted_at IS NULL".to_owned()];
-    if let Some(project) = p.project_id {
-        conds.push(format!("d.project_id = {}", sql.bind(project)));
-    }
-    if let Some(dialogue) = p.dialogue_id {
-        conds.push(format!("m.dialogue_id = {}", sql.bind(dialogue)));
-    }
-    if let Some(meeting) = p.meeting_id {
-        conds.push(format!("d.meeting_id = {}", sql.bind(meeting)));
-    }
-    if let Some(status) = p.status {
-        conds.push(format!("d.status = {}", sql.bind(status.as_str())));
-    }
-    if let Some(cc) = &p.country_code {
-        conds.push(format!("d.country_code = {}", sql.bind(cc.to_uppercase())));
-    }
-    if let Some(from) = p.from {
-        conds.push(format!("m.start_date >= {}", sql.bind(from)));
-    }
-    if let Some(to) = p.to {
-        conds.push(format!("m.start_date <= {}", sql.bind(to)));
-    }
+    let mut c = Conditions {
+        sql,
+        all: vec!["d.deleted_at IS NULL".to_owned()],
+    };
+    c.add("d.project_id = ?", p.project_id);
+    c.add("m.dialogue_id = ?", p.dialogue_id);
+    c.add("d.meeting_id = ?", p.meeting_id);
+    c.add("d.status = ?", p.status.map(|v| v.as_str()));
+    c.add(
+        "d.country_code = ?",
+        p.country_code.as_ref().map(|cc| cc.to_uppercase()),
+    );
+    c.add("m.start_date >= ?", p.from);
+    c.add("m.start_date <= ?", p.to);
+    let mut all = c.all;
     if let Some(cond) = scope_sql(sql, scope, "d.project_id") {
-        conds.push(cond);
+        all.push(cond);
     }
-    conds.join(" AND ")
+    all.join(" AND ")
 }
 
 /// Delegations and member counts per group of `dims`, and the totals.
@@ -538,18 +547,7 @@ pub async fn delegations(
         select.join(", "),
         MAX_GROUPS + 1
     );
-    let result = db.query_all_raw(sql.statement()).await?;
-    if result.len() > MAX_GROUPS {
-        return Err(too_many_groups());
-    }
-    let mut rows = Vec::with_capacity(result.len());
-    for row in &result {
-        let f = read(row, dims.len())?;
-        if f.delegations > 0 {
-            rows.push((read_group(row, &dims)?, f));
-        }
-    }
-    sort_groups(&mut rows);
+    let rows = grouped(db, sql, &dims, read, |f| f.delegations > 0).await?;
 
     let mut sql = Sql::new(backend);
     let filters = delegation_filters(&mut sql, scope, p);
