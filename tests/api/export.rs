@@ -159,7 +159,28 @@ async fn a_list_exports_every_record_with_its_filters_and_sort() {
         .collect();
     assert_eq!(ids, paged);
 
-    // Accept: text/csv does the same; limit and cursor do not cut it short.
+    // A cursor starts the export there; a limit only sizes the first page;
+    // a bad limit or cursor is a 400, as for the pages.
+    let first = app
+        .read("/api/v1/activities?kind=workshop&sort=-start_date&limit=30")
+        .await;
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let (_, rest) = csv_of(
+        &app,
+        &app.admin,
+        &format!("/api/v1/activities?kind=workshop&sort=-start_date&format=csv&cursor={cursor}"),
+    )
+    .await;
+    assert_eq!(rest.len(), 75);
+    assert_eq!(rest[0][0], paged[30]);
+    for bad in ["limit=1000", "limit=0", "cursor=garbage"] {
+        let res = app
+            .get(&format!("/api/v1/activities?format=csv&{bad}"), &app.admin)
+            .await;
+        problem(res, StatusCode::BAD_REQUEST).await;
+    }
+
+    // Accept: text/csv does the same; a limit does not cut it short.
     let res = app
         .request(
             reqwest::Method::GET,

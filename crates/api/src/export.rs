@@ -3,8 +3,8 @@
 //! itself.
 //!
 //! A CSV export walks the list page by page with the same filters and sort
-//! (keyset pages, so each costs what the first does) and streams each page
-//! as it is read: memory holds one page, whatever the number of rows. Rows
+//! (keyset pages, so each costs what the first does), from the request's
+//! `cursor` if it has one, and streams each page as it is read: memory holds one page, whatever the number of rows. Rows
 //! written during an export may or may not appear in it; none appears twice.
 //!
 //! The columns come from the record's schema in the served OpenAPI document,
@@ -378,9 +378,11 @@ where
         return Ok(HttpResponse::Ok().json(fetch(params).await?));
     };
     let columns = columns_of(&T::name());
+    // The first page as asked (from its cursor, its limit long), read before
+    // the answer: a bad filter, cursor or limit is still a 400. The rest
+    // follows in export pages.
     let mut params = params;
-    params.resume(None, EXPORT_PAGE);
-    // The first page before the answer: a bad filter is still a 400.
+    params.resume(None, None);
     let first = fetch(params.clone()).await?;
     let mut head = String::new();
     push_header(&mut head, &columns);
@@ -431,7 +433,7 @@ where
             let mut bytes = w.head.take().unwrap_or_default();
             bytes.extend_from_slice(out.as_bytes());
             match page.next_cursor {
-                Some(cursor) => w.params.resume(Some(cursor), EXPORT_PAGE),
+                Some(cursor) => w.params.resume(Some(cursor), Some(EXPORT_PAGE)),
                 None => w.done = true,
             }
             Some((Ok::<_, actix_web::Error>(Bytes::from(bytes)), w))

@@ -337,8 +337,8 @@ fn add_csv(op: &mut Operation) {
             ),
         );
         ok.description.push_str(
-            ". As text/csv (`Accept: text/csv` or `format=csv`): every matching record, not a page, \
-             streamed, with a header row; nested objects as dotted columns, nested lists as one \
+            ". As text/csv (`Accept: text/csv` or `format=csv`): every matching record (from `cursor`, \
+             if given), not a page, streamed, with a header row; nested objects as dotted columns, nested lists as one \
              JSON cell; cells starting with = + - @ tab or CR prefixed with '",
         );
     }

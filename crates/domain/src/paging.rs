@@ -158,18 +158,23 @@ unsorted!(
     crate::MemberListParams
 );
 
-/// Walking a whole list page by page (a CSV export): the next request is the
-/// same one from `cursor` on, `limit` rows long, without a count.
+/// Walking a whole list page by page (a CSV export): the same request from
+/// `cursor` on (from where it already starts, without one), `limit` rows
+/// long (as asked, without one), and without a count.
 pub trait Resume: Clone {
-    fn resume(&mut self, cursor: Option<String>, limit: u64);
+    fn resume(&mut self, cursor: Option<String>, limit: Option<u64>);
 }
 
 macro_rules! resumable {
     ($($t:ty),+ $(,)?) => {$(
         impl Resume for $t {
-            fn resume(&mut self, cursor: Option<String>, limit: u64) {
-                self.cursor = cursor;
-                self.limit = Some(limit);
+            fn resume(&mut self, cursor: Option<String>, limit: Option<u64>) {
+                if cursor.is_some() {
+                    self.cursor = cursor;
+                }
+                if limit.is_some() {
+                    self.limit = limit;
+                }
                 self.count = None;
             }
         }
@@ -193,9 +198,13 @@ resumable!(
 macro_rules! resumable_uncounted {
     ($($t:ty),+ $(,)?) => {$(
         impl Resume for $t {
-            fn resume(&mut self, cursor: Option<String>, limit: u64) {
-                self.cursor = cursor;
-                self.limit = Some(limit);
+            fn resume(&mut self, cursor: Option<String>, limit: Option<u64>) {
+                if cursor.is_some() {
+                    self.cursor = cursor;
+                }
+                if limit.is_some() {
+                    self.limit = limit;
+                }
             }
         }
     )+};
@@ -203,13 +212,14 @@ macro_rules! resumable_uncounted {
 
 resumable_uncounted!(crate::HistoryParams, crate::AuditEventListParams);
 
-/// The change feed continues from `after`; an export starts where the
-/// caller's `after` says (a feed has no first page to go back to).
+/// The change feed continues from `after`.
 impl Resume for crate::ChangeListParams {
-    fn resume(&mut self, cursor: Option<String>, limit: u64) {
+    fn resume(&mut self, cursor: Option<String>, limit: Option<u64>) {
         if cursor.is_some() {
             self.after = cursor;
         }
-        self.limit = Some(limit);
+        if limit.is_some() {
+            self.limit = limit;
+        }
     }
 }

@@ -123,7 +123,8 @@ async fn list_changes(
             let (state, scope, readable) = (state.clone(), scope.clone(), readable.clone());
             async move {
                 let feed = audit::changes(&state.db, scope, &p, &readable).await?;
-                let full = Some(feed.items.len() as u64) == p.limit;
+                let asked = p.limit.unwrap_or(rihla_domain::history::FEED_DEFAULT_LIMIT);
+                let full = feed.items.len() as u64 == asked;
                 Ok(Page {
                     items: feed.items,
                     next_cursor: full.then_some(feed.next_cursor),
