@@ -166,7 +166,7 @@ pub trait Resume: Clone {
 }
 
 macro_rules! resumable {
-    ($($t:ty),+ $(,)?) => {$(
+    ($($t:ty $(=> $count:ident)?),+ $(,)?) => {$(
         impl Resume for $t {
             fn resume(&mut self, cursor: Option<String>, limit: Option<u64>) {
                 if cursor.is_some() {
@@ -175,42 +175,28 @@ macro_rules! resumable {
                 if limit.is_some() {
                     self.limit = limit;
                 }
-                self.count = None;
+                $(self.$count = None;)?
             }
         }
     )+};
 }
 
+// `=> count`: the list takes `count=true`, which an export page leaves off;
+// the audit lists have none.
 resumable!(
-    crate::ActivityListParams,
-    crate::DelegationListParams,
-    crate::DialogueListParams,
-    crate::DocumentListParams,
-    crate::MeetingListParams,
-    crate::OrganisationListParams,
-    crate::ProjectListParams,
-    crate::UserListParams,
-    crate::ApiKeyListParams,
-    crate::MemberListParams,
+    crate::ActivityListParams => count,
+    crate::DelegationListParams => count,
+    crate::DialogueListParams => count,
+    crate::DocumentListParams => count,
+    crate::MeetingListParams => count,
+    crate::OrganisationListParams => count,
+    crate::ProjectListParams => count,
+    crate::UserListParams => count,
+    crate::ApiKeyListParams => count,
+    crate::MemberListParams => count,
+    crate::HistoryParams,
+    crate::AuditEventListParams,
 );
-
-/// Audit lists have no count.
-macro_rules! resumable_uncounted {
-    ($($t:ty),+ $(,)?) => {$(
-        impl Resume for $t {
-            fn resume(&mut self, cursor: Option<String>, limit: Option<u64>) {
-                if cursor.is_some() {
-                    self.cursor = cursor;
-                }
-                if limit.is_some() {
-                    self.limit = limit;
-                }
-            }
-        }
-    )+};
-}
-
-resumable_uncounted!(crate::HistoryParams, crate::AuditEventListParams);
 
 /// The change feed continues from `after`.
 impl Resume for crate::ChangeListParams {
