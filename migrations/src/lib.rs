@@ -20,6 +20,7 @@ mod m20261206_000010_documents;
 mod m20261207_000011_sessions_and_api_keys;
 mod m20261207_000012_project_members;
 mod m20261207_000013_activity_report_index;
+mod m20261207_000014_donor_reporting;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000011_sessions_and_api_keys::Migration),
             Box::new(m20261207_000012_project_members::Migration),
             Box::new(m20261207_000013_activity_report_index::Migration),
+            Box::new(m20261207_000014_donor_reporting::Migration),
         ]
     }
 }

@@ -33,11 +33,14 @@ async fn an_activity_round_trips_every_field() {
         "kind": "training",
         "status": "completed",
         "start_date": "2023-07-17",
+        "start_date_precision": "day",
         "end_date": "2023-07-18",
+        "end_date_precision": "day",
         "modality": "hybrid",
         "locations": [
             {"city": "Tripoli", "country_code": "LY", "venue": "Diplomatic Institute"},
-            {"city": "Tunis", "country_code": "TN", "venue": null}
+            {"city": "Tunis", "country_code": "TN", "venue": null},
+            {"city": null, "country_code": "EG", "venue": null}
         ],
         "organisations": [
             {"organisation_id": id(&icmpd), "role": "organiser"},
@@ -48,9 +51,14 @@ async fn an_activity_round_trips_every_field() {
         "outputs": ["Draft training plan", "Talking points"],
         "participants": {"planned": 20, "actual": 18, "female": 7, "male": 11},
         "facilitators": [
-            {"name": "Megan Pilli", "affiliation": "ICMPD", "role": "trainer"},
-            {"name": "Khaled Shorman", "affiliation": null, "role": "expert"}
-        ]
+            {"name": "Megan Pilli", "affiliation": "ICMPD", "role": "trainer", "position": "Project Manager", "organisation_id": id(&icmpd), "kind": "person"},
+            {"name": "Khaled Shorman", "affiliation": null, "role": "expert", "position": null, "organisation_id": null, "kind": "person"},
+            {"name": "Rabat Process secretariat", "affiliation": null, "role": "speaker", "position": null, "organisation_id": null, "kind": "organisation"}
+        ],
+        "indicator_codes": [],
+        "sessions": 4,
+        "organisations_reached": 27,
+        "notes": "Participant figures are ours, for the test."
     });
     let res = app.post("/api/v1/activities", &app.admin, &body).await;
     assert_eq!(res.status(), StatusCode::CREATED);

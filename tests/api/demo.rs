@@ -64,8 +64,12 @@ async fn seed_demo_loads_the_seed_facts_and_a_second_run_changes_nothing() {
     assert_eq!(guide["items"][0]["published_on"], "2020-01-01");
     let projects = app.read("/api/v1/projects?q=LIBMITAF").await;
     let libmitaf = &projects["items"][0];
+    // "April 2021 to November 2023": months, not days.
     assert_eq!(libmitaf["start_date"], "2021-04-01");
-    assert_eq!(libmitaf["end_date"], "2023-11-30");
+    assert_eq!(libmitaf["start_date_precision"], "month");
+    assert_eq!(libmitaf["end_date"], "2023-11-01");
+    assert_eq!(libmitaf["end_date_precision"], "month");
+    assert!(libmitaf["notes"].as_str().unwrap().contains("examples"));
     assert_eq!(libmitaf["duty_stations"], json!(["Tripoli"]));
     let activities = app
         .read("/api/v1/activities?from=2020-11-17&to=2020-11-19&sort=start_date")
@@ -83,7 +87,43 @@ async fn seed_demo_loads_the_seed_facts_and_a_second_run_changes_nothing() {
             "Migration Governance Training Course"
         ]
     );
-    assert_eq!(activities["items"][1]["modality"], "online");
+    assert_eq!(activities["items"][0]["start_date"], "2020-11-17");
+    assert_eq!(activities["items"][0]["start_date_precision"], "day");
+    // "Partially via Zoom", and the inferred institute is marked as ours.
+    assert_eq!(activities["items"][1]["modality"], "hybrid");
+    assert!(
+        activities["items"][0]["notes"]
+            .as_str()
+            .unwrap()
+            .contains("is ours")
+    );
+    // The 2018 and 2019 conferences are found by their year.
+    let in_2018 = app
+        .read("/api/v1/activities?from=2018-06-01&to=2018-06-30")
+        .await;
+    let titles: Vec<&str> = in_2018["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap())
+        .collect();
+    assert!(titles.contains(&"Academia Conference 2018"), "{titles:?}");
+    assert!(!titles.contains(&"Academia Conference 2019"), "{titles:?}");
+    let cso = app.read("/api/v1/activities?q=civil%20society").await["items"][0].clone();
+    assert_eq!(
+        (
+            cso["sessions"].clone(),
+            cso["organisations_reached"].clone()
+        ),
+        (json!(4), json!(27))
+    );
+    assert_eq!(cso["start_date_precision"], "year");
+    // Country-only locations: found by country.
+    let in_libya = app
+        .read("/api/v1/activities?country_code=LY&limit=100&count=true")
+        .await;
+    // Every activity but the three the seeds give no place for.
+    assert_eq!(in_libya["total"], 6);
     let plan = app
         .read("/api/v1/activities?q=draft%20training%20plan")
         .await;
@@ -107,6 +147,52 @@ async fn seed_demo_loads_the_seed_facts_and_a_second_run_changes_nothing() {
         assert!(d["notes"].as_str().unwrap().starts_with("Example record"));
         assert_eq!(d["members"], json!([]));
     }
+}
+
+#[tokio::test]
+async fn seed_demo_brings_an_older_demo_database_up_to_date_without_duplicates() {
+    let app = spawn_app().await;
+    rihla_api::demo::seed(&app.state.db).await.unwrap();
+    let current = everything(&app).await;
+    // What an older version stored: day-precise dates the seeds never give,
+    // and no Training of Trainers record.
+    let libmitaf = app.read("/api/v1/projects?q=LIBMITAF").await["items"][0].clone();
+    let res = app
+        .patch(
+            &format!("/api/v1/projects/{}", id(&libmitaf)),
+            &json!({"end_date": "2023-11-30", "end_date_precision": "day", "start_date_precision": "day", "notes": null}),
+        )
+        .await;
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    let tot = app
+        .read("/api/v1/activities?q=Training%20of%20Trainers")
+        .await["items"][0]
+        .clone();
+    let res = app
+        .delete(&format!("/api/v1/activities/{}", id(&tot)), &app.admin)
+        .await;
+    assert_eq!(res.status(), reqwest::StatusCode::NO_CONTENT);
+
+    let report = rihla_api::demo::seed(&app.state.db).await.unwrap();
+    assert_eq!(report.updated.get("projects"), Some(&1), "{report}");
+    assert_eq!(report.created.get("activities"), Some(&1), "{report}");
+    let after = everything(&app).await;
+    for kind in [
+        "organisations",
+        "projects",
+        "dialogues",
+        "activities",
+        "documents",
+    ] {
+        assert_eq!(
+            after[kind].as_array().unwrap().len(),
+            current[kind].as_array().unwrap().len(),
+            "no duplicate {kind}"
+        );
+    }
+    let libmitaf = app.read("/api/v1/projects?q=LIBMITAF").await["items"][0].clone();
+    assert_eq!(libmitaf["end_date"], "2023-11-01");
+    assert_eq!(libmitaf["end_date_precision"], "month");
 }
 
 #[tokio::test]

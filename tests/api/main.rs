@@ -18,6 +18,7 @@ mod errors;
 mod export;
 mod feed;
 mod history;
+mod iati;
 mod limits;
 mod metrics;
 mod openapi;

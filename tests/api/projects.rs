@@ -16,7 +16,13 @@ async fn full_body(app: &TestApp) -> Value {
         "objective": "Support Libyan institutions in migration governance.",
         "status": "completed",
         "start_date": "2021-04-01",
-        "end_date": "2023-11-30",
+        "start_date_precision": "month",
+        "end_date": "2023-11-01",
+        "end_date_precision": "month",
+        "planned_start_date": "2021-01-01",
+        "planned_start_date_precision": "year",
+        "planned_end_date": "2023-12-31",
+        "planned_end_date_precision": "day",
         "country_codes": ["LY"],
         "duty_stations": ["Tripoli"],
         "themes": ["capacity_development", "cross_cutting_topics", "governance"],
@@ -27,8 +33,34 @@ async fn full_body(app: &TestApp) -> Value {
             {"organisation_id": mofa["id"], "role": "beneficiary"}
         ],
         "outcomes": [
-            {"code": "OC3", "title": "Support Libya's reintegration into regional and international dialogues", "description": null}
+            {"code": "OC3", "title": "Support Libya's reintegration into regional and international dialogues", "description": null,
+             "indicators": [
+                {"code": "OC3.1", "title": "Dialogue meetings attended", "measure": "unit", "ascending": true,
+                 "baseline": {"year": 2021, "value": 0.0, "comment": "none before the project"},
+                 "periods": [
+                    {"start": "2022-01-01", "end": "2022-12-31", "target": 2.0, "actual": 3.0, "comment": null},
+                    {"start": "2023-01-01", "end": "2023-11-30", "target": 2.0, "actual": null, "comment": "not yet reported"}
+                 ]},
+                {"code": "OC3.2", "title": "Share of trained officials who rate the training useful", "measure": "percentage", "ascending": true,
+                 "baseline": null, "periods": [{"start": "2023-07-01", "end": "2023-07-31", "target": 80.0, "actual": 92.5, "comment": null}]},
+                {"code": "OC3.3", "title": "Quality of statements", "measure": "qualitative", "ascending": true, "baseline": null,
+                 "periods": [{"start": "2023-01-01", "end": "2023-12-31", "target": null, "actual": null, "comment": "Statements delivered in Rabat"}]}
+             ]}
         ],
+        "commitments": [
+            {"organisation_id": ec["id"], "amount": "5000000.00", "currency": "EUR", "value_date": "2021-04-01"},
+            {"organisation_id": sem["id"], "amount": "1000000", "currency": "CHF", "value_date": "2021-05-15"}
+        ],
+        "budget_lines": [
+            {"period_start": "2021-04-01", "period_end": "2022-03-31", "amount": "2000000.00", "currency": "EUR", "type": "original", "status": "committed"},
+            {"period_start": "2022-04-01", "period_end": "2023-03-31", "amount": "2100000.50", "currency": "EUR", "type": "revised", "status": "indicative"}
+        ],
+        "sectors": [
+            {"vocabulary": "1", "code": "15190", "percentage": 80.0},
+            {"vocabulary": "1", "code": "15110", "percentage": 20.0},
+            {"vocabulary": "99", "code": "MIG-GOV", "percentage": 100.0}
+        ],
+        "notes": "Dates to the month, as the project page gives them.",
         "iati_identifier": "XM-DAC-47066-LIBMITAF"
     })
 }

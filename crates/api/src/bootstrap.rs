@@ -306,5 +306,6 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
         access: Default::default(),
         scopes: Default::default(),
         data_lock,
+        iati: config.iati_reporting_org()?,
     })
 }

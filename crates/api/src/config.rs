@@ -158,6 +158,20 @@ pub struct Config {
     /// database that holds no organisations, projects or dialogues yet.
     #[arg(long, env = "APP_DEMO", global = true)]
     pub demo: bool,
+
+    /// The IATI reporting organisation's identifier (e.g. XM-DAC-47066),
+    /// written as reporting-org/@ref of the IATI exports. The three
+    /// APP_IATI_REPORTING_ORG_* are set together or not at all.
+    #[arg(long, env = "APP_IATI_REPORTING_ORG_REF")]
+    pub iati_reporting_org_ref: Option<String>,
+
+    /// Its IATI OrganisationType code (e.g. 40 multilateral).
+    #[arg(long, env = "APP_IATI_REPORTING_ORG_TYPE")]
+    pub iati_reporting_org_type: Option<String>,
+
+    /// Its name, as the exports write it.
+    #[arg(long, env = "APP_IATI_REPORTING_ORG_NAME")]
+    pub iati_reporting_org_name: Option<String>,
 }
 
 /// An exact origin: scheme, host and optional port, nothing else. A wildcard
@@ -215,6 +229,43 @@ impl Config {
         match Config::from_arg_matches(&matches) {
             Ok(c) => c,
             Err(e) => e.exit(),
+        }
+    }
+
+    /// The IATI reporting organisation: all three settings, or none (an empty
+    /// value counts as unset). A partial or invalid one stops the start.
+    pub fn iati_reporting_org(&self) -> anyhow::Result<Option<crate::iati::ReportingOrg>> {
+        fn get(v: &Option<String>) -> Option<&str> {
+            v.as_deref().map(str::trim).filter(|s| !s.is_empty())
+        }
+        match (
+            get(&self.iati_reporting_org_ref),
+            get(&self.iati_reporting_org_type),
+            get(&self.iati_reporting_org_name),
+        ) {
+            (None, None, None) => Ok(None),
+            (Some(reference), Some(org_type), Some(name)) => {
+                if !rihla_domain::iati_codes::is_active(
+                    rihla_domain::iati_codes::ORGANISATION_TYPE,
+                    org_type,
+                ) {
+                    anyhow::bail!(
+                        "APP_IATI_REPORTING_ORG_TYPE {org_type:?} is not an IATI OrganisationType code (one of {})",
+                        rihla_domain::iati_codes::ORGANISATION_TYPE.join(", ")
+                    );
+                }
+                if reference.chars().any(char::is_whitespace) {
+                    anyhow::bail!("APP_IATI_REPORTING_ORG_REF must not contain white space");
+                }
+                Ok(Some(crate::iati::ReportingOrg {
+                    reference: reference.to_owned(),
+                    org_type: org_type.to_owned(),
+                    name: name.to_owned(),
+                }))
+            }
+            _ => anyhow::bail!(
+                "set all of APP_IATI_REPORTING_ORG_REF, APP_IATI_REPORTING_ORG_TYPE and APP_IATI_REPORTING_ORG_NAME, or none"
+            ),
         }
     }
 

@@ -13,6 +13,7 @@ pub mod demo;
 pub mod error;
 pub mod export;
 pub mod http;
+pub mod iati;
 pub mod monitoring;
 pub mod openapi;
 pub mod routes;

@@ -29,6 +29,9 @@ pub struct AppState {
     /// SQLite: held while serving, so a second `serve` on the same data
     /// folder is refused.
     pub data_lock: Option<std::fs::File>,
+    /// APP_IATI_REPORTING_ORG_*: the publisher IATI exports name; unset, the
+    /// exports answer 409.
+    pub iati: Option<crate::iati::ReportingOrg>,
 }
 
 /// When failed logins lock an account or a client address out for a while.

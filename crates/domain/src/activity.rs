@@ -7,15 +7,20 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
-use crate::enums::{ActivityKind, ActivityRole, ActivityStatus, FacilitatorRole, Modality};
+use crate::dates::{self, DatePrecision};
+use crate::enums::{
+    ActivityKind, ActivityRole, ActivityStatus, FacilitatorKind, FacilitatorRole, Modality,
+};
 use crate::validation::{self, Check, FieldError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Location {
+    /// Null when only the country is known.
+    #[serde(default)]
     #[validate(length(min = 1, max = 200), custom(function = "validation::not_blank"))]
     #[schema(example = "Tripoli", min_length = 1, max_length = 200, pattern = r"\S")]
-    pub city: String,
+    pub city: Option<String>,
     /// ISO 3166-1 alpha-2.
     #[validate(custom(function = "validation::country_code"))]
     #[schema(example = "LY", pattern = "^[A-Z]{2}$")]
@@ -53,6 +58,23 @@ pub struct Facilitator {
     #[schema(example = "ICMPD", min_length = 1, max_length = 300, pattern = r"\S")]
     pub affiliation: Option<String>,
     pub role: FacilitatorRole,
+    /// The person's position, e.g. "Head of the Migration Division".
+    #[serde(default)]
+    #[validate(length(min = 1, max = 300), custom(function = "validation::not_blank"))]
+    #[schema(min_length = 1, max_length = 300, pattern = r"\S")]
+    pub position: Option<String>,
+    /// The organisation the facilitator is, or speaks for; must exist.
+    #[serde(default)]
+    pub organisation_id: Option<Uuid>,
+    /// `organisation` when a body (a dialogue's secretariat, say) facilitated
+    /// rather than a named person.
+    #[serde(default = "person")]
+    #[schema(default = "person")]
+    pub kind: FacilitatorKind,
+}
+
+fn person() -> FacilitatorKind {
+    FacilitatorKind::Person
 }
 
 /// Head counts; any may be unknown (null). `female + male` never exceeds `actual`.
@@ -88,7 +110,9 @@ fn default_status() -> ActivityStatus {
     "kind": "working_session",
     "status": "completed",
     "start_date": "2022-11-08",
+    "start_date_precision": "day",
     "end_date": "2022-11-09",
+    "end_date_precision": "day",
     "modality": null,
     "locations": [],
     "organisations": [
@@ -100,9 +124,13 @@ fn default_status() -> ActivityStatus {
     "outputs": ["Draft training plan"],
     "participants": {"planned": null, "actual": null, "female": null, "male": null},
     "facilitators": [
-        {"name": "Megan Pilli", "affiliation": "ICMPD", "role": "trainer"},
-        {"name": "Khaled Shorman", "affiliation": null, "role": "expert"}
-    ]
+        {"name": "Megan Pilli", "affiliation": "ICMPD", "role": "trainer", "position": null, "organisation_id": null, "kind": "person"},
+        {"name": "Khaled Shorman", "affiliation": null, "role": "expert", "position": null, "organisation_id": null, "kind": "person"}
+    ],
+    "indicator_codes": [],
+    "sessions": null,
+    "organisations_reached": null,
+    "notes": null
 }))]
 pub struct ActivityInput {
     /// The project that delivers it; must exist.
@@ -120,9 +148,16 @@ pub struct ActivityInput {
     #[serde(default = "default_status")]
     #[schema(default = "planned")]
     pub status: ActivityStatus,
+    /// For a month or a year, the first day of it.
     pub start_date: Option<NaiveDate>,
+    #[serde(default = "dates::day")]
+    #[schema(default = "day")]
+    pub start_date_precision: DatePrecision,
     /// Not before `start_date`.
     pub end_date: Option<NaiveDate>,
+    #[serde(default = "dates::day")]
+    #[schema(default = "day")]
+    pub end_date_precision: DatePrecision,
     pub modality: Option<Modality>,
     #[serde(default)]
     #[validate(length(max = 50), nested)]
@@ -152,6 +187,23 @@ pub struct ActivityInput {
     #[validate(length(max = 50), nested)]
     #[schema(max_items = 50)]
     pub facilitators: Vec<Facilitator>,
+    /// Indicators of the project's outcomes this activity serves.
+    #[serde(default)]
+    #[validate(length(max = 50), custom(function = "validation::text_list"))]
+    #[schema(schema_with = crate::paging::text_list_schema)]
+    pub indicator_codes: Vec<String>,
+    /// How many sessions it had (e.g. four capacity building sessions).
+    #[validate(range(min = 0, max = 100_000))]
+    #[schema(minimum = 0, maximum = 100_000)]
+    pub sessions: Option<i32>,
+    /// How many organisations it reached (e.g. 27 civil society organisations).
+    #[validate(range(min = 0, max = 1_000_000))]
+    #[schema(minimum = 0, maximum = 1_000_000)]
+    pub organisations_reached: Option<i32>,
+    /// Provenance and caveats, e.g. which values are ours rather than the sources'.
+    #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
+    pub notes: Option<String>,
 }
 
 impl Check for ActivityInput {
@@ -160,7 +212,25 @@ impl Check for ActivityInput {
             Ok(()) => Vec::new(),
             Err(e) => validation::flatten(&e),
         };
-        validation::check_period(self.start_date, self.end_date, &mut errors);
+        dates::check_precision(
+            self.start_date,
+            self.start_date_precision,
+            "start_date",
+            &mut errors,
+        );
+        dates::check_precision(
+            self.end_date,
+            self.end_date_precision,
+            "end_date",
+            &mut errors,
+        );
+        dates::check_span(
+            self.start_date,
+            (self.end_date, self.end_date_precision),
+            "end_date",
+            "start_date",
+            &mut errors,
+        );
         let p = &self.participants;
         if let Some(actual) = p.actual
             && i64::from(p.female.unwrap_or(0)) + i64::from(p.male.unwrap_or(0)) > i64::from(actual)
@@ -194,7 +264,9 @@ impl Check for ActivityInput {
     "kind": "training",
     "status": "completed",
     "start_date": "2023-07-17",
+    "start_date_precision": "day",
     "end_date": "2023-07-18",
+    "end_date_precision": "day",
     "modality": null,
     "locations": [],
     "organisations": [{"organisation_id": "019367e0-0000-7000-8000-000000000001", "role": "organiser"}],
@@ -203,6 +275,10 @@ impl Check for ActivityInput {
     "outputs": [],
     "participants": {"planned": null, "actual": null, "female": null, "male": null},
     "facilitators": [],
+    "indicator_codes": [],
+    "sessions": null,
+    "organisations_reached": null,
+    "notes": null,
     "created_at": "2026-11-22T08:00:00Z",
     "updated_at": "2026-11-22T08:00:00Z",
     "created_by": "019367e0-0000-7000-8000-0000000000aa",
@@ -218,7 +294,9 @@ pub struct Activity {
     pub kind: ActivityKind,
     pub status: ActivityStatus,
     pub start_date: Option<NaiveDate>,
+    pub start_date_precision: DatePrecision,
     pub end_date: Option<NaiveDate>,
+    pub end_date_precision: DatePrecision,
     pub modality: Option<Modality>,
     pub locations: Vec<Location>,
     pub organisations: Vec<ActivityOrganisation>,
@@ -227,6 +305,10 @@ pub struct Activity {
     pub outputs: Vec<String>,
     pub participants: Participants,
     pub facilitators: Vec<Facilitator>,
+    pub indicator_codes: Vec<String>,
+    pub sessions: Option<i32>,
+    pub organisations_reached: Option<i32>,
+    pub notes: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub created_by: Option<Uuid>,
@@ -252,7 +334,9 @@ impl From<&Activity> for ActivityInput {
             kind: a.kind,
             status: a.status,
             start_date: a.start_date,
+            start_date_precision: a.start_date_precision,
             end_date: a.end_date,
+            end_date_precision: a.end_date_precision,
             modality: a.modality,
             locations: a.locations.clone(),
             organisations: a.organisations.clone(),
@@ -261,6 +345,10 @@ impl From<&Activity> for ActivityInput {
             outputs: a.outputs.clone(),
             participants: a.participants.clone(),
             facilitators: a.facilitators.clone(),
+            indicator_codes: a.indicator_codes.clone(),
+            sessions: a.sessions,
+            organisations_reached: a.organisations_reached,
+            notes: a.notes.clone(),
         }
     }
 }
@@ -311,7 +399,8 @@ pub struct ActivityListParams {
     /// Activities carrying this topic.
     pub topic: Option<String>,
     /// With `to`: activities overlapping the window [from, to]; alone, those
-    /// ending on or after this day.
+    /// ending on or after this day. A month- or year-precise date counts as
+    /// its whole period.
     pub from: Option<NaiveDate>,
     /// Activities starting on or before this day.
     pub to: Option<NaiveDate>,

@@ -105,8 +105,8 @@ string_enum!(
 );
 
 string_enum!(
-    /// DOMAIN.md maps these to IATI activity-status 1-5 in this order; the IATI
-    /// export (not built yet) owns that mapping.
+    /// IATI activity-status: planned 1, active 2, completed 4, suspended 6,
+    /// cancelled 5 (`iati_code`).
     ProjectStatus {
         Planned => "planned",
         Active => "active",
@@ -168,6 +168,11 @@ string_enum!(
         Participant => "participant",
         ExpertProvider => "expert_provider",
     }
+);
+
+string_enum!(
+    /// Whether a facilitator is a named person or an organisation.
+    FacilitatorKind { Person => "person", Organisation => "organisation" }
 );
 
 string_enum!(
@@ -308,6 +313,33 @@ mod tests {
         }
         for s in [Attended, Cancelled, Declined] {
             assert!(s.next().is_empty());
+        }
+    }
+}
+
+impl ProjectStatus {
+    /// The IATI ActivityStatus code.
+    pub fn iati_code(self) -> &'static str {
+        match self {
+            ProjectStatus::Planned => "1",
+            ProjectStatus::Active => "2",
+            ProjectStatus::Completed => "4",
+            ProjectStatus::Suspended => "6",
+            ProjectStatus::Cancelled => "5",
+        }
+    }
+}
+
+impl ParticipationRole {
+    /// The IATI OrganisationRole code; partner and beneficiary have none and
+    /// are left out of an IATI export.
+    pub fn iati_code(self) -> Option<&'static str> {
+        match self {
+            ParticipationRole::Funding => Some("1"),
+            ParticipationRole::Accountable => Some("2"),
+            ParticipationRole::Extending => Some("3"),
+            ParticipationRole::Implementing => Some("4"),
+            ParticipationRole::Partner | ParticipationRole::Beneficiary => None,
         }
     }
 }

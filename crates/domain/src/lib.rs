@@ -8,11 +8,14 @@
 pub mod activity;
 pub mod api_key;
 pub mod codes;
+pub mod dates;
 pub mod delegation;
 pub mod dialogue;
 pub mod document;
 pub mod enums;
+pub mod funding;
 pub mod history;
+pub mod iati_codes;
 pub mod member;
 pub mod organisation;
 pub mod paging;
@@ -20,6 +23,7 @@ pub mod patch;
 pub mod project;
 pub mod record;
 pub mod report;
+pub mod results;
 pub mod user;
 pub mod validation;
 
@@ -28,6 +32,7 @@ pub use activity::{
     Facilitator, Location, Participants,
 };
 pub use api_key::{API_KEY_PREFIX, ApiKey, ApiKeyCreate, ApiKeyListParams, ApiKeyWithSecret};
+pub use dates::DatePrecision;
 pub use delegation::{
     Delegation, DelegationInput, DelegationListParams, DelegationSortKey, MeetingSummary, Member,
     Preparation,
@@ -41,10 +46,11 @@ pub use document::{
     DocumentSortKey,
 };
 pub use enums::{
-    ActivityKind, ActivityRole, ActivityStatus, DelegationStatus, DialogueKind, FacilitatorRole,
-    Gender, MeetingStatus, MeetingType, MemberRole, Modality, OrganisationKind, ParticipationRole,
-    ParticipationStatus, ProjectRole, ProjectStatus, Role, SupportKind,
+    ActivityKind, ActivityRole, ActivityStatus, DelegationStatus, DialogueKind, FacilitatorKind,
+    FacilitatorRole, Gender, MeetingStatus, MeetingType, MemberRole, Modality, OrganisationKind,
+    ParticipationRole, ParticipationStatus, ProjectRole, ProjectStatus, Role, SupportKind,
 };
+pub use funding::{BudgetLine, BudgetStatus, BudgetType, Commitment, Sector};
 pub use history::{
     ActorType, AuditAction, AuditEvent, AuditEventListParams, ChangeEvent, ChangeFeed,
     ChangeListParams, Changes, FieldChange, HistoryParams, ReadParams, ResourceType,
@@ -59,6 +65,7 @@ pub use project::{
     ProjectSortKey,
 };
 pub use record::Record;
+pub use results::{Baseline, Indicator, IndicatorMeasure, IndicatorPeriod};
 pub use user::{
     PasswordChange, PasswordReset, PasswordResetResult, RefreshRequest, TokenRequest,
     TokenResponse, User, UserCreate, UserListParams, UserPatch,

@@ -7,7 +7,10 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 use validator::Validate;
 
+use crate::dates::{self, DatePrecision};
 use crate::enums::{ParticipationRole, ProjectStatus};
+use crate::funding::{self, BudgetLine, Commitment, Sector};
+use crate::results::{self, Indicator};
 use crate::validation::{self, Check, FieldError};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Validate, ToSchema)]
@@ -34,8 +37,9 @@ pub struct ParticipatingOrganisation {
     pub role: ParticipationRole,
 }
 
-/// An expected outcome of the project's logframe.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Validate, ToSchema)]
+/// An expected outcome of the project's logframe, with the indicators it is
+/// measured by.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Validate, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Outcome {
     /// Unique within the project; activities refer to it.
@@ -53,6 +57,11 @@ pub struct Outcome {
     #[validate(length(max = 5000))]
     #[schema(max_length = 5000)]
     pub description: Option<String>,
+    /// Indicator codes are unique within the project.
+    #[serde(default)]
+    #[validate(length(max = 50), nested)]
+    #[schema(max_items = 50)]
+    pub indicators: Vec<Indicator>,
 }
 
 fn default_status() -> ProjectStatus {
@@ -70,13 +79,27 @@ fn default_status() -> ProjectStatus {
     "objective": null,
     "status": "completed",
     "start_date": "2021-04-01",
-    "end_date": "2023-11-30",
+    "start_date_precision": "month",
+    "end_date": "2023-11-01",
+    "end_date_precision": "month",
+    "planned_start_date": null,
+    "planned_start_date_precision": "day",
+    "planned_end_date": null,
+    "planned_end_date_precision": "day",
     "country_codes": ["LY"],
     "duty_stations": ["Tripoli"],
     "themes": ["capacity_development", "cross_cutting_topics", "governance"],
     "budget": null,
     "participating_organisations": [],
-    "outcomes": [{"code": "OC3", "title": "Support Libya's reintegration into regional and international dialogues", "description": null}],
+    "outcomes": [{"code": "OC3", "title": "Support Libya's reintegration into regional and international dialogues", "description": null, "indicators": [
+        {"code": "OC3.1", "title": "Dialogue meetings attended by a Libyan delegation", "measure": "unit", "ascending": true,
+         "baseline": {"year": 2021, "value": 0, "comment": null},
+         "periods": [{"start": "2022-01-01", "end": "2022-12-31", "target": 2, "actual": 2, "comment": null}]}
+    ]}],
+    "commitments": [],
+    "budget_lines": [],
+    "sectors": [{"vocabulary": "1", "code": "15190", "percentage": 100}],
+    "notes": null,
     "iati_identifier": null
 }))]
 pub struct ProjectInput {
@@ -100,9 +123,27 @@ pub struct ProjectInput {
     #[serde(default = "default_status")]
     #[schema(default = "planned")]
     pub status: ProjectStatus,
+    /// The actual start (IATI activity-date 2); for a month or a year, the
+    /// first day of it.
     pub start_date: Option<NaiveDate>,
-    /// Not before `start_date`.
+    #[serde(default = "dates::day")]
+    #[schema(default = "day")]
+    pub start_date_precision: DatePrecision,
+    /// The actual end (IATI activity-date 4); not before `start_date`.
     pub end_date: Option<NaiveDate>,
+    #[serde(default = "dates::day")]
+    #[schema(default = "day")]
+    pub end_date_precision: DatePrecision,
+    /// The planned start (IATI activity-date 1).
+    pub planned_start_date: Option<NaiveDate>,
+    #[serde(default = "dates::day")]
+    #[schema(default = "day")]
+    pub planned_start_date_precision: DatePrecision,
+    /// The planned end (IATI activity-date 3); not before `planned_start_date`.
+    pub planned_end_date: Option<NaiveDate>,
+    #[serde(default = "dates::day")]
+    #[schema(default = "day")]
+    pub planned_end_date_precision: DatePrecision,
     /// ISO 3166-1 alpha-2, no duplicates.
     #[serde(default)]
     #[validate(length(max = 50), custom(function = "validation::country_codes"))]
@@ -129,6 +170,26 @@ pub struct ProjectInput {
     #[validate(length(max = 50), nested)]
     #[schema(max_items = 50)]
     pub outcomes: Vec<Outcome>,
+    /// What each funder committed; each names a participating organisation
+    /// with role `funding`.
+    #[serde(default)]
+    #[validate(length(max = 50), nested)]
+    #[schema(max_items = 50)]
+    pub commitments: Vec<Commitment>,
+    /// The budget per period (end after start).
+    #[serde(default)]
+    #[validate(length(max = 100), nested)]
+    #[schema(max_items = 100)]
+    pub budget_lines: Vec<BudgetLine>,
+    /// The percentages of one vocabulary add up to 100.
+    #[serde(default)]
+    #[validate(length(max = 50), nested)]
+    #[schema(max_items = 50)]
+    pub sectors: Vec<Sector>,
+    /// Provenance and caveats, e.g. which values are ours rather than the sources'.
+    #[validate(length(max = 10000))]
+    #[schema(max_length = 10000)]
+    pub notes: Option<String>,
     /// Unique across projects when given.
     #[validate(
         length(min = 1, max = 150),
@@ -148,7 +209,38 @@ impl Check for ProjectInput {
             Ok(()) => Vec::new(),
             Err(e) => validation::flatten(&e),
         };
-        validation::check_period(self.start_date, self.end_date, &mut errors);
+        for (date, precision, field) in [
+            (self.start_date, self.start_date_precision, "start_date"),
+            (self.end_date, self.end_date_precision, "end_date"),
+            (
+                self.planned_start_date,
+                self.planned_start_date_precision,
+                "planned_start_date",
+            ),
+            (
+                self.planned_end_date,
+                self.planned_end_date_precision,
+                "planned_end_date",
+            ),
+        ] {
+            dates::check_precision(date, precision, field, &mut errors);
+        }
+        dates::check_span(
+            self.start_date,
+            (self.end_date, self.end_date_precision),
+            "end_date",
+            "start_date",
+            &mut errors,
+        );
+        dates::check_span(
+            self.planned_start_date,
+            (self.planned_end_date, self.planned_end_date_precision),
+            "planned_end_date",
+            "planned_start_date",
+            &mut errors,
+        );
+        self.check_results(&mut errors);
+        self.check_funding(&mut errors);
         for (i, p) in self.participating_organisations.iter().enumerate() {
             if self.participating_organisations[..i].contains(p) {
                 errors.push(FieldError::new(
@@ -171,6 +263,61 @@ impl Check for ProjectInput {
     }
 }
 
+impl ProjectInput {
+    fn check_results(&self, errors: &mut Vec<FieldError>) {
+        let mut seen: Vec<&str> = Vec::new();
+        for (o, outcome) in self.outcomes.iter().enumerate() {
+            for (n, indicator) in outcome.indicators.iter().enumerate() {
+                let at = format!("outcomes[{o}].indicators[{n}]");
+                if seen.contains(&indicator.code.as_str()) {
+                    errors.push(FieldError::new(
+                        format!("{at}.code"),
+                        "duplicate",
+                        format!(
+                            "indicator code {:?} is used twice in the project",
+                            indicator.code
+                        ),
+                    ));
+                }
+                seen.push(&indicator.code);
+                results::check_indicator(indicator, &at, errors);
+            }
+        }
+    }
+
+    fn check_funding(&self, errors: &mut Vec<FieldError>) {
+        for (i, c) in self.commitments.iter().enumerate() {
+            let funder = self.participating_organisations.iter().any(|p| {
+                p.organisation_id == c.organisation_id && p.role == ParticipationRole::Funding
+            });
+            if !funder {
+                errors.push(FieldError::new(
+                    format!("commitments[{i}].organisation_id"),
+                    "not_a_funder",
+                    "must be listed in participating_organisations with role funding",
+                ));
+            }
+        }
+        for (i, b) in self.budget_lines.iter().enumerate() {
+            if b.period_end <= b.period_start {
+                errors.push(FieldError::new(
+                    format!("budget_lines[{i}].period_end"),
+                    "before_start",
+                    "period_end must be after period_start",
+                ));
+            }
+        }
+        funding::check_sectors(&self.sectors, errors);
+    }
+
+    /// Every indicator code of the project's outcomes.
+    pub fn indicator_codes(&self) -> impl Iterator<Item = &str> {
+        self.outcomes
+            .iter()
+            .flat_map(|o| o.indicators.iter().map(|i| i.code.as_str()))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[schema(example = json!({
     "id": "019367e0-0000-7000-8000-000000000010",
@@ -180,13 +327,27 @@ impl Check for ProjectInput {
     "objective": null,
     "status": "completed",
     "start_date": "2021-04-01",
-    "end_date": "2023-11-30",
+    "start_date_precision": "month",
+    "end_date": "2023-11-01",
+    "end_date_precision": "month",
+    "planned_start_date": null,
+    "planned_start_date_precision": "day",
+    "planned_end_date": null,
+    "planned_end_date_precision": "day",
     "country_codes": ["LY"],
     "duty_stations": ["Tripoli"],
     "themes": ["capacity_development", "cross_cutting_topics", "governance"],
     "budget": null,
     "participating_organisations": [{"organisation_id": "019367e0-0000-7000-8000-000000000002", "role": "funding"}],
-    "outcomes": [{"code": "OC3", "title": "Support Libya's reintegration into regional and international dialogues", "description": null}],
+    "outcomes": [{"code": "OC3", "title": "Support Libya's reintegration into regional and international dialogues", "description": null, "indicators": [
+        {"code": "OC3.1", "title": "Dialogue meetings attended by a Libyan delegation", "measure": "unit", "ascending": true,
+         "baseline": {"year": 2021, "value": 0, "comment": null},
+         "periods": [{"start": "2022-01-01", "end": "2022-12-31", "target": 2, "actual": 2, "comment": null}]}
+    ]}],
+    "commitments": [],
+    "budget_lines": [],
+    "sectors": [{"vocabulary": "1", "code": "15190", "percentage": 100}],
+    "notes": null,
     "iati_identifier": null,
     "created_at": "2026-11-22T08:00:00Z",
     "updated_at": "2026-11-22T08:00:00Z",
@@ -202,13 +363,23 @@ pub struct Project {
     pub objective: Option<String>,
     pub status: ProjectStatus,
     pub start_date: Option<NaiveDate>,
+    pub start_date_precision: DatePrecision,
     pub end_date: Option<NaiveDate>,
+    pub end_date_precision: DatePrecision,
+    pub planned_start_date: Option<NaiveDate>,
+    pub planned_start_date_precision: DatePrecision,
+    pub planned_end_date: Option<NaiveDate>,
+    pub planned_end_date_precision: DatePrecision,
     pub country_codes: Vec<String>,
     pub duty_stations: Vec<String>,
     pub themes: Vec<String>,
     pub budget: Option<Budget>,
     pub participating_organisations: Vec<ParticipatingOrganisation>,
     pub outcomes: Vec<Outcome>,
+    pub commitments: Vec<Commitment>,
+    pub budget_lines: Vec<BudgetLine>,
+    pub sectors: Vec<Sector>,
+    pub notes: Option<String>,
     pub iati_identifier: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -234,13 +405,23 @@ impl From<&Project> for ProjectInput {
             objective: p.objective.clone(),
             status: p.status,
             start_date: p.start_date,
+            start_date_precision: p.start_date_precision,
             end_date: p.end_date,
+            end_date_precision: p.end_date_precision,
+            planned_start_date: p.planned_start_date,
+            planned_start_date_precision: p.planned_start_date_precision,
+            planned_end_date: p.planned_end_date,
+            planned_end_date_precision: p.planned_end_date_precision,
             country_codes: p.country_codes.clone(),
             duty_stations: p.duty_stations.clone(),
             themes: p.themes.clone(),
             budget: p.budget.clone(),
             participating_organisations: p.participating_organisations.clone(),
             outcomes: p.outcomes.clone(),
+            commitments: p.commitments.clone(),
+            budget_lines: p.budget_lines.clone(),
+            sectors: p.sectors.clone(),
+            notes: p.notes.clone(),
             iati_identifier: p.iati_identifier.clone(),
         }
     }

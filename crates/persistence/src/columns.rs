@@ -107,6 +107,12 @@ impl FromColumns for activities::Model {
             deleted_at: c.next("deleted_at")?,
             deleted_by: c.next("deleted_by")?,
             children: c.next("children")?,
+            start_date_precision: c.next("start_date_precision")?,
+            end_date_precision: c.next("end_date_precision")?,
+            end_date_last: c.next("end_date_last")?,
+            sessions: c.next("sessions")?,
+            organisations_reached: c.next("organisations_reached")?,
+            notes: c.next("notes")?,
         })
     }
 }
@@ -134,6 +140,10 @@ impl FromColumns for projects::Model {
             deleted_at: c.next("deleted_at")?,
             deleted_by: c.next("deleted_by")?,
             children: c.next("children")?,
+            start_date_precision: c.next("start_date_precision")?,
+            end_date_precision: c.next("end_date_precision")?,
+            start_date_last: c.next("start_date_last")?,
+            notes: c.next("notes")?,
         })
     }
 }

@@ -5,8 +5,10 @@
 //! `@meeting:DIALOGUE/TITLE`), resolved to ids as the load goes.
 //!
 //! Loading goes through the same repositories and rules as the API, in one
-//! transaction, and creates only what is missing (looked up by natural key):
-//! a second run changes nothing, and an interrupted one leaves nothing half done.
+//! transaction. A record is looked up by natural key: a missing one is
+//! created, one that differs from the data set (a database seeded by an
+//! older version) is updated to it, with its audit event; a second run
+//! changes nothing, and an interrupted one leaves nothing half done.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -25,11 +27,13 @@ use uuid::Uuid;
 
 const DATA: &str = include_str!("data.json");
 
-/// How many records of each kind a load created, and how many it found present.
+/// How many records of each kind a load created, how many it found present,
+/// and how many of those it brought up to the data set.
 #[derive(Debug, Default)]
 pub struct Report {
     pub created: BTreeMap<&'static str, usize>,
     pub present: BTreeMap<&'static str, usize>,
+    pub updated: BTreeMap<&'static str, usize>,
 }
 
 impl Report {
@@ -52,9 +56,10 @@ impl std::fmt::Display for Report {
         for kind in kinds {
             writeln!(
                 f,
-                "{kind:>14}: {} created, {} already present",
+                "{kind:>14}: {} created, {} already present ({} updated)",
                 self.created.get(kind).unwrap_or(&0),
-                self.present.get(kind).unwrap_or(&0)
+                self.present.get(kind).unwrap_or(&0),
+                self.updated.get(kind).unwrap_or(&0)
             )?;
         }
         Ok(())
@@ -111,6 +116,34 @@ impl Loader {
     }
 }
 
+impl Loader {
+    /// Creates the record when `found` is None, else updates it when it
+    /// differs from `input`: the id, and whether it was created.
+    async fn upsert<R>(
+        &mut self,
+        kind: &'static str,
+        found: Option<Uuid>,
+        input: &R::Input,
+    ) -> anyhow::Result<(Uuid, bool)>
+    where
+        R: resource::Editable,
+        R::Input: for<'a> From<&'a R::Record> + PartialEq,
+        R::Record: rihla_domain::Record,
+    {
+        use rihla_domain::Record;
+        let Some(id) = found else {
+            let created = resource::create::<R>(&self.tx, &self.actor, input).await?;
+            return Ok((created.id(), true));
+        };
+        let current = resource::get_for_update::<R>(&self.tx, &self.actor, id).await?;
+        if R::Input::from(&current) != *input {
+            resource::update::<R>(&self.tx, &self.actor, &current, input).await?;
+            *self.report.updated.entry(kind).or_default() += 1;
+        }
+        Ok((id, false))
+    }
+}
+
 fn section(data: &Value, name: &str) -> Vec<Value> {
     data[name].as_array().cloned().unwrap_or_default()
 }
@@ -127,15 +160,10 @@ pub async fn seed(db: &Db) -> anyhow::Result<Report> {
 
     for v in section(&data, "organisations") {
         let input: OrganisationInput = l.input(v, "organisation")?;
-        let (id, created) = match organisations::id_by_name(&l.tx, &input.name).await? {
-            Some(id) => (id, false),
-            None => (
-                resource::create::<organisations::Organisations>(&l.tx, &l.actor, &input)
-                    .await?
-                    .id,
-                true,
-            ),
-        };
+        let found = organisations::id_by_name(&l.tx, &input.name).await?;
+        let (id, created) = l
+            .upsert::<organisations::Organisations>("organisations", found, &input)
+            .await?;
         l.note(
             "organisations",
             format!("organisation:{}", input.name),
@@ -145,28 +173,18 @@ pub async fn seed(db: &Db) -> anyhow::Result<Report> {
     }
     for v in section(&data, "projects") {
         let input: ProjectInput = l.input(v, "project")?;
-        let (id, created) = match projects::id_by_code(&l.tx, &input.code).await? {
-            Some(id) => (id, false),
-            None => (
-                resource::create::<projects::Projects>(&l.tx, &l.actor, &input)
-                    .await?
-                    .id,
-                true,
-            ),
-        };
+        let found = projects::id_by_code(&l.tx, &input.code).await?;
+        let (id, created) = l
+            .upsert::<projects::Projects>("projects", found, &input)
+            .await?;
         l.note("projects", format!("project:{}", input.code), id, created);
     }
     for v in section(&data, "dialogues") {
         let input: DialogueInput = l.input(v, "dialogue")?;
-        let (id, created) = match dialogues::id_by_name(&l.tx, &input.name).await? {
-            Some(id) => (id, false),
-            None => (
-                resource::create::<dialogues::Dialogues>(&l.tx, &l.actor, &input)
-                    .await?
-                    .id,
-                true,
-            ),
-        };
+        let found = dialogues::id_by_name(&l.tx, &input.name).await?;
+        let (id, created) = l
+            .upsert::<dialogues::Dialogues>("dialogues", found, &input)
+            .await?;
         l.note("dialogues", format!("dialogue:{}", input.name), id, created);
     }
     for v in section(&data, "meetings") {
@@ -190,16 +208,10 @@ pub async fn seed(db: &Db) -> anyhow::Result<Report> {
     }
     for v in section(&data, "activities") {
         let input: ActivityInput = l.input(v, "activity")?;
-        let (id, created) =
-            match activities::id_by_title(&l.tx, input.project_id, &input.title).await? {
-                Some(id) => (id, false),
-                None => (
-                    resource::create::<activities::Activities>(&l.tx, &l.actor, &input)
-                        .await?
-                        .id,
-                    true,
-                ),
-            };
+        let found = activities::id_by_title(&l.tx, input.project_id, &input.title).await?;
+        let (id, created) = l
+            .upsert::<activities::Activities>("activities", found, &input)
+            .await?;
         l.note(
             "activities",
             format!("activity:{}", input.title),
@@ -228,16 +240,10 @@ pub async fn seed(db: &Db) -> anyhow::Result<Report> {
     }
     for v in section(&data, "documents") {
         let input: DocumentInput = l.input(v, "document")?;
-        let (id, created) =
-            match documents::id_by_title(&l.tx, input.project_id, &input.title).await? {
-                Some(id) => (id, false),
-                None => (
-                    resource::create::<documents::Documents>(&l.tx, &l.actor, &input)
-                        .await?
-                        .id,
-                    true,
-                ),
-            };
+        let found = documents::id_by_title(&l.tx, input.project_id, &input.title).await?;
+        let (id, created) = l
+            .upsert::<documents::Documents>("documents", found, &input)
+            .await?;
         l.note(
             "documents",
             format!("document:{}", input.title),

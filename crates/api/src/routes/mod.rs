@@ -11,6 +11,7 @@ pub mod dialogues;
 pub mod documents;
 pub mod health;
 pub mod history;
+pub mod iati;
 pub mod meetings;
 pub mod members;
 pub mod organisations;
@@ -35,6 +36,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(delegations::configure)
             .configure(documents::configure)
             .configure(reports::configure)
+            .configure(iati::configure)
             .configure(history::configure),
     );
 }

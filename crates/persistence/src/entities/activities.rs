@@ -31,6 +31,14 @@ pub struct Model {
     pub deleted_by: Option<Uuid>,
     /// The child rows as JSON, a copy written with them (see the repository).
     pub children: String,
+    pub start_date_precision: String,
+    pub end_date_precision: String,
+    /// The last day of the end date's period, or of the start's when there is
+    /// no end (the window filter compares with it).
+    pub end_date_last: Option<Date>,
+    pub sessions: Option<i32>,
+    pub organisations_reached: Option<i32>,
+    pub notes: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -8,7 +8,7 @@ pub struct Model {
     pub activity_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
     pub position: i32,
-    pub city: String,
+    pub city: Option<String>,
     pub country_code: String,
     pub venue: Option<String>,
 }

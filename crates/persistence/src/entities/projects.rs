@@ -25,6 +25,11 @@ pub struct Model {
     pub deleted_by: Option<Uuid>,
     /// The child rows as JSON, a copy written with them (see the repository).
     pub children: String,
+    pub start_date_precision: String,
+    pub end_date_precision: String,
+    /// The last day of the start date's period (list filters compare with it).
+    pub start_date_last: Option<Date>,
+    pub notes: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -4,6 +4,7 @@
 //! written.
 
 use rihla_domain::activity::ACTIVITY_SORT_KEYS;
+use rihla_domain::dates;
 use rihla_domain::{
     Activity, ActivityInput, ActivityListParams, ActivityOrganisation, ActivitySortKey, FieldError,
     Location, Page, Participants, Reference, Sort,
@@ -31,6 +32,11 @@ use activities::{Column, Entity};
 
 const TAG_TOPIC: &str = "topic";
 const TAG_OUTPUT: &str = "output";
+/// An indicator code the activity serves (a project must not drop it).
+const TAG_INDICATOR: &str = "indicator";
+/// The id of an organisation a facilitator is or speaks for (an
+/// organisation in use cannot be deleted).
+const TAG_FACILITATOR_ORG: &str = "facilitator_organisation";
 
 /// The `children` column: a copy of the activity's child rows, written with
 /// them, so a read touches no child table. The child tables stay the source
@@ -45,6 +51,8 @@ struct Children {
     topics: Vec<String>,
     #[serde(default)]
     outputs: Vec<String>,
+    #[serde(default)]
+    indicator_codes: Vec<String>,
 }
 
 impl Children {
@@ -54,6 +62,7 @@ impl Children {
             organisations: input.organisations.clone(),
             topics: input.topics.clone(),
             outputs: input.outputs.clone(),
+            indicator_codes: input.indicator_codes.clone(),
         }
     }
 }
@@ -78,7 +87,16 @@ fn to_domain(m: activities::Model) -> Result<Activity, RepoError> {
         dialogue_id: m.dialogue_id,
         title: m.title,
         start_date: m.start_date,
+        start_date_precision: parse_enum(
+            &m.start_date_precision,
+            "activities.start_date_precision",
+        )?,
         end_date: m.end_date,
+        end_date_precision: parse_enum(&m.end_date_precision, "activities.end_date_precision")?,
+        indicator_codes: c.indicator_codes,
+        sessions: m.sessions,
+        organisations_reached: m.organisations_reached,
+        notes: m.notes,
         locations: c.locations,
         organisations: c.organisations,
         topics: c.topics,
@@ -197,7 +215,9 @@ pub async fn list(
     if let Some(topic) = &p.topic {
         select = select.filter(Column::Id.in_subquery(tag_filter(TAG_TOPIC, topic.clone())));
     }
-    if let Some(window) = overlapping((Column::StartDate, Column::EndDate), p.from, p.to)? {
+    // Against the last day of the end's period (or the start's): an imprecise
+    // date overlaps the window when any day of its period does.
+    if let Some(window) = overlapping((Column::StartDate, Column::EndDateLast), p.from, p.to)? {
         select = select.filter(window);
     }
     if let Some(own) = super::text_search(p.q.as_deref(), &[Column::Title, Column::Description]) {
@@ -308,22 +328,27 @@ async fn check_input(
         let found = existing::<dialogues::Entity>(db, &ids).await?;
         errors.extend(dangling(&dialogue, &found, "dialogue"));
     }
-    let held: Option<Vec<Uuid>> =
-        before.map(|b| b.organisations.iter().map(|o| o.organisation_id).collect());
-    let orgs = super::added(
-        input
-            .organisations
+    if project_ok {
+        errors.extend(unknown_indicators(db, input, before).await?);
+    }
+    let held: Option<Vec<Uuid>> = before.map(|b| {
+        b.organisations
             .iter()
-            .enumerate()
-            .map(|(i, o)| {
-                (
-                    format!("organisations[{i}].organisation_id"),
-                    o.organisation_id,
-                )
-            })
-            .collect(),
-        held.as_deref(),
-    );
+            .map(|o| o.organisation_id)
+            .chain(b.facilitators.iter().filter_map(|f| f.organisation_id))
+            .collect()
+    });
+    let named = input.organisations.iter().enumerate().map(|(i, o)| {
+        (
+            format!("organisations[{i}].organisation_id"),
+            o.organisation_id,
+        )
+    });
+    let facilitating = input.facilitators.iter().enumerate().filter_map(|(i, f)| {
+        f.organisation_id
+            .map(|o| (format!("facilitators[{i}].organisation_id"), o))
+    });
+    let orgs = super::added(named.chain(facilitating).collect(), held.as_deref());
     let ids: Vec<Uuid> = orgs.iter().map(|(_, id)| *id).collect();
     let found = existing::<organisations::Entity>(db, &ids).await?;
     errors.extend(dangling(&orgs, &found, "organisation"));
@@ -332,6 +357,45 @@ async fn check_input(
     } else {
         Err(RepoError::Invalid(errors))
     }
+}
+
+/// The indicator codes `input` names that its project does not define (of an
+/// update, only codes it adds or names under another project).
+async fn unknown_indicators(
+    db: &impl ConnectionTrait,
+    input: &ActivityInput,
+    before: Option<&Activity>,
+) -> Result<Vec<FieldError>, RepoError> {
+    let same_project = before.filter(|b| b.project_id == input.project_id);
+    let new: Vec<(usize, &String)> = input
+        .indicator_codes
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| same_project.is_none_or(|b| !b.indicator_codes.contains(c)))
+        .collect();
+    if new.is_empty() {
+        return Ok(Vec::new());
+    }
+    let project = super::projects::fetch_any(db, input.project_id).await?;
+    let defined: Vec<&str> = project
+        .outcomes
+        .iter()
+        .flat_map(|o| o.indicators.iter().map(|i| i.code.as_str()))
+        .collect();
+    Ok(new
+        .into_iter()
+        .filter(|(_, c)| !defined.contains(&c.as_str()))
+        .map(|(i, c)| {
+            FieldError::new(
+                format!("indicator_codes[{i}]"),
+                "unknown_indicator",
+                format!(
+                    "project {} has no indicator with code {c:?}",
+                    input.project_id
+                ),
+            )
+        })
+        .collect())
 }
 
 async fn write_children(
@@ -366,20 +430,30 @@ async fn write_children(
         .collect();
     let owner = activity_organisations::Column::ActivityId;
     super::write_rows(db, (owner, id), false, orgs).await?;
-    let tags: Vec<_> = [(TAG_TOPIC, &input.topics), (TAG_OUTPUT, &input.outputs)]
-        .into_iter()
-        .flat_map(|(kind, values)| {
-            values
-                .iter()
-                .enumerate()
-                .map(move |(i, v)| activity_tags::ActiveModel {
-                    activity_id: Set(id),
-                    kind: Set(kind.to_owned()),
-                    position: Set(i as i32),
-                    value: Set(v.clone()),
-                })
-        })
+    let facilitating: Vec<String> = input
+        .facilitators
+        .iter()
+        .filter_map(|f| f.organisation_id.map(|o| o.to_string()))
         .collect();
+    let tags: Vec<_> = [
+        (TAG_TOPIC, &input.topics),
+        (TAG_OUTPUT, &input.outputs),
+        (TAG_INDICATOR, &input.indicator_codes),
+        (TAG_FACILITATOR_ORG, &facilitating),
+    ]
+    .into_iter()
+    .flat_map(|(kind, values)| {
+        values
+            .iter()
+            .enumerate()
+            .map(move |(i, v)| activity_tags::ActiveModel {
+                activity_id: Set(id),
+                kind: Set(kind.to_owned()),
+                position: Set(i as i32),
+                value: Set(v.clone()),
+            })
+    })
+    .collect();
     super::write_rows(db, (activity_tags::Column::ActivityId, id), false, tags).await
 }
 
@@ -411,7 +485,17 @@ fn columns(input: &ActivityInput) -> Result<activities::ActiveModel, RepoError> 
         kind: Set(input.kind.as_str().to_owned()),
         status: Set(input.status.as_str().to_owned()),
         start_date: Set(input.start_date),
+        start_date_precision: Set(input.start_date_precision.as_str().to_owned()),
         end_date: Set(input.end_date),
+        end_date_precision: Set(input.end_date_precision.as_str().to_owned()),
+        end_date_last: Set(match (input.end_date, input.start_date) {
+            (Some(end), _) => Some(dates::last_day(end, input.end_date_precision)),
+            (None, Some(start)) => Some(dates::last_day(start, input.start_date_precision)),
+            (None, None) => None,
+        }),
+        sessions: Set(input.sessions),
+        organisations_reached: Set(input.organisations_reached),
+        notes: Set(input.notes.clone()),
         modality: Set(input.modality.map(|m| m.as_str().to_owned())),
         description: Set(input.description.clone()),
         participants_planned: Set(p.planned),
@@ -444,8 +528,30 @@ pub(crate) async fn with_organisation(
         .from(activity_organisations::Entity)
         .and_where(activity_organisations::Column::OrganisationId.eq(id))
         .to_owned();
+    let facilitating = tag_filter(TAG_FACILITATOR_ORG, id.to_string());
+    let cond = Condition::any()
+        .add(Column::Id.in_subquery(sub))
+        .add(Column::Id.in_subquery(facilitating));
     // `referencing` keeps only live activities.
-    referencing(db, Condition::all().add(Column::Id.in_subquery(sub)), limit).await
+    referencing(db, Condition::all().add(cond), limit).await
+}
+
+/// Activities of project `id` naming one of the indicator codes in `removed`.
+pub(crate) async fn indicator_codes_in_use(
+    db: &impl ConnectionTrait,
+    project_id: Uuid,
+    removed: &[String],
+) -> Result<Vec<Reference>, RepoError> {
+    let sub = Query::select()
+        .column(activity_tags::Column::ActivityId)
+        .from(activity_tags::Entity)
+        .and_where(activity_tags::Column::Kind.eq(TAG_INDICATOR))
+        .and_where(activity_tags::Column::Value.is_in(removed.iter().cloned()))
+        .to_owned();
+    let cond = Condition::all()
+        .add(Column::ProjectId.eq(project_id))
+        .add(Column::Id.in_subquery(sub));
+    referencing(db, cond, 20).await
 }
 
 /// Outcome codes of project `id` that its activities still use and that are

@@ -110,6 +110,24 @@ pub async fn existing_ids(
     super::existing::<Entity>(db, ids).await
 }
 
+/// The organisations with these ids, deleted ones included (a record that
+/// names one still names it), in no particular order.
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<Organisation>, RepoError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Entity::find()
+        .filter(Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(to_domain)
+        .collect()
+}
+
 async fn check_input(
     db: &impl ConnectionTrait,
     id: Option<Uuid>,

@@ -3,10 +3,11 @@
 //! query on `projects` alone: the children are copied onto each project's row
 //! (`Children`) whenever they are written.
 
+use rihla_domain::dates::{self, DatePrecision};
 use rihla_domain::project::PROJECT_SORT_KEYS;
 use rihla_domain::{
-    Budget, FieldError, Outcome, Page, ParticipatingOrganisation, Project, ProjectInput,
-    ProjectListParams, ProjectSortKey, Reference, Sort,
+    Budget, BudgetLine, Commitment, FieldError, Outcome, Page, ParticipatingOrganisation, Project,
+    ProjectInput, ProjectListParams, ProjectSortKey, Reference, Sector, Sort,
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
@@ -47,6 +48,38 @@ struct Children {
     duty_stations: Vec<String>,
     #[serde(default)]
     themes: Vec<String>,
+    // Held only here (no child table: nothing filters on them). Rows written
+    // before migration 14 have none of these keys and read as empty.
+    #[serde(default)]
+    planned: Planned,
+    #[serde(default)]
+    commitments: Vec<Commitment>,
+    #[serde(default)]
+    budget_lines: Vec<BudgetLine>,
+    #[serde(default)]
+    sectors: Vec<Sector>,
+}
+
+/// The planned dates (IATI activity-date 1 and 3).
+#[derive(Serialize, Deserialize)]
+struct Planned {
+    start: Option<chrono::NaiveDate>,
+    #[serde(default = "dates::day")]
+    start_precision: DatePrecision,
+    end: Option<chrono::NaiveDate>,
+    #[serde(default = "dates::day")]
+    end_precision: DatePrecision,
+}
+
+impl Default for Planned {
+    fn default() -> Self {
+        Planned {
+            start: None,
+            start_precision: DatePrecision::Day,
+            end: None,
+            end_precision: DatePrecision::Day,
+        }
+    }
 }
 
 impl Children {
@@ -57,6 +90,15 @@ impl Children {
             country_codes: input.country_codes.clone(),
             duty_stations: input.duty_stations.clone(),
             themes: input.themes.clone(),
+            planned: Planned {
+                start: input.planned_start_date,
+                start_precision: input.planned_start_date_precision,
+                end: input.planned_end_date,
+                end_precision: input.planned_end_date_precision,
+            },
+            commitments: input.commitments.clone(),
+            budget_lines: input.budget_lines.clone(),
+            sectors: input.sectors.clone(),
         }
     }
 }
@@ -79,7 +121,17 @@ fn to_domain(m: projects::Model) -> Result<Project, RepoError> {
         summary: m.summary,
         objective: m.objective,
         start_date: m.start_date,
+        start_date_precision: parse_enum(&m.start_date_precision, "projects.start_date_precision")?,
         end_date: m.end_date,
+        end_date_precision: parse_enum(&m.end_date_precision, "projects.end_date_precision")?,
+        planned_start_date: c.planned.start,
+        planned_start_date_precision: c.planned.start_precision,
+        planned_end_date: c.planned.end,
+        planned_end_date_precision: c.planned.end_precision,
+        commitments: c.commitments,
+        budget_lines: c.budget_lines,
+        sectors: c.sectors,
+        notes: m.notes,
         country_codes: c.country_codes,
         duty_stations: c.duty_stations,
         themes: c.themes,
@@ -95,6 +147,12 @@ fn to_domain(m: projects::Model) -> Result<Project, RepoError> {
         deleted_at: m.deleted_at,
         deleted_by: m.deleted_by,
     })
+}
+
+/// A project, live or deleted, with no scope: for checks that already know
+/// the caller may name it.
+pub(crate) async fn fetch_any(db: &impl ConnectionTrait, id: Uuid) -> Result<Project, RepoError> {
+    fetch(db, id, false, true).await
 }
 
 /// Projects: the programmes everything else hangs from. Their writes take
@@ -174,8 +232,9 @@ pub async fn list(
         }
         select = select.filter(Column::Id.in_subquery(sub));
     }
+    // A month- or year-precise start matches when its period overlaps the window.
     if let Some(from) = p.start_from {
-        select = select.filter(Column::StartDate.gte(from));
+        select = select.filter(Column::StartDateLast.gte(from));
     }
     if let Some(to) = p.start_to {
         select = select.filter(Column::StartDate.lte(to));
@@ -358,7 +417,13 @@ fn columns(input: &ProjectInput) -> Result<projects::ActiveModel, RepoError> {
         objective: Set(input.objective.clone()),
         status: Set(input.status.as_str().to_owned()),
         start_date: Set(input.start_date),
+        start_date_precision: Set(input.start_date_precision.as_str().to_owned()),
+        start_date_last: Set(input
+            .start_date
+            .map(|d| dates::last_day(d, input.start_date_precision))),
         end_date: Set(input.end_date),
+        end_date_precision: Set(input.end_date_precision.as_str().to_owned()),
+        notes: Set(input.notes.clone()),
         budget_amount: Set(input.budget.as_ref().map(|b| b.amount.clone())),
         budget_currency: Set(input.budget.as_ref().map(|b| b.currency.clone())),
         iati_identifier: Set(input.iati_identifier.clone()),
@@ -480,10 +545,15 @@ async fn write(
     } else {
         Vec::new()
     };
+    let orphans = if orphans.is_empty() {
+        indicators_in_use(db, current, input).await?
+    } else {
+        orphans
+    };
     if !orphans.is_empty() {
         return Err(RepoError::Conflict {
             message: format!(
-                "activities still use an outcome this change removes: {}",
+                "activities still use an outcome or indicator this change removes: {}",
                 orphans
                     .iter()
                     .map(|r| format!("{:?}", r.label))
@@ -493,7 +563,7 @@ async fn write(
             errors: vec![FieldError::new(
                 "outcomes",
                 "in_use",
-                "keep every outcome code that activities refer to, or change those activities first",
+                "keep every outcome and indicator code that activities refer to, or change those activities first",
             )],
             references: orphans,
         });
@@ -504,6 +574,24 @@ async fn write(
     super::written_once(written, current.version)?;
     write_children(db, id, input, Some(current)).await?;
     Ok(record)
+}
+
+/// Activities naming an indicator code `input` removes from `current`.
+async fn indicators_in_use(
+    db: &impl ConnectionTrait,
+    current: &Project,
+    input: &ProjectInput,
+) -> Result<Vec<Reference>, RepoError> {
+    let keep: Vec<&str> = input.indicator_codes().collect();
+    let removed: Vec<String> = ProjectInput::from(current)
+        .indicator_codes()
+        .filter(|c| !keep.contains(c))
+        .map(str::to_owned)
+        .collect();
+    if removed.is_empty() {
+        return Ok(Vec::new());
+    }
+    super::activities::indicator_codes_in_use(db, current.id, &removed).await
 }
 
 /// The project with this code, if any.
