@@ -14,6 +14,7 @@ mod delegations;
 mod demo;
 mod dialogues;
 mod documents;
+mod donor;
 mod errors;
 mod export;
 mod feed;

@@ -282,6 +282,33 @@ string_enum!(
     }
 );
 
+impl ProjectStatus {
+    /// The IATI ActivityStatus code.
+    pub fn iati_code(self) -> &'static str {
+        match self {
+            ProjectStatus::Planned => "1",
+            ProjectStatus::Active => "2",
+            ProjectStatus::Completed => "4",
+            ProjectStatus::Suspended => "6",
+            ProjectStatus::Cancelled => "5",
+        }
+    }
+}
+
+impl ParticipationRole {
+    /// The IATI OrganisationRole code; partner and beneficiary have none and
+    /// are left out of an IATI export.
+    pub fn iati_code(self) -> Option<&'static str> {
+        match self {
+            ParticipationRole::Funding => Some("1"),
+            ParticipationRole::Accountable => Some("2"),
+            ParticipationRole::Extending => Some("3"),
+            ParticipationRole::Implementing => Some("4"),
+            ParticipationRole::Partner | ParticipationRole::Beneficiary => None,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -313,33 +340,6 @@ mod tests {
         }
         for s in [Attended, Cancelled, Declined] {
             assert!(s.next().is_empty());
-        }
-    }
-}
-
-impl ProjectStatus {
-    /// The IATI ActivityStatus code.
-    pub fn iati_code(self) -> &'static str {
-        match self {
-            ProjectStatus::Planned => "1",
-            ProjectStatus::Active => "2",
-            ProjectStatus::Completed => "4",
-            ProjectStatus::Suspended => "6",
-            ProjectStatus::Cancelled => "5",
-        }
-    }
-}
-
-impl ParticipationRole {
-    /// The IATI OrganisationRole code; partner and beneficiary have none and
-    /// are left out of an IATI export.
-    pub fn iati_code(self) -> Option<&'static str> {
-        match self {
-            ParticipationRole::Funding => Some("1"),
-            ParticipationRole::Accountable => Some("2"),
-            ParticipationRole::Extending => Some("3"),
-            ParticipationRole::Implementing => Some("4"),
-            ParticipationRole::Partner | ParticipationRole::Beneficiary => None,
         }
     }
 }

@@ -1,0 +1,287 @@
+//! The rules of issue 20's model: date precision (and how lists filter an
+//! imprecise date), the results framework, funding and sectors, the
+//! facilitator and location changes, and migration 14 carrying rows over.
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::support::*;
+use migration::MigratorTrait;
+
+async fn activity(app: &TestApp, project: &Value, title: &str, extra: Value) -> reqwest::Response {
+    let mut body = json!({"project_id": project["id"], "title": title, "kind": "training"});
+    for (k, v) in extra.as_object().unwrap() {
+        body[k] = v.clone();
+    }
+    app.post("/api/v1/activities", &app.admin, &body).await
+}
+
+fn titles(page: &Value) -> Vec<String> {
+    let mut t: Vec<String> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["title"].as_str().unwrap().to_owned())
+        .collect();
+    t.sort();
+    t
+}
+
+#[tokio::test]
+async fn an_imprecise_date_reads_back_as_given_and_filters_as_its_whole_period() {
+    let app = spawn_app().await;
+    let p = app.project(project_body("PREC")).await;
+    for (title, extra) in [
+        (
+            "april",
+            json!({"start_date": "2021-04-01", "start_date_precision": "month"}),
+        ),
+        (
+            "year",
+            json!({"start_date": "2018-01-01", "start_date_precision": "year", "end_date": "2019-01-01", "end_date_precision": "year"}),
+        ),
+        (
+            "day",
+            json!({"start_date": "2021-04-20", "end_date": "2021-04-21"}),
+        ),
+    ] {
+        assert_eq!(
+            activity(&app, &p, title, extra).await.status(),
+            StatusCode::CREATED
+        );
+    }
+    // Mid-April matches the month of April; mid-2019 the 2018-2019 span.
+    let page = app
+        .read("/api/v1/activities?from=2021-04-15&to=2021-04-15")
+        .await;
+    assert_eq!(titles(&page), ["april"]);
+    let page = app
+        .read("/api/v1/activities?from=2019-07-01&to=2019-07-31")
+        .await;
+    assert_eq!(titles(&page), ["year"]);
+    let page = app.read("/api/v1/activities?from=2021-04-30").await;
+    assert_eq!(
+        titles(&page),
+        ["april"],
+        "the last day of April is in April"
+    );
+    // Projects: start_from compares with the end of the start's period.
+    let mut body = project_body("PREC-M");
+    body["start_date"] = json!("2021-04-01");
+    body["start_date_precision"] = json!("month");
+    body["end_date"] = json!("2023-11-01");
+    body["end_date_precision"] = json!("month");
+    let m = app.project(body).await;
+    assert_eq!(m["end_date_precision"], "month");
+    let page = app
+        .read("/api/v1/projects?start_from=2021-04-10&start_to=2021-04-10")
+        .await;
+    let codes: Vec<&str> = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["PREC-M"]);
+
+    // A month is written as its first day; an end inside the start's month is fine.
+    let bad = [
+        (
+            json!({"start_date": "2021-04-15", "start_date_precision": "month"}),
+            "start_date",
+        ),
+        (
+            json!({"start_date": "2018-03-01", "start_date_precision": "year"}),
+            "start_date",
+        ),
+        (
+            json!({"start_date": "2021-05-01", "end_date": "2021-04-01", "end_date_precision": "month"}),
+            "end_date",
+        ),
+        (
+            json!({"start_date_precision": "week"}),
+            "start_date_precision",
+        ),
+    ];
+    for (extra, field) in bad {
+        let res = activity(&app, &p, "bad", extra.clone()).await;
+        let status = res.status();
+        let body: Value = res.json().await.unwrap();
+        assert!(
+            status == StatusCode::UNPROCESSABLE_ENTITY || status == StatusCode::BAD_REQUEST,
+            "{extra}"
+        );
+        if status == StatusCode::UNPROCESSABLE_ENTITY {
+            assert!(
+                error_fields(&body).contains(&field.to_owned()),
+                "{extra}: {body}"
+            );
+        }
+    }
+    let ok = activity(&app, &p, "in april", json!({"start_date": "2021-04-01", "start_date_precision": "month", "end_date": "2021-04-10"})).await;
+    assert_eq!(ok.status(), StatusCode::CREATED);
+    let page = app.read("/api/v1/activities?q=bad").await;
+    assert_eq!(page["items"], json!([]), "nothing stored");
+}
+
+#[tokio::test]
+async fn indicators_funding_and_sectors_are_validated() {
+    let app = spawn_app().await;
+    let ec = app.organisation("European Commission").await;
+    let other = app.organisation("Someone").await;
+    let mut body = project_body("RES");
+    body["participating_organisations"] = json!([{"organisation_id": ec["id"], "role": "funding"}, {"organisation_id": other["id"], "role": "partner"}]);
+    body["outcomes"] = json!([
+        {"code": "OC1", "title": "t", "indicators": [
+            {"code": "I1", "title": "i", "measure": "percentage",
+             "baseline": {"year": 2020, "value": 101},
+             "periods": [
+                {"start": "2021-01-01", "end": "2021-12-31", "target": 50},
+                {"start": "2021-06-01", "end": "2022-05-31", "target": 60},
+                {"start": "2023-01-01", "end": "2022-12-31", "actual": -1}
+             ]},
+            {"code": "I1", "title": "twice", "measure": "qualitative", "periods": [{"start": "2021-01-01", "end": "2021-12-31", "target": 1}]}
+        ]}
+    ]);
+    body["commitments"] = json!([{"organisation_id": other["id"], "amount": "10", "currency": "EUR", "value_date": "2021-01-01"}]);
+    body["budget_lines"] = json!([{"period_start": "2021-01-01", "period_end": "2021-01-01", "amount": "1", "currency": "EUR", "type": "original", "status": "committed"}]);
+    body["sectors"] = json!([{"vocabulary": "1", "code": "15190", "percentage": 60}, {"vocabulary": "1", "code": "99999", "percentage": 30}]);
+    let res = app.post("/api/v1/projects", &app.admin, &body).await;
+    let problem = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+    let mut fields = error_fields(&problem);
+    fields.sort();
+    let mut expected = vec![
+        "budget_lines[0].period_end",
+        "commitments[0].organisation_id",
+        "outcomes[0].indicators[0].baseline.value",
+        "outcomes[0].indicators[0].periods[1]",
+        "outcomes[0].indicators[0].periods[2].end",
+        "outcomes[0].indicators[0].periods[2].actual",
+        "outcomes[0].indicators[1].code",
+        "outcomes[0].indicators[1].periods[0].target",
+        "sectors",
+        "sectors[1].code",
+    ];
+    expected.sort();
+    assert_eq!(fields, expected, "{problem}");
+    assert_eq!(app.read("/api/v1/projects?count=true").await["total"], 0);
+}
+
+#[tokio::test]
+async fn activities_name_their_projects_indicators_and_facilitating_organisations() {
+    let app = spawn_app().await;
+    let mut body = project_body("IND");
+    body["outcomes"] = json!([{"code": "OC1", "title": "t", "indicators": [{"code": "I1", "title": "i", "measure": "unit"}]}]);
+    let p = app.project(body.clone()).await;
+    let secretariat = app.organisation("Rabat Process secretariat").await;
+    let res = activity(&app, &p, "unknown", json!({"indicator_codes": ["I9"]})).await;
+    assert_eq!(
+        error_fields(&problem(res, StatusCode::UNPROCESSABLE_ENTITY).await),
+        ["indicator_codes[0]"]
+    );
+    let res = activity(&app, &p, "ghost", json!({"facilitators": [{"name": "x", "role": "speaker", "kind": "organisation", "organisation_id": "01234567-89ab-7def-8123-456789abcdef"}]})).await;
+    assert_eq!(
+        error_fields(&problem(res, StatusCode::UNPROCESSABLE_ENTITY).await),
+        ["facilitators[0].organisation_id"]
+    );
+    let res = activity(&app, &p, "serves I1", json!({
+        "indicator_codes": ["I1"],
+        "facilitators": [{"name": "Rabat Process secretariat", "role": "speaker", "kind": "organisation", "organisation_id": secretariat["id"], "position": null}],
+        "locations": [{"country_code": "LY"}]
+    })).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let a: Value = res.json().await.unwrap();
+    assert_eq!(
+        a["locations"],
+        json!([{"city": null, "country_code": "LY", "venue": null}])
+    );
+    assert_eq!(
+        titles(&app.read("/api/v1/activities?country_code=LY").await),
+        ["serves I1"]
+    );
+    // The indicator cannot be dropped while the activity names it, nor the
+    // facilitating organisation deleted.
+    body["outcomes"][0]["indicators"] = json!([]);
+    let res = app
+        .request(
+            reqwest::Method::PUT,
+            &format!("/api/v1/projects/{}", id(&p)),
+            &app.admin,
+        )
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    problem(res, StatusCode::CONFLICT).await;
+    let res = app
+        .delete(
+            &format!("/api/v1/organisations/{}", id(&secretariat)),
+            &app.admin,
+        )
+        .await;
+    problem(res, StatusCode::CONFLICT).await;
+}
+
+#[tokio::test]
+async fn migration_14_carries_rows_written_before_it_over() {
+    let app = spawn_app().await;
+    let p = app.project(project_body("OLD")).await;
+    let res = activity(&app, &p, "old", json!({"start_date": "2020-11-18", "end_date": "2020-11-19",
+        "locations": [{"city": "Tripoli", "country_code": "LY"}], "facilitators": [{"name": "A", "role": "trainer"}]})).await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let before: Value = res.json().await.unwrap();
+
+    // Back to the schema before migration 14 (its columns gone, the city
+    // required again), then forward: the rows must read as they did.
+    let settings = rihla_persistence::DbSettings {
+        url: app.db_url.clone(),
+        max_connections: 1,
+        acquire_timeout: std::time::Duration::from_secs(5),
+        sqlite_sync_every_commit: false,
+    };
+    let conn = rihla_persistence::connect_for_migrations(&settings)
+        .await
+        .unwrap();
+    let names: Vec<String> = migration::Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let at = names
+        .iter()
+        .position(|n| n == "m20261207_000014_donor_reporting")
+        .unwrap();
+    migration::Migrator::down(&conn, Some(u32::try_from(names.len() - at).unwrap()))
+        .await
+        .unwrap();
+    migration::Migrator::up(&conn, None).await.unwrap();
+    conn.close().await.unwrap();
+
+    let after = app
+        .read(&format!("/api/v1/activities/{}", id(&before)))
+        .await;
+    assert_eq!(after, before);
+    assert_eq!(after["start_date_precision"], "day");
+    assert_eq!(after["locations"][0]["city"], "Tripoli");
+    assert_eq!(
+        titles(
+            &app.read("/api/v1/activities?from=2020-11-19&to=2020-11-19")
+                .await
+        ),
+        ["old"]
+    );
+    assert_eq!(
+        titles(&app.read("/api/v1/activities?country_code=LY").await),
+        ["old"]
+    );
+    let project = app.read(&format!("/api/v1/projects/{}", id(&p))).await;
+    assert_eq!(project["start_date_precision"], "day");
+    assert_eq!(project["outcomes"], json!([]));
+    let page = app
+        .read("/api/v1/projects?start_from=2021-04-01&start_to=2021-04-01")
+        .await;
+    assert_eq!(
+        page["items"].as_array().unwrap().len(),
+        1,
+        "start_date_last was filled"
+    );
+}
