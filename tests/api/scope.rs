@@ -208,6 +208,7 @@ fn matrix() -> BTreeMap<&'static str, &'static str> {
         ("/api/v1/projects/{id}/history", "scoped:projects"),
         ("/api/v1/projects/{id}/activities", "scoped:projects"),
         ("/api/v1/projects/{id}/members", "scoped:projects"),
+        ("/api/v1/projects/{id}/iati", "scoped:projects"),
         (
             "/api/v1/projects/{id}/members/{member_id}",
             "scoped:members",
