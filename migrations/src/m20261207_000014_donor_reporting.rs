@@ -1,6 +1,7 @@
 //! Donor reporting (issue 20): dates with their precision, notes for
-//! provenance, an activity's session and reach counts, and country-only
-//! locations.
+//! provenance, an activity's session and reach counts, country-only
+//! locations, and several dialogues per activity (`activity_dialogues`,
+//! filled from `activities.dialogue_id`, which stays as the first of them).
 //!
 //! Every existing date was written as a day, so it keeps precision `day`;
 //! `*_last` (the last day of a date's period, what list filters compare
@@ -13,7 +14,7 @@ use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
 use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
 
-use crate::index;
+use crate::{cascade, index, restrict};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -87,6 +88,39 @@ impl MigrationTrait for Migration {
                 &["end_date_last"],
             ))
             .await?;
+        manager
+            .create_table(
+                Table::create()
+                    .table("activity_dialogues")
+                    .col(uuid("activity_id"))
+                    .col(integer("position"))
+                    .col(uuid("dialogue_id"))
+                    .primary_key(Index::create().col("activity_id").col("position"))
+                    .foreign_key(&mut cascade(
+                        "activity_dialogues",
+                        "activity_id",
+                        "activities",
+                    ))
+                    .foreign_key(&mut restrict(
+                        "activity_dialogues",
+                        "dialogue_id",
+                        "dialogues",
+                    ))
+                    .take(),
+            )
+            .await?;
+        manager
+            .create_index(index(
+                "ix_activity_dialogues_dialogue",
+                "activity_dialogues",
+                &["dialogue_id", "activity_id"],
+            ))
+            .await?;
+        db.execute_unprepared(
+            "INSERT INTO activity_dialogues (activity_id, position, dialogue_id) \
+             SELECT id, 0, dialogue_id FROM activities WHERE dialogue_id IS NOT NULL",
+        )
+        .await?;
         city_nullable(db, true).await
     }
 
@@ -96,6 +130,14 @@ impl MigrationTrait for Migration {
         db.execute_unprepared("DELETE FROM activity_locations WHERE city IS NULL")
             .await?;
         city_nullable(db, false).await?;
+        // The first dialogue is already in activities.dialogue_id.
+        manager
+            .drop_table(
+                Table::drop()
+                    .table(Alias::new("activity_dialogues"))
+                    .to_owned(),
+            )
+            .await?;
         for (name, table) in [
             ("ix_projects_start_last", "projects"),
             ("ix_activities_end_last", "activities"),

@@ -118,6 +118,13 @@ async fn seed_demo_loads_the_seed_facts_and_a_second_run_changes_nothing() {
         (json!(4), json!(27))
     );
     assert_eq!(cso["start_date_precision"], "year");
+    // The July 2023 training names the three dialogues it prepared for.
+    let july = app
+        .read("/api/v1/activities?from=2023-07-17&to=2023-07-17")
+        .await["items"][0]
+        .clone();
+    assert_eq!(july["dialogue_ids"].as_array().unwrap().len(), 3);
+    assert_eq!(july["facilitators"][0]["kind"], "organisation");
     // Country-only locations: found by country.
     let in_libya = app
         .read("/api/v1/activities?country_code=LY&limit=100&count=true")

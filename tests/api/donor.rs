@@ -226,7 +226,8 @@ async fn activities_name_their_projects_indicators_and_facilitating_organisation
 async fn migration_14_carries_rows_written_before_it_over() {
     let app = spawn_app().await;
     let p = app.project(project_body("OLD")).await;
-    let res = activity(&app, &p, "old", json!({"start_date": "2020-11-18", "end_date": "2020-11-19",
+    let dialogue = app.dialogue("Rabat Process").await;
+    let res = activity(&app, &p, "old", json!({"start_date": "2020-11-18", "end_date": "2020-11-19", "dialogue_id": id(&dialogue),
         "locations": [{"city": "Tripoli", "country_code": "LY"}], "facilitators": [{"name": "A", "role": "trainer"}]})).await;
     assert_eq!(res.status(), StatusCode::CREATED);
     let before: Value = res.json().await.unwrap();
@@ -263,6 +264,18 @@ async fn migration_14_carries_rows_written_before_it_over() {
     assert_eq!(after["start_date_precision"], "day");
     assert_eq!(after["locations"][0]["city"], "Tripoli");
     assert_eq!(
+        after["dialogue_ids"],
+        json!([id(&dialogue)]),
+        "from the dialogue_id column"
+    );
+    assert_eq!(
+        titles(
+            &app.read(&format!("/api/v1/activities?dialogue_id={}", id(&dialogue)))
+                .await
+        ),
+        ["old"]
+    );
+    assert_eq!(
         titles(
             &app.read("/api/v1/activities?from=2020-11-19&to=2020-11-19")
                 .await
@@ -283,5 +296,124 @@ async fn migration_14_carries_rows_written_before_it_over() {
         page["items"].as_array().unwrap().len(),
         1,
         "start_date_last was filled"
+    );
+}
+
+#[tokio::test]
+async fn an_activity_names_several_dialogues_and_dialogue_id_stays_their_first() {
+    let app = spawn_app().await;
+    let p = app.project(project_body("DIA")).await;
+    let rabat = app.dialogue("Rabat Process").await;
+    let khartoum = app.dialogue("Khartoum Process").await;
+    let euromed = app.dialogue("EUROMED Migration V").await;
+    let res = activity(
+        &app,
+        &p,
+        "both",
+        json!({"dialogue_ids": [id(&khartoum), id(&rabat)]}),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let both: Value = res.json().await.unwrap();
+    assert_eq!(both["dialogue_ids"], json!([id(&khartoum), id(&rabat)]));
+    assert_eq!(both["dialogue_id"], json!(id(&khartoum)), "the first");
+    let res = activity(&app, &p, "old client", json!({"dialogue_id": id(&rabat)})).await;
+    let old: Value = res.json().await.unwrap();
+    assert_eq!(old["dialogue_ids"], json!([id(&rabat)]));
+
+    // Filters and the report find an activity under each of its dialogues.
+    assert_eq!(
+        titles(
+            &app.read(&format!("/api/v1/activities?dialogue_id={}", id(&rabat)))
+                .await
+        ),
+        ["both", "old client"]
+    );
+    assert_eq!(
+        titles(
+            &app.read(&format!("/api/v1/activities?dialogue_id={}", id(&khartoum)))
+                .await
+        ),
+        ["both"]
+    );
+    let report = app
+        .read("/api/v1/reports/activities?group_by=dialogue")
+        .await;
+    let count = |d: &Value| {
+        report["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["group"]["dialogue"] == d["id"])
+            .map(|r| r["activities"].clone())
+    };
+    assert_eq!(count(&rabat), Some(json!(2)));
+    assert_eq!(count(&khartoum), Some(json!(1)));
+    assert_eq!(report["totals"]["activities"], 2);
+
+    // Bad lists change nothing.
+    for (extra, field) in [
+        (
+            json!({"dialogue_ids": [id(&rabat), id(&rabat)]}),
+            "dialogue_ids",
+        ),
+        (
+            json!({"dialogue_id": id(&euromed), "dialogue_ids": [id(&rabat)]}),
+            "dialogue_id",
+        ),
+        (
+            json!({"dialogue_ids": [id(&rabat), "01234567-89ab-7def-8123-456789abcdef"]}),
+            "dialogue_ids[1]",
+        ),
+    ] {
+        let res = activity(&app, &p, "bad", extra).await;
+        let body = problem(res, StatusCode::UNPROCESSABLE_ENTITY).await;
+        assert_eq!(error_fields(&body), [field]);
+    }
+
+    // A PATCH of either field replaces both; PUT of what was read round-trips.
+    let url = format!("/api/v1/activities/{}", id(&both));
+    let res = app
+        .patch(&url, &json!({"dialogue_ids": [id(&euromed), id(&rabat)]}))
+        .await;
+    let patched: Value = res.json().await.unwrap();
+    assert_eq!(patched["dialogue_ids"], json!([id(&euromed), id(&rabat)]));
+    assert_eq!(patched["dialogue_id"], json!(id(&euromed)));
+    let mut body = patched.clone();
+    for k in [
+        "id",
+        "created_at",
+        "updated_at",
+        "created_by",
+        "updated_by",
+        "version",
+    ] {
+        body.as_object_mut().unwrap().remove(k);
+    }
+    let res = app
+        .request(reqwest::Method::PUT, &url, &app.admin)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    // The dialogue in second place cannot be deleted while named.
+    problem(
+        app.delete(&format!("/api/v1/dialogues/{}", id(&rabat)), &app.admin)
+            .await,
+        StatusCode::CONFLICT,
+    )
+    .await;
+    let res = app.patch(&url, &json!({"dialogue_id": null})).await;
+    let cleared: Value = res.json().await.unwrap();
+    assert_eq!(cleared["dialogue_ids"], json!([]));
+    let old_url = format!("/api/v1/activities/{}", id(&old));
+    let res = app.patch(&old_url, &json!({"dialogue_id": null})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        app.delete(&format!("/api/v1/dialogues/{}", id(&rabat)), &app.admin)
+            .await
+            .status(),
+        StatusCode::NO_CONTENT
     );
 }

@@ -44,6 +44,13 @@ def main():
     # The run outlasts the default 15-minute access token; the demo data gives
     # lists and the stateful phase real records to start from.
     env.update({"APP_ACCESS_TOKEN_TTL_SECS": "7200", "APP_DEMO": "true", "RUST_LOG": "warn"})
+    # A reporting organisation, so the IATI exports answer their documents
+    # (not only the 409 of an unconfigured server).
+    env.update({
+        "APP_IATI_REPORTING_ORG_REF": "XM-EXAMPLE",
+        "APP_IATI_REPORTING_ORG_TYPE": "40",
+        "APP_IATI_REPORTING_ORG_NAME": "Rihla contract fuzzing",
+    })
     server = Server(args.binary, env)
     try:
         server.start()

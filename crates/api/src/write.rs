@@ -144,6 +144,15 @@ where
             format!("{name}: this record has no such field"),
         )]));
     }
+    if let (Some(fields), Some(changes)) = (doc.as_object_mut(), body.as_object()) {
+        for (a, b) in I::ALIASES {
+            for (set, other) in [(a, b), (b, a)] {
+                if changes.contains_key(*set) && !changes.contains_key(*other) {
+                    fields.remove(*other);
+                }
+            }
+        }
+    }
     patch::merge(&mut doc, body);
     let input: I = from_value(doc)?;
     check(&input)?;

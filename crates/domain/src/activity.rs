@@ -106,6 +106,7 @@ fn default_status() -> ActivityStatus {
     "project_id": "019367e0-0000-7000-8000-000000000010",
     "outcome_code": "A2",
     "dialogue_id": null,
+    "dialogue_ids": [],
     "title": "Working session on consular crisis management and preparedness",
     "kind": "working_session",
     "status": "completed",
@@ -139,8 +140,16 @@ pub struct ActivityInput {
     #[validate(length(min = 1, max = 50), custom(function = "validation::not_blank"))]
     #[schema(example = "OC3", min_length = 1, max_length = 50, pattern = r"\S")]
     pub outcome_code: Option<String>,
-    /// A dialogue this activity prepares for; must exist.
+    /// Deprecated, kept for older clients: the first of `dialogue_ids`.
+    /// Alone, it stands for `dialogue_ids: [dialogue_id]`; with
+    /// `dialogue_ids` it must be their first or null. A PATCH of one of the
+    /// two replaces both.
     pub dialogue_id: Option<Uuid>,
+    /// The dialogues this activity prepares for; each must exist, none twice.
+    #[serde(default)]
+    #[validate(length(max = 20))]
+    #[schema(max_items = 20)]
+    pub dialogue_ids: Vec<Uuid>,
     #[validate(length(min = 1, max = 500), custom(function = "validation::not_blank"))]
     #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub title: String,
@@ -206,7 +215,21 @@ pub struct ActivityInput {
     pub notes: Option<String>,
 }
 
+impl ActivityInput {
+    /// The dialogues the activity names: `dialogue_ids`, or the one
+    /// `dialogue_id` of an older client.
+    pub fn dialogues(&self) -> Vec<Uuid> {
+        if self.dialogue_ids.is_empty() {
+            self.dialogue_id.into_iter().collect()
+        } else {
+            self.dialogue_ids.clone()
+        }
+    }
+}
+
 impl Check for ActivityInput {
+    const ALIASES: &'static [(&'static str, &'static str)] = &[("dialogue_id", "dialogue_ids")];
+
     fn check(&self) -> Vec<FieldError> {
         let mut errors = match self.validate() {
             Ok(()) => Vec::new(),
@@ -231,6 +254,22 @@ impl Check for ActivityInput {
             "start_date",
             &mut errors,
         );
+        if validation::has_duplicates(&self.dialogue_ids) {
+            errors.push(FieldError::new(
+                "dialogue_ids",
+                "duplicate",
+                "must not list the same dialogue twice",
+            ));
+        }
+        if let (Some(one), Some(first)) = (self.dialogue_id, self.dialogue_ids.first())
+            && one != *first
+        {
+            errors.push(FieldError::new(
+                "dialogue_id",
+                "disagrees",
+                "dialogue_id is the first of dialogue_ids: leave it out, or give the same id",
+            ));
+        }
         let p = &self.participants;
         if let Some(actual) = p.actual
             && i64::from(p.female.unwrap_or(0)) + i64::from(p.male.unwrap_or(0)) > i64::from(actual)
@@ -260,6 +299,7 @@ impl Check for ActivityInput {
     "project_id": "019367e0-0000-7000-8000-000000000010",
     "outcome_code": "A1",
     "dialogue_id": null,
+    "dialogue_ids": [],
     "title": "Training for Libyan officials on Migration Dialogues",
     "kind": "training",
     "status": "completed",
@@ -289,7 +329,9 @@ pub struct Activity {
     pub id: Uuid,
     pub project_id: Uuid,
     pub outcome_code: Option<String>,
+    /// The first of `dialogue_ids` (deprecated).
     pub dialogue_id: Option<Uuid>,
+    pub dialogue_ids: Vec<Uuid>,
     pub title: String,
     pub kind: ActivityKind,
     pub status: ActivityStatus,
@@ -329,7 +371,17 @@ impl From<&Activity> for ActivityInput {
         ActivityInput {
             project_id: a.project_id,
             outcome_code: a.outcome_code.clone(),
-            dialogue_id: a.dialogue_id,
+            // One dialogue in the older field, several in the list: the
+            // form a PATCH of either field merges into cleanly.
+            dialogue_id: match a.dialogue_ids.as_slice() {
+                [one] => Some(*one),
+                _ => None,
+            },
+            dialogue_ids: if a.dialogue_ids.len() > 1 {
+                a.dialogue_ids.clone()
+            } else {
+                Vec::new()
+            },
             title: a.title.clone(),
             kind: a.kind,
             status: a.status,
@@ -385,7 +437,7 @@ fn activity_sort_schema() -> utoipa::openapi::schema::Object {
 pub struct ActivityListParams {
     /// Activities of this project (the nested route sets it from the path).
     pub project_id: Option<Uuid>,
-    /// Activities preparing for this dialogue.
+    /// Activities preparing for this dialogue (one of their `dialogue_ids`).
     pub dialogue_id: Option<Uuid>,
     pub kind: Option<ActivityKind>,
     pub status: Option<ActivityStatus>,

@@ -39,6 +39,11 @@ impl FieldError {
 /// ones, all reported together so a client can fix everything in one round.
 pub trait Check {
     fn check(&self) -> Vec<FieldError>;
+
+    /// Pairs of fields where one stands for the other (a deprecated alias
+    /// and its successor). A merge patch that sets one of a pair clears the
+    /// other first, so the merged input never holds two disagreeing values.
+    const ALIASES: &'static [(&'static str, &'static str)] = &[];
 }
 
 /// Flattens validator's nested error tree into sorted field paths.

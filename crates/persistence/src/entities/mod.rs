@@ -3,6 +3,7 @@
 //! child table instead of per row, or (projects, activities) from the copy
 //! of them on the record's own row.
 pub mod activities;
+pub mod activity_dialogues;
 pub mod activity_locations;
 pub mod activity_organisations;
 pub mod activity_tags;

@@ -22,8 +22,8 @@ use crate::scope::{Owner, Reach, Scope};
 use super::resource::{Editable, Resource};
 use super::{dangling, existing, from_json, overlapping, parse_enum, referrers, to_json};
 use crate::entities::{
-    activities, activity_locations, activity_organisations, activity_tags, dialogues,
-    organisations, project_outcomes, projects,
+    activities, activity_dialogues, activity_locations, activity_organisations, activity_tags,
+    dialogues, organisations, project_outcomes, projects,
 };
 use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
 use crate::{Actor, RepoError, WriteConn};
@@ -53,6 +53,10 @@ struct Children {
     outputs: Vec<String>,
     #[serde(default)]
     indicator_codes: Vec<String>,
+    /// Absent from rows written before migration 14: then the one
+    /// `dialogue_id` column is the list.
+    #[serde(default)]
+    dialogue_ids: Vec<Uuid>,
 }
 
 impl Children {
@@ -63,6 +67,7 @@ impl Children {
             topics: input.topics.clone(),
             outputs: input.outputs.clone(),
             indicator_codes: input.indicator_codes.clone(),
+            dialogue_ids: input.dialogues(),
         }
     }
 }
@@ -85,6 +90,11 @@ fn to_domain(m: activities::Model) -> Result<Activity, RepoError> {
         project_id: m.project_id,
         outcome_code: m.outcome_code,
         dialogue_id: m.dialogue_id,
+        dialogue_ids: if c.dialogue_ids.is_empty() {
+            m.dialogue_id.into_iter().collect()
+        } else {
+            c.dialogue_ids
+        },
         title: m.title,
         start_date: m.start_date,
         start_date_precision: parse_enum(
@@ -180,7 +190,7 @@ pub async fn list(
         select = select.filter(Column::ProjectId.eq(project));
     }
     if let Some(dialogue) = p.dialogue_id {
-        select = select.filter(Column::DialogueId.eq(dialogue));
+        select = select.filter(Column::Id.in_subquery(naming_dialogue(dialogue)));
     }
     if let Some(kind) = p.kind {
         select = select.filter(Column::Kind.eq(kind.as_str()));
@@ -314,12 +324,20 @@ async fn check_input(
             ));
         }
     }
-    let held_dialogue: Option<Vec<Uuid>> = before.map(|b| b.dialogue_id.into_iter().collect());
+    let held_dialogue: Option<Vec<Uuid>> = before.map(|b| b.dialogue_ids.clone());
+    let field = |i: usize| {
+        if input.dialogue_ids.is_empty() {
+            "dialogue_id".to_owned()
+        } else {
+            format!("dialogue_ids[{i}]")
+        }
+    };
     let dialogue = super::added(
         input
-            .dialogue_id
-            .map(|d| ("dialogue_id".to_owned(), d))
+            .dialogues()
             .into_iter()
+            .enumerate()
+            .map(|(i, d)| (field(i), d))
             .collect(),
         held_dialogue.as_deref(),
     );
@@ -417,6 +435,18 @@ async fn write_children(
         .collect();
     let owner = activity_locations::Column::ActivityId;
     super::write_rows(db, (owner, id), false, locations).await?;
+    let dialogues: Vec<_> = input
+        .dialogues()
+        .into_iter()
+        .enumerate()
+        .map(|(i, d)| activity_dialogues::ActiveModel {
+            activity_id: Set(id),
+            position: Set(i as i32),
+            dialogue_id: Set(d),
+        })
+        .collect();
+    let owner = activity_dialogues::Column::ActivityId;
+    super::write_rows(db, (owner, id), false, dialogues).await?;
     let orgs: Vec<_> = input
         .organisations
         .iter()
@@ -458,6 +488,10 @@ async fn write_children(
 }
 
 async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
+    activity_dialogues::Entity::delete_many()
+        .filter(activity_dialogues::Column::ActivityId.eq(id))
+        .exec(db)
+        .await?;
     activity_locations::Entity::delete_many()
         .filter(activity_locations::Column::ActivityId.eq(id))
         .exec(db)
@@ -480,7 +514,8 @@ fn columns(input: &ActivityInput) -> Result<activities::ActiveModel, RepoError> 
     Ok(activities::ActiveModel {
         project_id: Set(input.project_id),
         outcome_code: Set(input.outcome_code.clone()),
-        dialogue_id: Set(input.dialogue_id),
+        // The first dialogue, for readers of the column from before migration 14.
+        dialogue_id: Set(input.dialogues().first().copied()),
         title: Set(input.title.clone()),
         kind: Set(input.kind.as_str().to_owned()),
         status: Set(input.status.as_str().to_owned()),
@@ -534,6 +569,25 @@ pub(crate) async fn with_organisation(
         .add(Column::Id.in_subquery(facilitating));
     // `referencing` keeps only live activities.
     referencing(db, Condition::all().add(cond), limit).await
+}
+
+/// The ids of activities naming `dialogue` among their dialogues.
+fn naming_dialogue(dialogue: Uuid) -> SelectStatement {
+    Query::select()
+        .column(activity_dialogues::Column::ActivityId)
+        .from(activity_dialogues::Entity)
+        .and_where(activity_dialogues::Column::DialogueId.eq(dialogue))
+        .to_owned()
+}
+
+/// Live activities naming `dialogue` (a dialogue they name cannot be deleted).
+pub(crate) async fn with_dialogue(
+    db: &impl ConnectionTrait,
+    dialogue: Uuid,
+    limit: u64,
+) -> Result<Vec<Reference>, RepoError> {
+    let cond = Condition::all().add(Column::Id.in_subquery(naming_dialogue(dialogue)));
+    referencing(db, cond, limit).await
 }
 
 /// Activities of project `id` naming one of the indicator codes in `removed`.

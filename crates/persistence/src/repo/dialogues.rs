@@ -320,14 +320,7 @@ impl Resource for Dialogues {
             limit,
         )
         .await?;
-        refs.extend(
-            super::activities::referencing(
-                db,
-                Condition::all().add(crate::entities::activities::Column::DialogueId.eq(id)),
-                limit,
-            )
-            .await?,
-        );
+        refs.extend(super::activities::with_dialogue(db, id, limit).await?);
         Ok(refs)
     }
 

@@ -253,7 +253,11 @@ fn activity_dim(d: ActivityDimension) -> Dim {
         ActivityDimension::Kind => ("a.kind", Kind::Text, None),
         ActivityDimension::Status => ("a.status", Kind::Text, None),
         ActivityDimension::Modality => ("a.modality", Kind::Text, None),
-        ActivityDimension::Dialogue => ("a.dialogue_id", Kind::Id, None),
+        ActivityDimension::Dialogue => (
+            "ad.dialogue_id",
+            Kind::Id,
+            Some("LEFT JOIN activity_dialogues ad ON ad.activity_id = a.id"),
+        ),
         ActivityDimension::Country => (
             "l.country_code",
             Kind::Text,
@@ -306,7 +310,10 @@ fn activity_filters(sql: &mut Sql, scope: &Scope, p: &ActivityReportParams) -> S
     c.add("a.kind = ?", p.kind.map(|v| v.as_str()));
     c.add("a.status = ?", p.status.map(|v| v.as_str()));
     c.add("a.modality = ?", p.modality.map(|v| v.as_str()));
-    c.add("a.dialogue_id = ?", p.dialogue_id);
+    c.add(
+        "a.id IN (SELECT activity_id FROM activity_dialogues WHERE dialogue_id = ?)",
+        p.dialogue_id,
+    );
     c.add(
         "a.id IN (SELECT activity_id FROM activity_locations WHERE country_code = ?)",
         p.country_code.as_ref().map(|cc| cc.to_uppercase()),
