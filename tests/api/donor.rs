@@ -6,7 +6,6 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::support::*;
-use migration::MigratorTrait;
 
 async fn activity(app: &TestApp, project: &Value, title: &str, extra: Value) -> reqwest::Response {
     let mut body = json!({"project_id": project["id"], "title": title, "kind": "training"});
@@ -234,28 +233,7 @@ async fn migration_14_carries_rows_written_before_it_over() {
 
     // Back to the schema before migration 14 (its columns gone, the city
     // required again), then forward: the rows must read as they did.
-    let settings = rihla_persistence::DbSettings {
-        url: app.db_url.clone(),
-        max_connections: 1,
-        acquire_timeout: std::time::Duration::from_secs(5),
-        sqlite_sync_every_commit: false,
-    };
-    let conn = rihla_persistence::connect_for_migrations(&settings)
-        .await
-        .unwrap();
-    let names: Vec<String> = migration::Migrator::migrations()
-        .iter()
-        .map(|m| m.name().to_owned())
-        .collect();
-    let at = names
-        .iter()
-        .position(|n| n == "m20261207_000014_donor_reporting")
-        .unwrap();
-    migration::Migrator::down(&conn, Some(u32::try_from(names.len() - at).unwrap()))
-        .await
-        .unwrap();
-    migration::Migrator::up(&conn, None).await.unwrap();
-    conn.close().await.unwrap();
+    migrate_again_from(&app, "m20261207_000014_donor_reporting").await;
 
     let after = app
         .read(&format!("/api/v1/activities/{}", id(&before)))

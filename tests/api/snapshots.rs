@@ -3,7 +3,6 @@
 //! (the source of truth for filters and references) through every write, and
 //! through the migration that first fills it.
 
-use migration::MigratorTrait;
 use reqwest::{Method, StatusCode};
 use rihla_persistence::entities::{
     activity_locations, activity_organisations, activity_tags, project_outcomes,
@@ -250,28 +249,7 @@ async fn the_migration_that_adds_the_copy_fills_it_from_the_child_tables() {
 
     // Undo the migration that added the copy, and apply it again: it must
     // rebuild the copy from the child tables alone.
-    let settings = rihla_persistence::DbSettings {
-        url: app.db_url.clone(),
-        max_connections: 1,
-        acquire_timeout: std::time::Duration::from_secs(5),
-        sqlite_sync_every_commit: false,
-    };
-    let conn = rihla_persistence::connect_for_migrations(&settings)
-        .await
-        .unwrap();
-    // Back to before it, however many migrations came later.
-    let names: Vec<String> = migration::Migrator::migrations()
-        .iter()
-        .map(|m| m.name().to_owned())
-        .collect();
-    let at = names
-        .iter()
-        .position(|n| n == "m20261129_000008_children_snapshots")
-        .expect("the migration that adds the copy");
-    let steps = u32::try_from(names.len() - at).unwrap();
-    migration::Migrator::down(&conn, Some(steps)).await.unwrap();
-    migration::Migrator::up(&conn, None).await.unwrap();
-    conn.close().await.unwrap();
+    migrate_again_from(&app, "m20261129_000008_children_snapshots").await;
 
     let after_project = assert_copy_matches(&app, &project, PROJECT_CHILDREN).await;
     let after_activity = assert_copy_matches(&app, &activity, ACTIVITY_CHILDREN).await;

@@ -378,3 +378,31 @@ pub fn error_fields(problem: &Value) -> Vec<String> {
         })
         .unwrap_or_default()
 }
+
+/// Takes the app's database back to before migration `name` (and every
+/// later one), then up again: what a database written before `name` goes
+/// through when it is upgraded.
+pub async fn migrate_again_from(app: &TestApp, name: &str) {
+    use migration::MigratorTrait;
+    let settings = rihla_persistence::DbSettings {
+        url: app.db_url.clone(),
+        max_connections: 1,
+        acquire_timeout: std::time::Duration::from_secs(5),
+        sqlite_sync_every_commit: false,
+    };
+    let conn = rihla_persistence::connect_for_migrations(&settings)
+        .await
+        .unwrap();
+    let names: Vec<String> = migration::Migrator::migrations()
+        .iter()
+        .map(|m| m.name().to_owned())
+        .collect();
+    let at = names
+        .iter()
+        .position(|n| n == name)
+        .unwrap_or_else(|| panic!("no migration {name}"));
+    let steps = u32::try_from(names.len() - at).unwrap();
+    migration::Migrator::down(&conn, Some(steps)).await.unwrap();
+    migration::Migrator::up(&conn, None).await.unwrap();
+    conn.close().await.unwrap();
+}

@@ -235,23 +235,10 @@ impl Check for ActivityInput {
             Ok(()) => Vec::new(),
             Err(e) => validation::flatten(&e),
         };
-        dates::check_precision(
-            self.start_date,
-            self.start_date_precision,
-            "start_date",
-            &mut errors,
-        );
-        dates::check_precision(
-            self.end_date,
-            self.end_date_precision,
-            "end_date",
-            &mut errors,
-        );
-        dates::check_span(
-            self.start_date,
+        dates::check_pair(
+            (self.start_date, self.start_date_precision),
             (self.end_date, self.end_date_precision),
-            "end_date",
-            "start_date",
+            ("start_date", "end_date"),
             &mut errors,
         );
         if validation::has_duplicates(&self.dialogue_ids) {

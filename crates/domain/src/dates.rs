@@ -41,9 +41,24 @@ pub fn last_day(date: NaiveDate, precision: DatePrecision) -> NaiveDate {
     next.and_then(|d| d.pred_opt()).unwrap_or(date)
 }
 
+/// The rules of a start and an end date, each with its precision: an
+/// imprecise date is the first day of its period, and the end does not end
+/// before the start begins. `fields` names them (e.g. `("start_date",
+/// "end_date")`) in the errors.
+pub fn check_pair(
+    start: (Option<NaiveDate>, DatePrecision),
+    end: (Option<NaiveDate>, DatePrecision),
+    (start_field, end_field): (&str, &str),
+    errors: &mut Vec<FieldError>,
+) {
+    check_precision(start.0, start.1, start_field, errors);
+    check_precision(end.0, end.1, end_field, errors);
+    check_span(start.0, end, end_field, start_field, errors);
+}
+
 /// An imprecise date must be the first day of its period, so one period has
 /// one spelling.
-pub fn check_precision(
+fn check_precision(
     date: Option<NaiveDate>,
     precision: DatePrecision,
     field: &str,
@@ -68,7 +83,7 @@ pub fn check_precision(
 
 /// `end` must not end before `start` begins: each is compared as its whole
 /// period, so a month-precise start and a day in that month are consistent.
-pub fn check_span(
+fn check_span(
     start: Option<NaiveDate>,
     (end, end_precision): (Option<NaiveDate>, DatePrecision),
     end_field: &str,

@@ -209,34 +209,16 @@ impl Check for ProjectInput {
             Ok(()) => Vec::new(),
             Err(e) => validation::flatten(&e),
         };
-        for (date, precision, field) in [
-            (self.start_date, self.start_date_precision, "start_date"),
-            (self.end_date, self.end_date_precision, "end_date"),
-            (
-                self.planned_start_date,
-                self.planned_start_date_precision,
-                "planned_start_date",
-            ),
-            (
-                self.planned_end_date,
-                self.planned_end_date_precision,
-                "planned_end_date",
-            ),
-        ] {
-            dates::check_precision(date, precision, field, &mut errors);
-        }
-        dates::check_span(
-            self.start_date,
+        dates::check_pair(
+            (self.start_date, self.start_date_precision),
             (self.end_date, self.end_date_precision),
-            "end_date",
-            "start_date",
+            ("start_date", "end_date"),
             &mut errors,
         );
-        dates::check_span(
-            self.planned_start_date,
+        dates::check_pair(
+            (self.planned_start_date, self.planned_start_date_precision),
             (self.planned_end_date, self.planned_end_date_precision),
-            "planned_end_date",
-            "planned_start_date",
+            ("planned_start_date", "planned_end_date"),
             &mut errors,
         );
         self.check_results(&mut errors);
