@@ -61,6 +61,7 @@ impl MigrationTrait for Migration {
         for c in [
             precision("start_date_precision"),
             precision("end_date_precision"),
+            date_null("start_date_last").take(),
             date_null("end_date_last").take(),
             integer_null("sessions").take(),
             integer_null("organisations_reached").take(),
@@ -71,9 +72,13 @@ impl MigrationTrait for Migration {
         db.execute_unprepared("UPDATE projects SET start_date_last = start_date")
             .await?;
         db.execute_unprepared(
-            "UPDATE activities SET end_date_last = COALESCE(end_date, start_date)",
+            "UPDATE activities SET start_date_last = start_date, \
+             end_date_last = COALESCE(end_date, start_date)",
         )
         .await?;
+        // The reports' covering index gains start_date_last, which a report
+        // window compares with (migration 13 made it).
+        report_index(manager, true).await?;
         manager
             .create_index(index(
                 "ix_projects_start_last",
@@ -154,9 +159,11 @@ impl MigrationTrait for Migration {
         ] {
             drop(manager, "projects", c).await?;
         }
+        report_index(manager, false).await?;
         for c in [
             "start_date_precision",
             "end_date_precision",
+            "start_date_last",
             "end_date_last",
             "sessions",
             "organisations_reached",
@@ -166,6 +173,37 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
+}
+
+/// `ix_activities_report` (migration 13), with `start_date_last` or without.
+async fn report_index(manager: &SchemaManager<'_>, with_last: bool) -> Result<(), DbErr> {
+    const NAME: &str = "ix_activities_report";
+    let mut cols = vec![
+        "start_date",
+        "kind",
+        "status",
+        "modality",
+        "project_id",
+        "outcome_code",
+        "dialogue_id",
+        "deleted_at",
+        "participants_planned",
+        "participants_actual",
+        "participants_female",
+        "participants_male",
+    ];
+    if with_last {
+        cols.push("start_date_last");
+    }
+    manager
+        .drop_index(
+            Index::drop()
+                .name(NAME)
+                .table(Alias::new("activities"))
+                .to_owned(),
+        )
+        .await?;
+    manager.create_index(index(NAME, "activities", &cols)).await
 }
 
 /// Makes `activity_locations.city` nullable (or not). PostgreSQL alters the

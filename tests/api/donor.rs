@@ -64,6 +64,15 @@ async fn an_imprecise_date_reads_back_as_given_and_filters_as_its_whole_period()
         ["april"],
         "the last day of April is in April"
     );
+    // Reports count an imprecise start over its period too.
+    let report = app
+        .read("/api/v1/reports/activities?group_by=year&from=2018-06-01&to=2018-06-30")
+        .await;
+    assert_eq!(report["totals"]["activities"], 1, "{report}");
+    let report = app
+        .read("/api/v1/reports/activities?group_by=year&from=2021-04-15&to=2021-04-19")
+        .await;
+    assert_eq!(report["totals"]["activities"], 1, "{report}");
     // Projects: start_from compares with the end of the start's period.
     let mut body = project_body("PREC-M");
     body["start_date"] = json!("2021-04-01");

@@ -209,7 +209,9 @@ pub struct ActivityReportParams {
     )]
     pub group_by: Option<String>,
     pub project_id: Option<Uuid>,
-    /// Activities starting on or after this day.
+    /// Activities starting on or after this day; a month- or year-precise
+    /// start counts when any day of its period is (it is still grouped by
+    /// its first day).
     pub from: Option<NaiveDate>,
     /// Activities starting on or before this day.
     pub to: Option<NaiveDate>,

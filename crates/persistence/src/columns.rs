@@ -109,6 +109,7 @@ impl FromColumns for activities::Model {
             children: c.next("children")?,
             start_date_precision: c.next("start_date_precision")?,
             end_date_precision: c.next("end_date_precision")?,
+            start_date_last: c.next("start_date_last")?,
             end_date_last: c.next("end_date_last")?,
             sessions: c.next("sessions")?,
             organisations_reached: c.next("organisations_reached")?,

@@ -33,6 +33,8 @@ pub struct Model {
     pub children: String,
     pub start_date_precision: String,
     pub end_date_precision: String,
+    /// The last day of the start date's period (report windows compare with it).
+    pub start_date_last: Option<Date>,
     /// The last day of the end date's period, or of the start's when there is
     /// no end (the window filter compares with it).
     pub end_date_last: Option<Date>,

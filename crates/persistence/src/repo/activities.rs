@@ -523,6 +523,9 @@ fn columns(input: &ActivityInput) -> Result<activities::ActiveModel, RepoError> 
         start_date_precision: Set(input.start_date_precision.as_str().to_owned()),
         end_date: Set(input.end_date),
         end_date_precision: Set(input.end_date_precision.as_str().to_owned()),
+        start_date_last: Set(input
+            .start_date
+            .map(|d| dates::last_day(d, input.start_date_precision))),
         end_date_last: Set(match (input.end_date, input.start_date) {
             (Some(end), _) => Some(dates::last_day(end, input.end_date_precision)),
             (None, Some(start)) => Some(dates::last_day(start, input.start_date_precision)),

@@ -305,7 +305,15 @@ fn activity_filters(sql: &mut Sql, scope: &Scope, p: &ActivityReportParams) -> S
         all: vec!["a.deleted_at IS NULL".to_owned()],
     };
     c.add("a.project_id = ?", p.project_id);
-    c.add("a.start_date >= ?", p.from);
+    // A month- or year-precise start counts when any day of its period is in
+    // the window. Such a period is at most a year long, so the first
+    // condition keeps the scan of the index a range.
+    c.add(
+        "a.start_date >= ?",
+        p.from
+            .and_then(|f| f.checked_sub_days(chrono::Days::new(366))),
+    );
+    c.add("a.start_date_last >= ?", p.from);
     c.add("a.start_date <= ?", p.to);
     c.add("a.kind = ?", p.kind.map(|v| v.as_str()));
     c.add("a.status = ?", p.status.map(|v| v.as_str()));
