@@ -218,10 +218,8 @@ pub fn http_url(v: &str) -> Result<(), ValidationError> {
     let rest = v
         .strip_prefix("https://")
         .or_else(|| v.strip_prefix("http://"));
-    let ok = rest.is_some_and(|r| {
-        let host = r.split(['/', '?', '#']).next().unwrap_or("");
-        !host.is_empty() && !host.starts_with(':')
-    }) && !v.chars().any(|c| c.is_whitespace() || c.is_control());
+    let ok = rest.is_some_and(|r| authority_ok(r.split(['/', '?', '#']).next().unwrap_or("")))
+        && !v.chars().any(|c| c.is_whitespace() || c.is_control());
     if ok {
         Ok(())
     } else {
@@ -230,6 +228,37 @@ pub fn http_url(v: &str) -> Result<(), ValidationError> {
             "must be an http:// or https:// URL such as https://www.rabat-process.org",
         ))
     }
+}
+
+/// `host[:port]` of a URL: a name (letters, digits, `-`, `.`, `_`, `~`,
+/// `%`, or any non-ASCII letter of an internationalised name) or a bracketed
+/// IPv6 address, and a port of at most 65535. No user info: `user@host`
+/// hides the real host from a reader.
+fn authority_ok(authority: &str) -> bool {
+    let (host, port) = match authority.strip_prefix('[') {
+        Some(rest) => match rest.split_once(']') {
+            Some((ip, after)) if ip.parse::<std::net::Ipv6Addr>().is_ok() => ("ip", after),
+            _ => return false,
+        },
+        None => match authority.split_once(':') {
+            Some((host, _)) => (host, &authority[host.len()..]),
+            None => (authority, ""),
+        },
+    };
+    let host_ok = !host.is_empty()
+        && host
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '.' | '_' | '~' | '%'));
+    let port_ok = match port.strip_prefix(':') {
+        None => port.is_empty(),
+        Some(p) => {
+            !p.is_empty()
+                && p.len() <= 5
+                && p.chars().all(|c| c.is_ascii_digit())
+                && p.parse::<u32>().is_ok_and(|n| n <= 65_535)
+        }
+    };
+    host_ok && port_ok
 }
 
 pub fn has_duplicates<T: PartialEq>(v: &[T]) -> bool {
@@ -267,12 +296,23 @@ mod tests {
     fn urls_must_be_absolute_http_with_a_host() {
         assert!(http_url("https://www.khartoumprocess.net/about").is_ok());
         assert!(http_url("http://example.org").is_ok());
+        assert!(http_url("http://example.org:8080/x?y#z").is_ok());
+        assert!(http_url("https://[2001:db8::1]:443/").is_ok());
+        assert!(http_url("https://مثال.ليبيا/").is_ok());
         for bad in [
             "ftp://x.org",
             "https://",
             "www.x.org",
             "https://a b.org",
             "https://:80",
+            "http://[x",
+            "http://a]b.org",
+            "http://[::1",
+            "http://[not-ip]/",
+            "http://x.org:99999",
+            "http://x.org:",
+            "http://x.org:8a",
+            "http://user@x.org",
         ] {
             assert!(http_url(bad).is_err(), "{bad}");
         }
