@@ -68,8 +68,8 @@ pub struct Facilitator {
     pub organisation_id: Option<Uuid>,
     /// `organisation` when a body (a dialogue's secretariat, say) facilitated
     /// rather than a named person.
+    /// `person` when left out.
     #[serde(default = "person")]
-    #[schema(default = "person")]
     pub kind: FacilitatorKind,
 }
 
@@ -159,13 +159,13 @@ pub struct ActivityInput {
     pub status: ActivityStatus,
     /// For a month or a year, the first day of it.
     pub start_date: Option<NaiveDate>,
+    /// `day` when left out.
     #[serde(default = "dates::day")]
-    #[schema(default = "day")]
     pub start_date_precision: DatePrecision,
     /// Not before `start_date`.
     pub end_date: Option<NaiveDate>,
+    /// `day` when left out.
     #[serde(default = "dates::day")]
-    #[schema(default = "day")]
     pub end_date_precision: DatePrecision,
     pub modality: Option<Modality>,
     #[serde(default)]

@@ -126,23 +126,23 @@ pub struct ProjectInput {
     /// The actual start (IATI activity-date 2); for a month or a year, the
     /// first day of it.
     pub start_date: Option<NaiveDate>,
+    /// `day` when left out.
     #[serde(default = "dates::day")]
-    #[schema(default = "day")]
     pub start_date_precision: DatePrecision,
     /// The actual end (IATI activity-date 4); not before `start_date`.
     pub end_date: Option<NaiveDate>,
+    /// `day` when left out.
     #[serde(default = "dates::day")]
-    #[schema(default = "day")]
     pub end_date_precision: DatePrecision,
     /// The planned start (IATI activity-date 1).
     pub planned_start_date: Option<NaiveDate>,
+    /// `day` when left out.
     #[serde(default = "dates::day")]
-    #[schema(default = "day")]
     pub planned_start_date_precision: DatePrecision,
     /// The planned end (IATI activity-date 3); not before `planned_start_date`.
     pub planned_end_date: Option<NaiveDate>,
+    /// `day` when left out.
     #[serde(default = "dates::day")]
-    #[schema(default = "day")]
     pub planned_end_date_precision: DatePrecision,
     /// ISO 3166-1 alpha-2, no duplicates.
     #[serde(default)]

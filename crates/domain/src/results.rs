@@ -84,8 +84,8 @@ pub struct Indicator {
     pub title: String,
     pub measure: IndicatorMeasure,
     /// Whether a higher value is better (IATI `ascending`).
+    /// `true` when left out.
     #[serde(default = "ascending_default")]
-    #[schema(default = true)]
     pub ascending: bool,
     #[validate(nested)]
     pub baseline: Option<Baseline>,
