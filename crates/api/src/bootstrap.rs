@@ -6,7 +6,6 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{Context, bail};
-use migration::{Migrator, MigratorTrait};
 use rihla_domain::Role;
 use rihla_domain::user::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 use rihla_persistence::repo::users;
@@ -108,13 +107,9 @@ pub async fn open_db(config: &Config) -> anyhow::Result<Db> {
         acquire_timeout: config.db_acquire_timeout(),
         sqlite_sync_every_commit: config.sqlite_synchronous == SqliteSync::Full,
     };
-    let migrations = rihla_persistence::connect_for_migrations(&settings)
-        .await
-        .context("cannot connect to the database")?;
-    Migrator::up(&migrations, None)
+    rihla_persistence::migrate(&settings)
         .await
         .context("cannot apply database migrations")?;
-    migrations.close().await.ok();
     rihla_persistence::connect(&settings)
         .await
         .context("cannot connect to the database")

@@ -35,11 +35,24 @@ pub enum RepoError {
     VersionMismatch { current: i32 },
     /// The database did not answer in time or the pool is exhausted.
     #[error("database unavailable: {0}")]
-    Unavailable(DbErr),
+    Unavailable(DbError),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
     #[error(transparent)]
-    Db(DbErr),
+    Db(DbError),
+}
+
+/// A database failure the caller can only report (and log), never inspect:
+/// the driver's error stays inside this crate.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct DbError(DbErr);
+
+impl DbError {
+    /// The driver's error, for this crate's own classification.
+    pub(crate) fn inner(&self) -> &DbErr {
+        &self.0
+    }
 }
 
 impl From<DbErr> for RepoError {
@@ -70,11 +83,11 @@ impl From<DbErr> for RepoError {
                 references: vec![],
             },
             _ => match e {
-                DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => RepoError::Unavailable(e),
+                DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => RepoError::Unavailable(DbError(e)),
                 other if is_busy(&other) || is_connection_lost(&other) => {
-                    RepoError::Unavailable(other)
+                    RepoError::Unavailable(DbError(other))
                 }
-                other => RepoError::Db(other),
+                other => RepoError::Db(DbError(other)),
             },
         }
     }

@@ -8,6 +8,7 @@
 //! key, then (once those run out) the NULL block ordered by id. The cursor
 //! carries `null` when the last row was in the NULL block.
 
+use crate::Connection;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
@@ -123,7 +124,7 @@ pub(crate) struct PageRequest<'a, C> {
 /// Runs a keyset-paged SELECT: `limit + 1` rows tell whether a next page exists
 /// without a COUNT. `key_of` gives a row's sort value as the cursor stores it.
 pub(crate) async fn fetch_page<E, C>(
-    db: &impl sea_orm::ConnectionTrait,
+    db: &impl Connection,
     select: Select<E>,
     id_column: C,
     req: PageRequest<'_, C>,
@@ -139,7 +140,7 @@ where
 
 /// `fetch_page`, each row read as `R` (a `repo::Decoded` model, say).
 pub(crate) async fn fetch_page_as<E, C, R>(
-    db: &impl sea_orm::ConnectionTrait,
+    db: &impl Connection,
     select: Select<E>,
     id_column: C,
     req: PageRequest<'_, C>,
@@ -298,7 +299,7 @@ impl std::fmt::Display for CreatedAt {
 /// One page of `select` (already filtered) in creation order, paged on
 /// (`created_at`, `id`); `created` reads a row's pair.
 pub(crate) async fn in_creation_order<E, C>(
-    db: &impl sea_orm::ConnectionTrait,
+    db: &impl Connection,
     p: &impl rihla_domain::paging::Paged,
     select: Select<E>,
     (created_at, id): (C, C),

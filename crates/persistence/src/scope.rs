@@ -8,11 +8,12 @@
 //! cleared at once by a membership change on that instance); writes read
 //! them afresh in their own transaction.
 
+use crate::Connection;
 use std::sync::Arc;
 
 use rihla_domain::{FieldError, ProjectRole};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use crate::entities::project_members::{Column, Entity};
@@ -36,7 +37,7 @@ pub struct Membership {
 
 impl Scope {
     /// A partner's scope as the database has it now.
-    pub async fn load(db: &impl ConnectionTrait, principal: Uuid) -> Result<Scope, RepoError> {
+    pub async fn load(db: &impl Connection, principal: Uuid) -> Result<Scope, RepoError> {
         let rows: Vec<(Uuid, String)> = Entity::find()
             .select_only()
             .column(Column::ProjectId)
@@ -59,7 +60,7 @@ impl Scope {
     /// The scope a write is checked against: for a partner, its memberships
     /// read afresh on the write's own connection, so no cached read can let
     /// a removed member write.
-    pub async fn of(db: &impl ConnectionTrait, actor: &Actor) -> Result<Scope, RepoError> {
+    pub async fn of(db: &impl Connection, actor: &Actor) -> Result<Scope, RepoError> {
         match actor.kind {
             ActorKind::User { id, role } | ActorKind::ApiKey { id, role } if role.is_scoped() => {
                 Scope::load(db, id).await

@@ -57,6 +57,20 @@ pub use clock::now;
 use exec::{query_failed, run};
 pub use tx::{Tx, WriteConn, begin_write};
 
+/// What the repositories run statements on: the pool (`Db`), one request's
+/// connection (`Conn`, from `reader`) or a write (`Tx`). Sealed: sea-orm's
+/// connection trait, which it stands for, stays inside this crate, so no
+/// caller can run a statement of its own.
+pub trait Connection: sealed::Connection {}
+impl<T: sealed::Connection> Connection for T {}
+
+mod sealed {
+    pub trait Connection: sea_orm::ConnectionTrait {}
+    impl Connection for super::Db {}
+    impl Connection for super::Conn {}
+    impl Connection for super::Tx {}
+}
+
 #[derive(Debug, Clone)]
 pub struct DbSettings {
     pub url: String,
@@ -169,7 +183,8 @@ async fn checkpoints(pool: std::sync::Weak<Pool>) {
 }
 
 /// A sea-orm connection of one connection, for what needs sea-orm's own type:
-/// the migrator. Close it before serving.
+/// the migrator (and white-box tests that run it step by step). Close it
+/// before serving.
 pub async fn connect_for_migrations(
     settings: &DbSettings,
 ) -> Result<DatabaseConnection, RepoError> {
@@ -187,6 +202,16 @@ pub async fn connect_for_migrations(
         }
     }
     Ok(Database::connect(opts).await?)
+}
+
+/// Applies every pending migration (`migrations/`), on a connection of its
+/// own that is closed again before the pool opens.
+pub async fn migrate(settings: &DbSettings) -> Result<(), RepoError> {
+    use migration::{Migrator, MigratorTrait};
+    let conn = connect_for_migrations(settings).await?;
+    let applied = Migrator::up(&conn, None).await;
+    conn.close().await.ok();
+    Ok(applied?)
 }
 
 impl Db {

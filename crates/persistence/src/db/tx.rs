@@ -160,20 +160,28 @@ pub async fn begin_write(db: &Db) -> Result<Tx, RepoError> {
 }
 
 /// What a write runs on: a transaction, or a connection that commits each
-/// statement.
-#[async_trait::async_trait]
-pub trait WriteConn: ConnectionTrait {
-    /// Runs the write's last statement. On a PostgreSQL transaction that
-    /// has run nothing yet, it runs alone, without BEGIN and COMMIT, and the
-    /// transaction then takes no further statement (any would fail) and has
-    /// nothing left to commit. Anywhere else, a plain `execute`.
-    async fn execute_last(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
-        self.execute_raw(stmt).await
+/// statement. Sealed like `Connection`: its one method takes sea-orm's
+/// statement, which stays inside this crate.
+pub trait WriteConn: super::Connection + sealed::WriteLast {}
+impl<T: super::Connection + sealed::WriteLast> WriteConn for T {}
+
+pub(crate) mod sealed {
+    use sea_orm::{ConnectionTrait, DbErr, ExecResult, Statement};
+
+    #[async_trait::async_trait]
+    pub trait WriteLast: ConnectionTrait {
+        /// Runs the write's last statement. On a PostgreSQL transaction that
+        /// has run nothing yet, it runs alone, without BEGIN and COMMIT, and the
+        /// transaction then takes no further statement (any would fail) and has
+        /// nothing left to commit. Anywhere else, a plain `execute`.
+        async fn execute_last(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+            self.execute_raw(stmt).await
+        }
     }
 }
 
 #[async_trait::async_trait]
-impl WriteConn for Tx {
+impl sealed::WriteLast for Tx {
     async fn execute_last(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
         if let TxKind::Own {
             conn: Some(conn),
@@ -188,8 +196,8 @@ impl WriteConn for Tx {
     }
 }
 
-impl WriteConn for Conn {}
-impl WriteConn for Db {}
+impl sealed::WriteLast for Conn {}
+impl sealed::WriteLast for Db {}
 
 #[async_trait::async_trait]
 impl ConnectionTrait for Tx {

@@ -3,6 +3,7 @@
 //! children are copied onto each activity's row (`Children`) whenever they are
 //! written.
 
+use crate::Connection;
 use rihla_domain::activity::ACTIVITY_SORT_KEYS;
 use rihla_domain::dates;
 use rihla_domain::{
@@ -10,9 +11,7 @@ use rihla_domain::{
     Location, Page, Participants, Reference, Sort,
 };
 use sea_orm::sea_query::{Query, SelectStatement};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -133,7 +132,7 @@ fn to_domain(m: activities::Model) -> Result<Activity, RepoError> {
 pub struct Activities;
 
 async fn fetch(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     id: Uuid,
     lock: bool,
     include_deleted: bool,
@@ -167,7 +166,7 @@ fn tag_filter(kind: &str, value: String) -> SelectStatement {
 }
 
 pub async fn list(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     scope: Scope,
     p: &ActivityListParams,
 ) -> Result<Page<Activity>, RepoError> {
@@ -268,7 +267,7 @@ pub async fn list(
 /// `GET /projects/{id}/activities`: 404 when the project does not exist; the
 /// path's project replaces any `project_id` filter.
 pub async fn list_for_project(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     scope: Scope,
     project_id: Uuid,
     p: &ActivityListParams,
@@ -287,7 +286,7 @@ pub async fn list_for_project(
 /// its project's; of an update, only the references it adds or changes (see
 /// `repo::added`). All failures are reported together.
 async fn check_input(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     input: &ActivityInput,
     before: Option<&Activity>,
 ) -> Result<(), RepoError> {
@@ -380,7 +379,7 @@ async fn check_input(
 /// The indicator codes `input` names that its project does not define (of an
 /// update, only codes it adds or names under another project).
 async fn unknown_indicators(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     input: &ActivityInput,
     before: Option<&Activity>,
 ) -> Result<Vec<FieldError>, RepoError> {
@@ -417,7 +416,7 @@ async fn unknown_indicators(
 }
 
 async fn write_children(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     id: Uuid,
     input: &ActivityInput,
 ) -> Result<(), RepoError> {
@@ -487,7 +486,7 @@ async fn write_children(
     super::write_rows(db, (activity_tags::Column::ActivityId, id), false, tags).await
 }
 
-async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
+async fn delete_children(db: &impl Connection, id: Uuid) -> Result<(), RepoError> {
     activity_dialogues::Entity::delete_many()
         .filter(activity_dialogues::Column::ActivityId.eq(id))
         .exec(db)
@@ -548,7 +547,7 @@ fn columns(input: &ActivityInput) -> Result<activities::ActiveModel, RepoError> 
 
 /// Activities matching `cond` (of a project, of a dialogue...), for 409s.
 pub(crate) async fn referencing(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     cond: Condition,
     limit: u64,
 ) -> Result<Vec<Reference>, RepoError> {
@@ -557,7 +556,7 @@ pub(crate) async fn referencing(
 
 /// Activities that take part through organisation `id`.
 pub(crate) async fn with_organisation(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     id: Uuid,
     limit: u64,
 ) -> Result<Vec<Reference>, RepoError> {
@@ -585,7 +584,7 @@ fn naming_dialogue(dialogue: Uuid) -> SelectStatement {
 
 /// Live activities naming `dialogue` (a dialogue they name cannot be deleted).
 pub(crate) async fn with_dialogue(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     dialogue: Uuid,
     limit: u64,
 ) -> Result<Vec<Reference>, RepoError> {
@@ -595,7 +594,7 @@ pub(crate) async fn with_dialogue(
 
 /// Activities of project `id` naming one of the indicator codes in `removed`.
 pub(crate) async fn indicator_codes_in_use(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     project_id: Uuid,
     removed: &[String],
 ) -> Result<Vec<Reference>, RepoError> {
@@ -614,7 +613,7 @@ pub(crate) async fn indicator_codes_in_use(
 /// Outcome codes of project `id` that its activities still use and that are
 /// not in `keep`: a project replace must not orphan them.
 pub(crate) async fn outcome_codes_in_use(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     project_id: Uuid,
     keep: &[&str],
 ) -> Result<Vec<Reference>, RepoError> {
@@ -629,7 +628,7 @@ pub(crate) async fn outcome_codes_in_use(
 
 /// The activity of `project_id` titled exactly `title`, if any.
 pub async fn id_by_title(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     project_id: Uuid,
     title: &str,
 ) -> Result<Option<Uuid>, RepoError> {
@@ -648,7 +647,7 @@ impl Resource for Activities {
     type Record = Activity;
 
     async fn load(
-        db: &impl ConnectionTrait,
+        db: &impl Connection,
         id: Uuid,
         lock: bool,
         include_deleted: bool,
@@ -656,7 +655,7 @@ impl Resource for Activities {
         fetch(db, id, lock, include_deleted).await
     }
 
-    async fn recheck(db: &impl ConnectionTrait, record: &Activity) -> Result<(), RepoError> {
+    async fn recheck(db: &impl Connection, record: &Activity) -> Result<(), RepoError> {
         check_input(db, &ActivityInput::from(record), None).await
     }
 
@@ -666,14 +665,14 @@ impl Resource for Activities {
 
     /// Documents that name the activity.
     async fn referrers(
-        db: &impl ConnectionTrait,
+        db: &impl Connection,
         id: Uuid,
         limit: u64,
     ) -> Result<Vec<Reference>, RepoError> {
         super::documents::naming(db, super::documents::Parent::Activity, id, limit).await
     }
 
-    async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
+    async fn delete_children(db: &impl Connection, id: Uuid) -> Result<(), RepoError> {
         delete_children(db, id).await
     }
 
@@ -685,7 +684,7 @@ impl Resource for Activities {
 impl Editable for Activities {
     type Input = ActivityInput;
 
-    async fn owner(_db: &impl ConnectionTrait, input: &ActivityInput) -> Result<Owner, RepoError> {
+    async fn owner(_db: &impl Connection, input: &ActivityInput) -> Result<Owner, RepoError> {
         Ok(Owner::Projects(vec![(
             "project_id",
             Some(input.project_id),
@@ -693,7 +692,7 @@ impl Editable for Activities {
     }
 
     async fn check(
-        db: &impl ConnectionTrait,
+        db: &impl Connection,
         current: Option<&Activity>,
         input: &ActivityInput,
     ) -> Result<(), RepoError> {

@@ -2,10 +2,11 @@
 //! random bits, so a slow hash would add nothing but latency to every call).
 //! Revocation is the soft delete and is final: there is no restore.
 
+use crate::Connection;
 use chrono::{DateTime, Utc};
 use rihla_domain::{ApiKey, ApiKeyListParams, Page, Role};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::resource::{self, Resource, Unique};
@@ -47,7 +48,7 @@ pub struct NewKey<'a> {
 }
 
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     new: NewKey<'_>,
 ) -> Result<ApiKey, RepoError> {
@@ -71,7 +72,7 @@ pub async fn create(
 
 /// Gives a live key a new secret; the old one stops working with the commit.
 pub async fn rotate(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     id: Uuid,
     expected_version: Option<i32>,
@@ -101,7 +102,7 @@ pub async fn rotate(
 /// request a key makes, so a revocation or an expiry counts at once on every
 /// instance.
 pub async fn authenticate(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     secret_hash: &str,
 ) -> Result<Option<ApiKey>, RepoError> {
     let at = now();
@@ -116,7 +117,7 @@ pub async fn authenticate(
 
 /// Records a use of the key, unless one was recorded within
 /// `LAST_USED_RESOLUTION` (then nothing is written).
-pub async fn touch(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
+pub async fn touch(db: &impl Connection, id: Uuid) -> Result<(), RepoError> {
     let at = now();
     Entity::update_many()
         .col_expr(Column::LastUsedAt, Expr::val(at))
@@ -137,10 +138,7 @@ pub fn needs_touch(key: &ApiKey) -> bool {
         .is_none_or(|t| t < now() - LAST_USED_RESOLUTION)
 }
 
-pub async fn list(
-    db: &impl ConnectionTrait,
-    p: &ApiKeyListParams,
-) -> Result<Page<ApiKey>, RepoError> {
+pub async fn list(db: &impl Connection, p: &ApiKeyListParams) -> Result<Page<ApiKey>, RepoError> {
     let mut select = super::listed::<Entity>(p);
     if let Some(q) = super::text_search(p.q.as_deref(), &[Column::Name, Column::Prefix]) {
         select = select.filter(q);
@@ -167,7 +165,7 @@ impl Resource for ApiKeys {
     }];
 
     async fn load(
-        db: &impl ConnectionTrait,
+        db: &impl Connection,
         id: Uuid,
         lock: bool,
         include_deleted: bool,
@@ -176,7 +174,7 @@ impl Resource for ApiKeys {
     }
 
     /// Never reached: a revoked key is not restored (the API has no route).
-    async fn recheck(_db: &impl ConnectionTrait, _record: &ApiKey) -> Result<(), RepoError> {
+    async fn recheck(_db: &impl Connection, _record: &ApiKey) -> Result<(), RepoError> {
         Ok(())
     }
 

@@ -1,6 +1,7 @@
 //! Delegations with their members, the meeting summary every read carries, and
 //! the status workflow enforced on every update.
 
+use crate::Connection;
 use std::collections::HashMap;
 
 use rihla_domain::delegation::DELEGATION_SORT_KEYS;
@@ -10,8 +11,7 @@ use rihla_domain::{
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -29,7 +29,7 @@ use crate::{Actor, RepoError, WriteConn};
 use delegations::{Column, Entity};
 
 async fn load_members(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<Member>>, RepoError> {
     let mut map: HashMap<Uuid, Vec<Member>> = HashMap::new();
@@ -87,7 +87,7 @@ fn to_domain(
 
 /// Members and meeting summaries for a page: one query per table.
 async fn assemble(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     rows: Vec<delegations::Model>,
 ) -> Result<Vec<Delegation>, RepoError> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
@@ -111,7 +111,7 @@ async fn assemble(
 pub struct Delegations;
 
 async fn fetch(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     id: Uuid,
     lock: bool,
     include_deleted: bool,
@@ -137,7 +137,7 @@ fn sort_column(key: DelegationSortKey) -> SortColumn<Column> {
 }
 
 pub async fn list(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     scope: Scope,
     p: &DelegationListParams,
 ) -> Result<Page<Delegation>, RepoError> {
@@ -204,7 +204,7 @@ pub async fn list(
 /// `GET /dialogues/{id}/meetings/{meeting_id}/delegations`: 404 unless the
 /// meeting belongs to the dialogue; the path replaces any meeting/dialogue filter.
 pub async fn list_for_meeting(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     scope: Scope,
     dialogue_id: Uuid,
     meeting_id: Uuid,
@@ -228,7 +228,7 @@ pub async fn list_for_meeting(
 /// Every record the input names must exist (of an update, the ones it adds
 /// or changes: see `repo::added`); all failures are reported together.
 async fn check_input(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     input: &DelegationInput,
     before: Option<&Delegation>,
 ) -> Result<(), RepoError> {
@@ -281,7 +281,7 @@ async fn check_input(
 }
 
 async fn write_members(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     id: Uuid,
     input: &DelegationInput,
 ) -> Result<(), RepoError> {
@@ -324,7 +324,7 @@ fn columns(input: &DelegationInput) -> Result<delegations::ActiveModel, RepoErro
     })
 }
 
-async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
+async fn delete_children(db: &impl Connection, id: Uuid) -> Result<(), RepoError> {
     delegation_members::Entity::delete_many()
         .filter(delegation_members::Column::DelegationId.eq(id))
         .exec(db)
@@ -334,7 +334,7 @@ async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), Repo
 
 /// Delegations matching `cond`, labelled "LY delegation to <meeting title>".
 async fn referencing(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     cond: Condition,
     limit: u64,
 ) -> Result<Vec<Reference>, RepoError> {
@@ -379,7 +379,7 @@ async fn referencing(
 }
 
 pub(crate) async fn to_meeting(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     meeting_id: Uuid,
     limit: u64,
 ) -> Result<Vec<Reference>, RepoError> {
@@ -392,7 +392,7 @@ pub(crate) async fn to_meeting(
 }
 
 pub(crate) async fn with_project(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     project_id: Uuid,
     limit: u64,
 ) -> Result<Vec<Reference>, RepoError> {
@@ -406,7 +406,7 @@ pub(crate) async fn with_project(
 
 /// Delegations led by organisation `id` or with a member from it.
 pub(crate) async fn with_organisation(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     id: Uuid,
     limit: u64,
 ) -> Result<Vec<Reference>, RepoError> {
@@ -427,7 +427,7 @@ pub(crate) async fn with_organisation(
 
 /// A delegation of `country_code` to `meeting_id`, if any.
 pub async fn id_by_meeting_and_country(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     meeting_id: Uuid,
     country_code: Option<&str>,
 ) -> Result<Option<Uuid>, RepoError> {
@@ -450,7 +450,7 @@ impl Resource for Delegations {
     type Record = Delegation;
 
     async fn load(
-        db: &impl ConnectionTrait,
+        db: &impl Connection,
         id: Uuid,
         lock: bool,
         include_deleted: bool,
@@ -458,7 +458,7 @@ impl Resource for Delegations {
         fetch(db, id, lock, include_deleted).await
     }
 
-    async fn recheck(db: &impl ConnectionTrait, record: &Delegation) -> Result<(), RepoError> {
+    async fn recheck(db: &impl Connection, record: &Delegation) -> Result<(), RepoError> {
         check_input(db, &DelegationInput::from(record), None).await
     }
 
@@ -466,7 +466,7 @@ impl Resource for Delegations {
         format!("delegation {:?}", record.country_code)
     }
 
-    async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
+    async fn delete_children(db: &impl Connection, id: Uuid) -> Result<(), RepoError> {
         delete_children(db, id).await
     }
 
@@ -482,15 +482,12 @@ impl Resource for Delegations {
 impl Editable for Delegations {
     type Input = DelegationInput;
 
-    async fn owner(
-        _db: &impl ConnectionTrait,
-        input: &DelegationInput,
-    ) -> Result<Owner, RepoError> {
+    async fn owner(_db: &impl Connection, input: &DelegationInput) -> Result<Owner, RepoError> {
         Ok(Owner::Projects(vec![("project_id", input.project_id)]))
     }
 
     async fn check(
-        db: &impl ConnectionTrait,
+        db: &impl Connection,
         current: Option<&Delegation>,
         input: &DelegationInput,
     ) -> Result<(), RepoError> {

@@ -1,5 +1,6 @@
 //! Dialogues with their regions and focal point.
 
+use crate::Connection;
 use std::collections::HashMap;
 
 use rihla_domain::dialogue::DIALOGUE_SORT_KEYS;
@@ -9,8 +10,7 @@ use rihla_domain::{
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -23,7 +23,7 @@ use crate::{Actor, RepoError, WriteConn};
 use dialogues::{Column, Entity};
 
 async fn load_regions(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, Vec<String>>, RepoError> {
     let mut map: HashMap<Uuid, Vec<String>> = HashMap::new();
@@ -78,7 +78,7 @@ fn to_domain(m: dialogues::Model, regions: Vec<String>) -> Result<Dialogue, Repo
 }
 
 async fn assemble(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     rows: Vec<dialogues::Model>,
 ) -> Result<Vec<Dialogue>, RepoError> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
@@ -95,7 +95,7 @@ async fn assemble(
 pub struct Dialogues;
 
 async fn fetch(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     id: Uuid,
     lock: bool,
     include_deleted: bool,
@@ -123,7 +123,7 @@ fn sort_column(key: DialogueSortKey) -> SortColumn<Column> {
 /// Shared reference data: every caller reads all of it, so `_scope` (taken
 /// like every list's) narrows nothing.
 pub async fn list(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     _scope: crate::Scope,
     p: &DialogueListParams,
 ) -> Result<Page<Dialogue>, RepoError> {
@@ -173,7 +173,7 @@ pub async fn list(
     })
 }
 
-async fn check_input(db: &impl ConnectionTrait, input: &DialogueInput) -> Result<(), RepoError> {
+async fn check_input(db: &impl Connection, input: &DialogueInput) -> Result<(), RepoError> {
     let mut refs = Vec::new();
     if let Some(org) = input.secretariat_organisation_id {
         refs.push(("secretariat_organisation_id".to_owned(), org));
@@ -191,7 +191,7 @@ async fn check_input(db: &impl ConnectionTrait, input: &DialogueInput) -> Result
 }
 
 async fn write_regions(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     id: Uuid,
     input: &DialogueInput,
 ) -> Result<(), RepoError> {
@@ -227,7 +227,7 @@ fn columns(input: &DialogueInput) -> dialogues::ActiveModel {
     }
 }
 
-async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
+async fn delete_children(db: &impl Connection, id: Uuid) -> Result<(), RepoError> {
     dialogue_regions::Entity::delete_many()
         .filter(dialogue_regions::Column::DialogueId.eq(id))
         .exec(db)
@@ -237,7 +237,7 @@ async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), Repo
 
 /// Dialogues whose secretariat or focal point is organisation `id`.
 pub(crate) async fn with_organisation(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     id: Uuid,
     limit: u64,
 ) -> Result<Vec<Reference>, RepoError> {
@@ -255,7 +255,7 @@ pub(crate) async fn with_organisation(
 
 /// The names of dialogues `ids`, for delegation reads.
 pub(crate) async fn names(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, String>, RepoError> {
     if ids.is_empty() {
@@ -273,7 +273,7 @@ pub(crate) async fn names(
 }
 
 /// The dialogue named exactly `name`, if any.
-pub async fn id_by_name(db: &impl ConnectionTrait, name: &str) -> Result<Option<Uuid>, RepoError> {
+pub async fn id_by_name(db: &impl Connection, name: &str) -> Result<Option<Uuid>, RepoError> {
     super::find_id::<Entity>(db, Column::Id, Condition::all().add(Column::Name.eq(name))).await
 }
 
@@ -287,7 +287,7 @@ impl Resource for Dialogues {
     }];
 
     async fn load(
-        db: &impl ConnectionTrait,
+        db: &impl Connection,
         id: Uuid,
         lock: bool,
         include_deleted: bool,
@@ -295,7 +295,7 @@ impl Resource for Dialogues {
         fetch(db, id, lock, include_deleted).await
     }
 
-    async fn recheck(db: &impl ConnectionTrait, record: &Dialogue) -> Result<(), RepoError> {
+    async fn recheck(db: &impl Connection, record: &Dialogue) -> Result<(), RepoError> {
         check_input(db, &DialogueInput::from(record)).await
     }
 
@@ -305,7 +305,7 @@ impl Resource for Dialogues {
 
     /// Meetings and activities that refer to the dialogue.
     async fn referrers(
-        db: &impl ConnectionTrait,
+        db: &impl Connection,
         id: Uuid,
         limit: u64,
     ) -> Result<Vec<Reference>, RepoError> {
@@ -324,7 +324,7 @@ impl Resource for Dialogues {
         Ok(refs)
     }
 
-    async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
+    async fn delete_children(db: &impl Connection, id: Uuid) -> Result<(), RepoError> {
         delete_children(db, id).await
     }
 }
@@ -333,7 +333,7 @@ impl Editable for Dialogues {
     type Input = DialogueInput;
 
     async fn check(
-        db: &impl ConnectionTrait,
+        db: &impl Connection,
         _current: Option<&Dialogue>,
         input: &DialogueInput,
     ) -> Result<(), RepoError> {

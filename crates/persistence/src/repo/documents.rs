@@ -3,6 +3,7 @@
 //! differs: its columns and child rows, the records it must name, its list
 //! filters, and who refers to it (nobody).
 
+use crate::Connection;
 use std::collections::HashMap;
 
 use rihla_domain::document::DOCUMENT_SORT_KEYS;
@@ -12,8 +13,7 @@ use rihla_domain::{
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -36,7 +36,7 @@ pub struct Documents;
 
 /// A page's child rows, in two batched queries (one per child table).
 async fn assemble(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     rows: Vec<documents::Model>,
 ) -> Result<Vec<Document>, RepoError> {
     let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
@@ -107,7 +107,7 @@ fn sort_column(key: DocumentSortKey) -> SortColumn<Column> {
 }
 
 pub async fn list(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     scope: Scope,
     p: &DocumentListParams,
 ) -> Result<Page<Document>, RepoError> {
@@ -166,7 +166,7 @@ pub async fn list(
 /// The records `input` names exist (only those an update adds are looked
 /// up), and an activity it names belongs to the project it names.
 async fn check_input(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     input: &DocumentInput,
     before: Option<&Document>,
 ) -> Result<(), RepoError> {
@@ -258,7 +258,7 @@ fn columns(input: &DocumentInput) -> documents::ActiveModel {
 
 /// The document's languages and organisations, replacing what it had.
 async fn write_children(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     id: Uuid,
     input: &DocumentInput,
     replace: bool,
@@ -303,7 +303,7 @@ async fn write_children(
 /// Live documents whose `parent` column (project or activity) is `id`, for
 /// that record's delete.
 pub(crate) async fn naming(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     parent: Parent,
     id: Uuid,
     limit: u64,
@@ -325,7 +325,7 @@ pub(crate) enum Parent {
 /// Live documents an organisation took part in, for the organisation's
 /// delete.
 pub(crate) async fn with_organisation(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     id: Uuid,
     limit: u64,
 ) -> Result<Vec<Reference>, RepoError> {
@@ -341,7 +341,7 @@ pub(crate) async fn with_organisation(
 /// The document titled exactly `title` of project `project_id`, if any:
 /// the demo loader's natural key.
 pub async fn id_by_title(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     project_id: Option<Uuid>,
     title: &str,
 ) -> Result<Option<Uuid>, RepoError> {
@@ -358,7 +358,7 @@ impl Resource for Documents {
     type Record = Document;
 
     async fn load(
-        db: &impl ConnectionTrait,
+        db: &impl Connection,
         id: Uuid,
         lock: bool,
         include_deleted: bool,
@@ -370,7 +370,7 @@ impl Resource for Documents {
             .ok_or(RepoError::NotFound)
     }
 
-    async fn recheck(db: &impl ConnectionTrait, record: &Document) -> Result<(), RepoError> {
+    async fn recheck(db: &impl Connection, record: &Document) -> Result<(), RepoError> {
         check_input(db, &DocumentInput::from(record), None).await
     }
 
@@ -378,7 +378,7 @@ impl Resource for Documents {
         format!("document {:?}", record.title)
     }
 
-    async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
+    async fn delete_children(db: &impl Connection, id: Uuid) -> Result<(), RepoError> {
         document_languages::Entity::delete_many()
             .filter(document_languages::Column::DocumentId.eq(id))
             .exec(db)
@@ -403,7 +403,7 @@ impl Resource for Documents {
 impl Editable for Documents {
     type Input = DocumentInput;
 
-    async fn owner(db: &impl ConnectionTrait, input: &DocumentInput) -> Result<Owner, RepoError> {
+    async fn owner(db: &impl Connection, input: &DocumentInput) -> Result<Owner, RepoError> {
         let mut fields = Vec::new();
         if input.project_id.is_some() || input.activity_id.is_none() {
             fields.push(("project_id", input.project_id));
@@ -421,7 +421,7 @@ impl Editable for Documents {
     }
 
     async fn check(
-        db: &impl ConnectionTrait,
+        db: &impl Connection,
         current: Option<&Document>,
         input: &DocumentInput,
     ) -> Result<(), RepoError> {

@@ -1,7 +1,8 @@
 //! Stored responses of POSTs made with an `Idempotency-Key`, scoped per user.
 
+use crate::Connection;
 use chrono::{DateTime, Utc};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::entities::idempotency_keys::{self, Column, Entity};
@@ -19,7 +20,7 @@ pub struct StoredResponse {
 }
 
 pub async fn find(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     user_id: Uuid,
     key: &str,
     not_before: DateTime<Utc>,
@@ -44,7 +45,7 @@ pub async fn find(
 /// this one commits, then fails with a conflict and replays the stored response.
 /// `complete` fills in the response before commit.
 pub async fn claim(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     user_id: Uuid,
     key: &str,
     response: &StoredResponse,
@@ -71,7 +72,7 @@ pub async fn claim(
 }
 
 pub async fn complete(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     user_id: Uuid,
     key: &str,
     status_code: u16,
@@ -94,7 +95,7 @@ pub async fn complete(
     Ok(())
 }
 
-pub async fn prune(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, RepoError> {
+pub async fn prune(db: &impl Connection, before: DateTime<Utc>) -> Result<u64, RepoError> {
     let result = Entity::delete_many()
         .filter(Column::CreatedAt.lt(before))
         .exec(db)

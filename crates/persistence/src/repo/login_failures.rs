@@ -5,9 +5,10 @@
 //! attempts still in flight). A fixed window: the first attempt opens it,
 //! and one after it has passed opens a new one.
 
+use crate::Connection;
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 use crate::entities::login_failures::{self, Column, Entity};
 use crate::{RepoError, now};
@@ -18,7 +19,7 @@ use crate::{RepoError, now};
 /// within the window. Run in a write transaction: the upsert holds the row,
 /// so concurrent attempts are counted one after another.
 pub async fn count_attempt(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     scope: &str,
     max_attempts: i32,
     window: Duration,
@@ -52,7 +53,7 @@ pub async fn count_attempt(
 
 /// Takes back one counted attempt that turned out not to be a failure (a
 /// right password), so a busy address is not locked out by its successes.
-pub async fn uncount(db: &impl ConnectionTrait, scope: &str) -> Result<(), RepoError> {
+pub async fn uncount(db: &impl Connection, scope: &str) -> Result<(), RepoError> {
     Entity::update_many()
         .col_expr(Column::Failures, Expr::col(Column::Failures).sub(1))
         .filter(Column::Scope.eq(scope))
@@ -63,7 +64,7 @@ pub async fn uncount(db: &impl ConnectionTrait, scope: &str) -> Result<(), RepoE
 }
 
 /// Forgets a scope's failures (a successful login clears its account's).
-pub async fn clear(db: &impl ConnectionTrait, scope: &str) -> Result<(), RepoError> {
+pub async fn clear(db: &impl Connection, scope: &str) -> Result<(), RepoError> {
     Entity::delete_many()
         .filter(Column::Scope.eq(scope))
         .exec(db)
@@ -72,7 +73,7 @@ pub async fn clear(db: &impl ConnectionTrait, scope: &str) -> Result<(), RepoErr
 }
 
 /// Removes counters whose window opened before `before` (housekeeping).
-pub async fn prune(db: &impl ConnectionTrait, before: DateTime<Utc>) -> Result<u64, RepoError> {
+pub async fn prune(db: &impl Connection, before: DateTime<Utc>) -> Result<u64, RepoError> {
     Ok(Entity::delete_many()
         .filter(Column::WindowStart.lt(before))
         .exec(db)

@@ -2,15 +2,14 @@
 //! meeting also names its dialogue, and a meeting of another dialogue is
 //! "not found" there.
 
+use crate::Connection;
 use std::collections::HashMap;
 
 use rihla_domain::dialogue::MEETING_SORT_KEYS;
 use rihla_domain::{
     Meeting, MeetingInput, MeetingListParams, MeetingSortKey, MeetingSummary, Page, Sort,
 };
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::resource::{self, Resource};
@@ -49,7 +48,7 @@ fn to_domain(m: dialogue_meetings::Model) -> Result<Meeting, RepoError> {
 }
 
 async fn find(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     dialogue_id: Uuid,
     id: Uuid,
     lock: bool,
@@ -65,17 +64,13 @@ async fn find(
     q.one(db).await?.ok_or(RepoError::NotFound)
 }
 
-pub async fn get(
-    db: &impl ConnectionTrait,
-    dialogue_id: Uuid,
-    id: Uuid,
-) -> Result<Meeting, RepoError> {
+pub async fn get(db: &impl Connection, dialogue_id: Uuid, id: Uuid) -> Result<Meeting, RepoError> {
     to_domain(find(db, dialogue_id, id, false, false).await?)
 }
 
 /// A meeting even if it is deleted (admins' `include_deleted`).
 pub async fn get_any(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     dialogue_id: Uuid,
     id: Uuid,
 ) -> Result<Meeting, RepoError> {
@@ -85,7 +80,7 @@ pub async fn get_any(
 /// Reads the record for a PATCH, locked so the merge and the write see the same
 /// version.
 pub async fn get_for_update(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     dialogue_id: Uuid,
     id: Uuid,
 ) -> Result<Meeting, RepoError> {
@@ -95,7 +90,7 @@ pub async fn get_for_update(
 /// 404 unless `id` is a meeting of `dialogue_id` (a live one, unless
 /// `include_deleted`).
 pub async fn ensure_in_dialogue(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     dialogue_id: Uuid,
     id: Uuid,
     include_deleted: bool,
@@ -120,10 +115,7 @@ fn sort_column(key: MeetingSortKey) -> SortColumn<Column> {
     }
 }
 
-pub async fn list(
-    db: &impl ConnectionTrait,
-    p: &MeetingListParams,
-) -> Result<Page<Meeting>, RepoError> {
+pub async fn list(db: &impl Connection, p: &MeetingListParams) -> Result<Page<Meeting>, RepoError> {
     let (key, req) = paging::list_request(
         p,
         Sort {
@@ -173,7 +165,7 @@ pub async fn list(
 /// `GET /dialogues/{id}/meetings`: 404 when the dialogue does not exist; the
 /// path's dialogue replaces any `dialogue_id` filter.
 pub async fn list_for_dialogue(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     dialogue_id: Uuid,
     p: &MeetingListParams,
 ) -> Result<Page<Meeting>, RepoError> {
@@ -207,7 +199,7 @@ fn columns(input: &MeetingInput) -> dialogue_meetings::ActiveModel {
 
 /// Creates a meeting of `dialogue_id` (404 when that dialogue does not exist).
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     dialogue_id: Uuid,
     input: &MeetingInput,
@@ -227,7 +219,7 @@ pub async fn create(
 }
 
 pub async fn replace(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     dialogue_id: Uuid,
     id: Uuid,
@@ -242,7 +234,7 @@ pub async fn replace(
 /// Writes `input` over `current`, which the caller has read locked and whose
 /// version it has checked (a PATCH merges into the record it already holds).
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     current: &Meeting,
     input: &MeetingInput,
@@ -256,7 +248,7 @@ pub async fn update(
 
 /// 409 while delegations still go to the meeting.
 pub async fn delete(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     dialogue_id: Uuid,
     id: Uuid,
@@ -268,7 +260,7 @@ pub async fn delete(
 
 /// Brings a deleted meeting back; 409 if its dialogue is gone.
 pub async fn restore(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     dialogue_id: Uuid,
     id: Uuid,
@@ -280,7 +272,7 @@ pub async fn restore(
 
 /// The dialogue of meeting `id`, deleted or not; `None` when no such row
 /// exists (never did, or was purged).
-pub async fn dialogue_of(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Uuid>, RepoError> {
+pub async fn dialogue_of(db: &impl Connection, id: Uuid) -> Result<Option<Uuid>, RepoError> {
     match super::row_in::<Entity>(db, id, false, true).await {
         Ok(row) => Ok(Some(row.dialogue_id)),
         Err(RepoError::NotFound) => Ok(None),
@@ -290,7 +282,7 @@ pub async fn dialogue_of(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<U
 
 /// The same, for a client that knows only the meeting's id.
 pub async fn restore_by_id(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     id: Uuid,
     expected_version: Option<i32>,
@@ -301,7 +293,7 @@ pub async fn restore_by_id(
 /// What a delegation read shows of its meeting, for `ids` in one query each
 /// for meetings and their dialogues.
 pub(crate) async fn summaries(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     ids: &[Uuid],
 ) -> Result<HashMap<Uuid, MeetingSummary>, RepoError> {
     if ids.is_empty() {
@@ -336,7 +328,7 @@ pub(crate) async fn summaries(
 
 /// The meeting of `dialogue_id` titled exactly `title`, if any.
 pub async fn id_by_title(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     dialogue_id: Uuid,
     title: &str,
 ) -> Result<Option<Uuid>, RepoError> {
@@ -365,7 +357,7 @@ impl Resource for Meetings {
 
     /// Delegations that go to the meeting.
     async fn referrers(
-        db: &impl ConnectionTrait,
+        db: &impl Connection,
         id: Uuid,
         limit: u64,
     ) -> Result<Vec<rihla_domain::Reference>, RepoError> {
@@ -373,7 +365,7 @@ impl Resource for Meetings {
     }
 
     async fn load(
-        db: &impl ConnectionTrait,
+        db: &impl Connection,
         id: Uuid,
         lock: bool,
         include_deleted: bool,
@@ -382,7 +374,7 @@ impl Resource for Meetings {
     }
 
     /// A meeting refers only to its dialogue.
-    async fn recheck(db: &impl ConnectionTrait, record: &Meeting) -> Result<(), RepoError> {
+    async fn recheck(db: &impl Connection, record: &Meeting) -> Result<(), RepoError> {
         let dialogue = record.dialogue_id;
         if super::existing::<crate::entities::dialogues::Entity>(db, &[dialogue])
             .await?

@@ -2,10 +2,9 @@
 //! with a project role. Managed by organisation-wide editors and admins;
 //! removal is the soft delete and takes effect on the member's next request.
 
+use crate::Connection;
 use rihla_domain::{FieldError, MemberCreate, MemberListParams, Page, ProjectMember, ProjectRole};
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::resource::{self, Resource, Unique};
@@ -49,7 +48,7 @@ fn to_domain(m: project_members::Model) -> Result<ProjectMember, RepoError> {
 
 /// 404 unless `project` is a live project `scope` reaches.
 async fn project_in_scope(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     scope: Scope,
     project: Uuid,
 ) -> Result<(), RepoError> {
@@ -60,7 +59,7 @@ async fn project_in_scope(
 
 /// A membership of `project`: 404 if it belongs to another project.
 pub async fn get(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     scope: Scope,
     project: Uuid,
     id: Uuid,
@@ -79,7 +78,7 @@ pub async fn get(
 }
 
 pub async fn list(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     scope: Scope,
     project: Uuid,
     p: &MemberListParams,
@@ -102,7 +101,7 @@ pub async fn list(
 /// naming the field otherwise); one live membership per member and project
 /// (409).
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     project: Uuid,
     input: &MemberCreate,
@@ -160,7 +159,7 @@ pub async fn create(
 
 /// Changes a member's project role.
 pub async fn set_role(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     project: Uuid,
     id: Uuid,
@@ -189,7 +188,7 @@ pub async fn set_role(
 /// Removes a membership (soft delete): the member's next request no longer
 /// reaches the project.
 pub async fn remove(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     project: Uuid,
     id: Uuid,
@@ -209,7 +208,7 @@ impl Resource for Members {
     }];
 
     async fn load(
-        db: &impl ConnectionTrait,
+        db: &impl Connection,
         id: Uuid,
         lock: bool,
         include_deleted: bool,
@@ -218,7 +217,7 @@ impl Resource for Members {
     }
 
     /// A membership comes back only while its project is live.
-    async fn recheck(db: &impl ConnectionTrait, record: &ProjectMember) -> Result<(), RepoError> {
+    async fn recheck(db: &impl Connection, record: &ProjectMember) -> Result<(), RepoError> {
         let live = projects::Entity::find_by_id(record.project_id)
             .filter(projects::Column::DeletedAt.is_null())
             .one(db)

@@ -1,5 +1,5 @@
 //! One repository per resource. Each write takes the caller's `Actor`; each
-//! function takes `&impl ConnectionTrait` so the caller decides the transaction.
+//! function takes `&impl Connection` so the caller decides the transaction.
 
 pub mod activities;
 pub mod api_keys;
@@ -20,6 +20,7 @@ pub mod reports;
 pub mod resource;
 pub mod users;
 
+use crate::Connection;
 use std::collections::HashSet;
 use std::str::FromStr;
 
@@ -27,8 +28,8 @@ use chrono::NaiveDate;
 use rihla_domain::{FieldError, Reference};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter,
-    QueryResult, QuerySelect, Select,
+    ColumnTrait, Condition, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult,
+    QuerySelect, Select,
 };
 use uuid::Uuid;
 
@@ -46,7 +47,7 @@ pub(crate) fn parse_enum<T: FromStr>(raw: &str, column: &str) -> Result<T, RepoE
 /// version the caller read, so a concurrent writer can never be overwritten
 /// silently. `row` must set `version` to `version + 1`.
 pub(crate) async fn update_versioned<E>(
-    db: &impl sea_orm::ConnectionTrait,
+    db: &impl Connection,
     row: E::ActiveModel,
     columns: (E::Column, E::Column),
     id: uuid::Uuid,
@@ -90,7 +91,7 @@ where
 /// stamped with `actor` and the time; 412 unless it is still at `version`
 /// (see `update_versioned`).
 pub(crate) async fn write_version<E>(
-    db: &impl sea_orm::ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     mut columns: E::ActiveModel,
     id: Uuid,
@@ -173,7 +174,7 @@ pub(crate) fn dangling(
 /// Up to `limit` live rows of `E` matching `cond`, as references labelled by
 /// `label`. Deleted records never block a delete.
 pub(crate) async fn referrers<E: SoftDelete>(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     cond: Condition,
     (id, label): (E::Column, E::Column),
     resource: &str,
@@ -257,7 +258,7 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(
 /// The id of the first live row of `E` matching `cond`: natural-key look-ups
 /// for loaders that must not create a record twice.
 pub(crate) async fn find_id<E: SoftDelete>(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     id: E::Column,
     cond: Condition,
 ) -> Result<Option<Uuid>, RepoError> {
@@ -343,7 +344,7 @@ pub(crate) fn live_ids<E: SoftDelete>() -> sea_orm::sea_query::SelectStatement {
 /// concurrent delete of a record this write is about to point at waits for it
 /// and then sees the new reference, instead of both passing their checks.
 pub(crate) async fn existing<E: SoftDelete>(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     ids: &[Uuid],
 ) -> Result<HashSet<Uuid>, RepoError> {
     if ids.is_empty() {
@@ -365,7 +366,7 @@ pub(crate) async fn existing<E: SoftDelete>(
 /// UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE already holds the write
 /// lock), so a read-modify-write sees the version it writes over.
 pub(crate) async fn row<E>(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     id: Uuid,
     lock: bool,
 ) -> Result<E::Model, RepoError>
@@ -378,7 +379,7 @@ where
 
 /// One row by id, deleted or not when `include_deleted`.
 pub(crate) async fn row_in<E>(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     id: Uuid,
     lock: bool,
     include_deleted: bool,
@@ -392,7 +393,7 @@ where
 /// The row of `select` with this id, read as `R` (a model, or a `Decoded`
 /// one); deleted or not when `include_deleted`.
 pub(crate) async fn one_in<E, R>(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     select: Select<E>,
     id: Uuid,
     lock: bool,
@@ -419,7 +420,7 @@ where
 /// caller has locked the row and checked `version`; the guard makes a
 /// concurrent writer's change impossible to lose anyway.
 pub(crate) async fn set_deleted<E: SoftDelete>(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     id: Uuid,
     version: i32,
@@ -460,7 +461,7 @@ impl<M: FromColumns> FromQueryResult for Decoded<M> {
 /// (none when there are no rows). With `replace`, the rows the record had are
 /// deleted first.
 pub(crate) async fn write_rows<A>(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     (owner_column, owner): (<A::Entity as EntityTrait>::Column, Uuid),
     replace: bool,
     rows: Vec<A>,

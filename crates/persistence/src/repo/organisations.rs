@@ -1,5 +1,6 @@
 //! Organisations: CRUD, filters, and the reference checks that guard deletes.
 
+use crate::Connection;
 use std::collections::HashSet;
 
 use rihla_domain::organisation::ORGANISATION_SORT_KEYS;
@@ -7,9 +8,7 @@ use rihla_domain::{
     FieldError, Organisation, OrganisationInput, OrganisationListParams, OrganisationSortKey, Page,
     Reference, Sort,
 };
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::parse_enum;
@@ -59,7 +58,7 @@ fn sort_column(key: OrganisationSortKey) -> SortColumn<Column> {
 /// Shared reference data: every caller reads all of it, so `_scope` (taken
 /// like every list's) narrows nothing.
 pub async fn list(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     _scope: crate::Scope,
     p: &OrganisationListParams,
 ) -> Result<Page<Organisation>, RepoError> {
@@ -103,19 +102,13 @@ pub async fn list(
 }
 
 /// Which of `ids` exist, in one query.
-pub async fn existing_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<HashSet<Uuid>, RepoError> {
+pub async fn existing_ids(db: &impl Connection, ids: &[Uuid]) -> Result<HashSet<Uuid>, RepoError> {
     super::existing::<Entity>(db, ids).await
 }
 
 /// The organisations with these ids, deleted ones included (a record that
 /// names one still names it), in no particular order.
-pub async fn by_ids(
-    db: &impl ConnectionTrait,
-    ids: &[Uuid],
-) -> Result<Vec<Organisation>, RepoError> {
+pub async fn by_ids(db: &impl Connection, ids: &[Uuid]) -> Result<Vec<Organisation>, RepoError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -129,7 +122,7 @@ pub async fn by_ids(
 }
 
 async fn check_input(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     id: Option<Uuid>,
     input: &OrganisationInput,
 ) -> Result<(), RepoError> {
@@ -179,7 +172,7 @@ fn columns(input: &OrganisationInput) -> organisations::ActiveModel {
 
 /// Records that point at organisation `id`, at most `limit` of each kind.
 pub async fn references(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     id: Uuid,
     limit: u64,
 ) -> Result<Vec<Reference>, RepoError> {
@@ -235,7 +228,7 @@ pub async fn references(
 }
 
 /// The organisation named exactly `name`, if any.
-pub async fn id_by_name(db: &impl ConnectionTrait, name: &str) -> Result<Option<Uuid>, RepoError> {
+pub async fn id_by_name(db: &impl Connection, name: &str) -> Result<Option<Uuid>, RepoError> {
     super::find_id::<Entity>(
         db,
         Column::Id,
@@ -254,7 +247,7 @@ impl Resource for Organisations {
     }];
 
     async fn load(
-        db: &impl ConnectionTrait,
+        db: &impl Connection,
         id: Uuid,
         lock: bool,
         include_deleted: bool,
@@ -262,7 +255,7 @@ impl Resource for Organisations {
         to_domain(super::row_in::<Entity>(db, id, lock, include_deleted).await?)
     }
 
-    async fn recheck(db: &impl ConnectionTrait, record: &Organisation) -> Result<(), RepoError> {
+    async fn recheck(db: &impl Connection, record: &Organisation) -> Result<(), RepoError> {
         check_input(db, Some(record.id), &OrganisationInput::from(record)).await
     }
 
@@ -271,7 +264,7 @@ impl Resource for Organisations {
     }
 
     async fn referrers(
-        db: &impl ConnectionTrait,
+        db: &impl Connection,
         id: Uuid,
         limit: u64,
     ) -> Result<Vec<Reference>, RepoError> {
@@ -283,7 +276,7 @@ impl Editable for Organisations {
     type Input = OrganisationInput;
 
     async fn check(
-        db: &impl ConnectionTrait,
+        db: &impl Connection,
         current: Option<&Organisation>,
         input: &OrganisationInput,
     ) -> Result<(), RepoError> {

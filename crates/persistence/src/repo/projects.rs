@@ -3,6 +3,7 @@
 //! query on `projects` alone: the children are copied onto each project's row
 //! (`Children`) whenever they are written.
 
+use crate::Connection;
 use rihla_domain::dates::{self, DatePrecision};
 use rihla_domain::project::PROJECT_SORT_KEYS;
 use rihla_domain::{
@@ -10,10 +11,7 @@ use rihla_domain::{
     ProjectInput, ProjectListParams, ProjectSortKey, Reference, Sector, Sort,
 };
 use sea_orm::sea_query::Query;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter,
-    TryIntoModel,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, TryIntoModel};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -151,7 +149,7 @@ fn to_domain(m: projects::Model) -> Result<Project, RepoError> {
 
 /// A project, live or deleted, with no scope: for checks that already know
 /// the caller may name it.
-pub(crate) async fn fetch_any(db: &impl ConnectionTrait, id: Uuid) -> Result<Project, RepoError> {
+pub(crate) async fn fetch_any(db: &impl Connection, id: Uuid) -> Result<Project, RepoError> {
     fetch(db, id, false, true).await
 }
 
@@ -161,7 +159,7 @@ pub(crate) async fn fetch_any(db: &impl ConnectionTrait, id: Uuid) -> Result<Pro
 pub struct Projects;
 
 async fn fetch(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     id: Uuid,
     lock: bool,
     include_deleted: bool,
@@ -196,7 +194,7 @@ fn tag_filter(kind: &str, value: String) -> sea_orm::sea_query::SelectStatement 
 }
 
 pub async fn list(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     scope: Scope,
     p: &ProjectListParams,
 ) -> Result<Page<Project>, RepoError> {
@@ -275,7 +273,7 @@ pub async fn list(
 /// reports it as 409 `taken`. A SELECT first would cost a statement per write
 /// and could still race.
 async fn check_input(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     input: &ProjectInput,
     before: Option<&Project>,
 ) -> Result<(), RepoError> {
@@ -312,7 +310,7 @@ async fn check_input(
 /// child table whose rows would not change is left alone, and one that
 /// changes is cleared first: a PATCH of the title writes no child row.
 async fn write_children(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     id: Uuid,
     input: &ProjectInput,
     before: Option<&Project>,
@@ -386,7 +384,7 @@ fn as_written(row: projects::ActiveModel) -> Result<Project, RepoError> {
     to_domain(row.try_into_model()?)
 }
 
-async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
+async fn delete_children(db: &impl Connection, id: Uuid) -> Result<(), RepoError> {
     // Memberships go with their project.
     crate::entities::project_members::Entity::delete_many()
         .filter(crate::entities::project_members::Column::ProjectId.eq(id))
@@ -472,7 +470,7 @@ async fn update_unlocked(
         Ok(1) => Ok(Some(record)),
         // Written meanwhile (or deleted, or purged).
         Ok(_) => Ok(None),
-        Err(RepoError::Db(e)) if crate::error::is_lock_not_available(&e) => Ok(None),
+        Err(RepoError::Db(e)) if crate::error::is_lock_not_available(e.inner()) => Ok(None),
         Err(e) => Err(e),
     }
 }
@@ -578,7 +576,7 @@ async fn write(
 
 /// Activities naming an indicator code `input` removes from `current`.
 async fn indicators_in_use(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     current: &Project,
     input: &ProjectInput,
 ) -> Result<Vec<Reference>, RepoError> {
@@ -595,7 +593,7 @@ async fn indicators_in_use(
 }
 
 /// The project with this code, if any.
-pub async fn id_by_code(db: &impl ConnectionTrait, code: &str) -> Result<Option<Uuid>, RepoError> {
+pub async fn id_by_code(db: &impl Connection, code: &str) -> Result<Option<Uuid>, RepoError> {
     super::find_id::<Entity>(db, Column::Id, Condition::all().add(Column::Code.eq(code))).await
 }
 
@@ -616,7 +614,7 @@ impl Resource for Projects {
     ];
 
     async fn load(
-        db: &impl ConnectionTrait,
+        db: &impl Connection,
         id: Uuid,
         lock: bool,
         include_deleted: bool,
@@ -624,7 +622,7 @@ impl Resource for Projects {
         fetch(db, id, lock, include_deleted).await
     }
 
-    async fn recheck(db: &impl ConnectionTrait, record: &Project) -> Result<(), RepoError> {
+    async fn recheck(db: &impl Connection, record: &Project) -> Result<(), RepoError> {
         check_input(db, &ProjectInput::from(record), None).await
     }
 
@@ -635,7 +633,7 @@ impl Resource for Projects {
     /// Activities, delegations and documents of the project. A soft delete
     /// keeps its children, so a restore brings it back whole.
     async fn referrers(
-        db: &impl ConnectionTrait,
+        db: &impl Connection,
         id: Uuid,
         limit: u64,
     ) -> Result<Vec<Reference>, RepoError> {
@@ -652,7 +650,7 @@ impl Resource for Projects {
         Ok(refs)
     }
 
-    async fn delete_children(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
+    async fn delete_children(db: &impl Connection, id: Uuid) -> Result<(), RepoError> {
         delete_children(db, id).await
     }
 
@@ -664,14 +662,14 @@ impl Resource for Projects {
 impl Editable for Projects {
     type Input = ProjectInput;
 
-    async fn owner(_db: &impl ConnectionTrait, _input: &ProjectInput) -> Result<Owner, RepoError> {
+    async fn owner(_db: &impl Connection, _input: &ProjectInput) -> Result<Owner, RepoError> {
         Ok(Owner::Itself)
     }
     const EVENT_IN_WRITE: bool = true;
     const OPTIMISTIC_PATCH: bool = true;
 
     async fn check(
-        db: &impl ConnectionTrait,
+        db: &impl Connection,
         current: Option<&Project>,
         input: &ProjectInput,
     ) -> Result<(), RepoError> {

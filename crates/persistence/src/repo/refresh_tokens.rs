@@ -2,18 +2,17 @@
 //! from one login form a family; presenting a token that was already rotated
 //! means it leaked, so the whole family is revoked.
 
+use crate::Connection;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use crate::entities::refresh_tokens::{self, Column, Entity};
 use crate::{RepoError, now};
 
 pub async fn insert(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     user_id: Uuid,
     family_id: Uuid,
     token_hash: String,
@@ -56,7 +55,7 @@ pub enum Rotation {
 
 /// Spends a refresh token. Call in a write transaction, then `insert` the
 /// successor and `link` it, so a crash between the steps leaves no live pair.
-pub async fn spend(db: &impl ConnectionTrait, token_hash: &str) -> Result<Rotation, RepoError> {
+pub async fn spend(db: &impl Connection, token_hash: &str) -> Result<Rotation, RepoError> {
     let Some(row) = Entity::find()
         .filter(Column::TokenHash.eq(token_hash))
         .lock_exclusive()
@@ -94,11 +93,7 @@ pub async fn spend(db: &impl ConnectionTrait, token_hash: &str) -> Result<Rotati
 }
 
 /// Records which token replaced a spent one (the mark that detects replays).
-pub async fn link(
-    db: &impl ConnectionTrait,
-    spent_id: Uuid,
-    successor: Uuid,
-) -> Result<(), RepoError> {
+pub async fn link(db: &impl Connection, spent_id: Uuid, successor: Uuid) -> Result<(), RepoError> {
     Entity::update_many()
         .col_expr(Column::ReplacedBy, Expr::val(successor))
         .filter(Column::Id.eq(spent_id))
@@ -107,7 +102,7 @@ pub async fn link(
     Ok(())
 }
 
-async fn revoke_family(db: &impl ConnectionTrait, family_id: Uuid) -> Result<u64, RepoError> {
+async fn revoke_family(db: &impl Connection, family_id: Uuid) -> Result<u64, RepoError> {
     let result = Entity::update_many()
         .col_expr(Column::RevokedAt, Expr::val(now()))
         .filter(Column::FamilyId.eq(family_id))
@@ -119,10 +114,7 @@ async fn revoke_family(db: &impl ConnectionTrait, family_id: Uuid) -> Result<u64
 
 /// Logout: revokes the token's whole family (this session). Returns the
 /// token's user, if the token was known.
-pub async fn revoke(
-    db: &impl ConnectionTrait,
-    token_hash: &str,
-) -> Result<Option<Uuid>, RepoError> {
+pub async fn revoke(db: &impl Connection, token_hash: &str) -> Result<Option<Uuid>, RepoError> {
     let found: Option<(Uuid, Uuid)> = Entity::find()
         .select_only()
         .column(Column::FamilyId)
@@ -141,7 +133,7 @@ pub async fn revoke(
 }
 
 /// Every live session of a user (password reset, deactivation).
-pub async fn revoke_user(db: &impl ConnectionTrait, user_id: Uuid) -> Result<u64, RepoError> {
+pub async fn revoke_user(db: &impl Connection, user_id: Uuid) -> Result<u64, RepoError> {
     let result = Entity::update_many()
         .col_expr(Column::RevokedAt, Expr::val(now()))
         .filter(Column::UserId.eq(user_id))
@@ -153,10 +145,7 @@ pub async fn revoke_user(db: &impl ConnectionTrait, user_id: Uuid) -> Result<u64
 
 /// Removes tokens that expired before `before`; they can no longer be used, and
 /// a replay of one is refused as unknown.
-pub async fn prune_expired(
-    db: &impl ConnectionTrait,
-    before: DateTime<Utc>,
-) -> Result<u64, RepoError> {
+pub async fn prune_expired(db: &impl Connection, before: DateTime<Utc>) -> Result<u64, RepoError> {
     let result = Entity::delete_many()
         .filter(Column::ExpiresAt.lt(before))
         .exec(db)

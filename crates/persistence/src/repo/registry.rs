@@ -4,10 +4,11 @@
 //! has no wildcard, so a `ResourceType` without an entry, or an entry without
 //! a `Resource` impl, is a compile error rather than a 500 or a silent skip.
 
+use crate::Connection;
 use chrono::{DateTime, Utc};
 use rihla_domain::ResourceType;
+use sea_orm::Condition;
 use sea_orm::sea_query::Query;
-use sea_orm::{Condition, ConnectionTrait};
 use uuid::Uuid;
 
 use super::SoftDelete;
@@ -35,7 +36,7 @@ macro_rules! registry {
         /// Whether `id` names a record of this type: a live one, or with
         /// `include_deleted` a deleted one.
         pub(crate) async fn exists(
-            db: &impl ConnectionTrait,
+            db: &impl Connection,
             resource: ResourceType,
             id: Uuid,
             include_deleted: bool,
@@ -49,7 +50,7 @@ macro_rules! registry {
 
         /// 404 unless `scope` reaches record `id` of this type.
         pub(crate) async fn authorize(
-            db: &impl ConnectionTrait,
+            db: &impl Connection,
             resource: ResourceType,
             id: Uuid,
             scope: Scope,

@@ -11,13 +11,14 @@
 //! are `IN` subqueries, which never multiply a row. Delegation members are
 //! joined for their counts; delegations are counted `DISTINCT`.
 
+use crate::Connection;
 use std::collections::HashSet;
 
 use rihla_domain::report::{
     ActivityDimension, ActivityReportParams, DelegationDimension, DelegationFigures,
     DelegationReportParams, Group, Labels, MAX_GROUPS, ParticipationFigures, Period,
 };
-use sea_orm::{ConnectionTrait, DbBackend, QueryResult, Statement, Value};
+use sea_orm::{DbBackend, QueryResult, Statement, Value};
 use uuid::Uuid;
 
 use crate::RepoError;
@@ -156,7 +157,7 @@ fn sort_groups<F>(rows: &mut [(Vec<Option<String>>, F)]) {
 /// columns) and figures (`read` from the column after them), the groups
 /// with something in them (`counts`), in order; a 400 past `MAX_GROUPS`.
 async fn grouped<F>(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     sql: Sql,
     dims: &[Dim],
     read: impl Fn(&QueryResult, usize) -> Result<F, RepoError>,
@@ -188,7 +189,7 @@ pub struct Grouped<F> {
 /// Names each group's ids (titles of projects, names of organisations and
 /// dialogues, titles of meetings), one `IN` query per dimension.
 async fn label<F>(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     dims: &[Dim],
     rows: Vec<(Vec<Option<String>>, F)>,
 ) -> Result<Vec<Grouped<F>>, RepoError> {
@@ -364,7 +365,7 @@ fn add(a: Option<i64>, b: Option<i64>) -> Option<i64> {
 /// Activities and participant sums per group of `dims`, and the totals over
 /// every matching activity once.
 pub async fn participation(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     scope: &Scope,
     dims: &[ActivityDimension],
     p: &ActivityReportParams,
@@ -524,7 +525,7 @@ fn delegation_filters(sql: &mut Sql, scope: &Scope, p: &DelegationReportParams) 
 
 /// Delegations and member counts per group of `dims`, and the totals.
 pub async fn delegations(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     scope: &Scope,
     dims: &[DelegationDimension],
     p: &DelegationReportParams,

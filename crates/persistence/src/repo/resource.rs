@@ -17,8 +17,9 @@
 // actix worker, a command on its runtime) and never need to be Send.
 #![allow(async_fn_in_trait)]
 
+use crate::Connection;
 use rihla_domain::{AuditAction, Record, Reference, ResourceType};
-use sea_orm::{Condition, ConnectionTrait};
+use sea_orm::Condition;
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -59,7 +60,7 @@ pub trait Resource: Registered {
     /// ends (FOR UPDATE on PostgreSQL; SQLite's writer already holds the
     /// database).
     async fn load(
-        db: &impl ConnectionTrait,
+        db: &impl Connection,
         id: Uuid,
         lock: bool,
         include_deleted: bool,
@@ -67,7 +68,7 @@ pub trait Resource: Registered {
 
     /// The rules that need the database (the records it names exist), as a
     /// create checks them; a restore checks them again.
-    async fn recheck(db: &impl ConnectionTrait, record: &Self::Record) -> Result<(), RepoError>;
+    async fn recheck(db: &impl Connection, record: &Self::Record) -> Result<(), RepoError>;
 
     /// How a 409 names the record ("project \"LIBMITAF\"").
     fn label(record: &Self::Record) -> String;
@@ -75,7 +76,7 @@ pub trait Resource: Registered {
     /// Live records that point at `id`, at most `limit` of each kind: a
     /// delete is refused while there are any.
     async fn referrers(
-        _db: &impl ConnectionTrait,
+        _db: &impl Connection,
         _id: Uuid,
         _limit: u64,
     ) -> Result<Vec<Reference>, RepoError> {
@@ -83,7 +84,7 @@ pub trait Resource: Registered {
     }
 
     /// Child rows that go with the record when it is purged.
-    async fn delete_children(_db: &impl ConnectionTrait, _id: Uuid) -> Result<(), RepoError> {
+    async fn delete_children(_db: &impl Connection, _id: Uuid) -> Result<(), RepoError> {
         Ok(())
     }
 
@@ -113,13 +114,13 @@ pub trait Editable: Resource {
     /// none) or an update of `current` (which may then look up only what
     /// the update adds).
     async fn check(
-        db: &impl ConnectionTrait,
+        db: &impl Connection,
         current: Option<&Self::Record>,
         input: &Self::Input,
     ) -> Result<(), RepoError>;
 
     /// The projects `input` ties the record to, for a partner's write.
-    async fn owner(_db: &impl ConnectionTrait, _input: &Self::Input) -> Result<Owner, RepoError> {
+    async fn owner(_db: &impl Connection, _input: &Self::Input) -> Result<Owner, RepoError> {
         Ok(Owner::Shared)
     }
 
@@ -163,7 +164,7 @@ pub trait Editable: Resource {
 /// then 403 unless it reaches it as an editor. Nothing to ask for an
 /// organisation-wide scope or shared reference data.
 pub async fn authorize<R: Resource>(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     scope: Scope,
     id: Uuid,
     write: bool,
@@ -212,7 +213,7 @@ pub fn scoped<R: Resource>(
 
 /// A live record `scope` reaches.
 pub async fn get<R: Resource>(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     scope: Scope,
     id: Uuid,
 ) -> Result<R::Record, RepoError> {
@@ -222,7 +223,7 @@ pub async fn get<R: Resource>(
 
 /// A record even if it is deleted (admins' `include_deleted`).
 pub async fn get_any<R: Resource>(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     scope: Scope,
     id: Uuid,
 ) -> Result<R::Record, RepoError> {
@@ -234,7 +235,7 @@ pub async fn get_any<R: Resource>(
 /// and the write see the same version. 404 outside `actor`'s scope, 403
 /// where it may only read.
 pub async fn get_for_update<R: Resource>(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     id: Uuid,
 ) -> Result<R::Record, RepoError> {
@@ -317,7 +318,7 @@ pub async fn replace<R: Editable>(
 /// Soft delete: 412 unless `expected_version` is current, 409 while live
 /// records still refer to it; recorded whole as it is after.
 pub async fn delete<R: Resource>(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     id: Uuid,
     expected_version: Option<i32>,
@@ -338,7 +339,7 @@ pub async fn delete<R: Resource>(
 /// or if the rules a new record must pass now fail (what would be a 422 for a
 /// new record is a 409 here: the request is fine, the other records block it).
 pub async fn restore<R: Resource>(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     id: Uuid,
     expected_version: Option<i32>,
@@ -382,7 +383,7 @@ fn blocked(e: RepoError) -> RepoError {
 /// good, recording it whole first. A row that still refers to it makes this
 /// fail with a 409 (the foreign key), and the caller's transaction undoes it.
 pub(crate) async fn purge<R: Resource>(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     id: Uuid,
 ) -> Result<(), RepoError> {
@@ -400,7 +401,7 @@ pub(crate) async fn purge<R: Resource>(
 /// Whether `id` names a record of `R`: a live one, or with
 /// `include_deleted` one that is deleted.
 pub(crate) async fn exists<R: Resource>(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     id: Uuid,
     include_deleted: bool,
 ) -> Result<bool, RepoError> {

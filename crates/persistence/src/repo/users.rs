@@ -1,10 +1,10 @@
 //! Users: accounts, roles, and the rule that one active admin always remains.
 
+use crate::Connection;
 use rihla_domain::{Page, Role, User, UserListParams, UserPatch};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -41,24 +41,24 @@ pub fn normalise_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
-pub async fn count(db: &impl ConnectionTrait) -> Result<u64, RepoError> {
+pub async fn count(db: &impl Connection) -> Result<u64, RepoError> {
     Ok(Entity::find()
         .filter(super::live::<Entity>())
         .count(db)
         .await?)
 }
 
-pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<User, RepoError> {
+pub async fn get(db: &impl Connection, id: Uuid) -> Result<User, RepoError> {
     to_domain(super::row::<Entity>(db, id, false).await?)
 }
 
 /// A user even if deleted (admins' `include_deleted`).
-pub async fn get_any(db: &impl ConnectionTrait, id: Uuid) -> Result<User, RepoError> {
+pub async fn get_any(db: &impl Connection, id: Uuid) -> Result<User, RepoError> {
     to_domain(super::row_in::<Entity>(db, id, false, true).await?)
 }
 
 pub async fn credentials_by_email(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     email: &str,
 ) -> Result<Option<Credentials>, RepoError> {
     let row = Entity::find()
@@ -78,10 +78,7 @@ pub async fn credentials_by_email(
 
 /// The stored password hash of a live user (a password change checks the
 /// current one against it).
-pub async fn password_hash(
-    db: &impl ConnectionTrait,
-    id: Uuid,
-) -> Result<Option<String>, RepoError> {
+pub async fn password_hash(db: &impl Connection, id: Uuid) -> Result<Option<String>, RepoError> {
     Ok(Entity::find_by_id(id)
         .filter(super::live::<Entity>())
         .select_only()
@@ -91,7 +88,7 @@ pub async fn password_hash(
         .await?)
 }
 
-pub async fn list(db: &impl ConnectionTrait, p: &UserListParams) -> Result<Page<User>, RepoError> {
+pub async fn list(db: &impl Connection, p: &UserListParams) -> Result<Page<User>, RepoError> {
     let mut select = super::listed::<Entity>(p);
     if let Some(role) = p.role {
         select = select.filter(Column::Role.eq(role.as_str()));
@@ -124,7 +121,7 @@ pub struct NewUser<'a> {
 }
 
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     new: NewUser<'_>,
 ) -> Result<User, RepoError> {
@@ -155,7 +152,7 @@ pub async fn create(
 
 /// Active admins other than `except`, with their rows locked so two admins
 /// demoting each other at once cannot both succeed.
-async fn other_active_admins(db: &impl ConnectionTrait, except: Uuid) -> Result<usize, RepoError> {
+async fn other_active_admins(db: &impl Connection, except: Uuid) -> Result<usize, RepoError> {
     let ids: Vec<Uuid> = Entity::find()
         .select_only()
         .column(Column::Id)
@@ -190,7 +187,7 @@ fn last_admin() -> RepoError {
 }
 
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     id: Uuid,
     patch: &UserPatch,
@@ -243,7 +240,7 @@ pub async fn update(
 }
 
 pub async fn set_password(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     id: Uuid,
     password_hash: String,
@@ -273,7 +270,7 @@ pub async fn set_password(
 /// Soft delete: the user can no longer log in and their email is free for a
 /// new account; the caller revokes their sessions in the same transaction.
 pub async fn delete(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     id: Uuid,
     expected_version: Option<i32>,
@@ -304,7 +301,7 @@ pub struct Access {
     pub session_epoch: i32,
 }
 
-pub async fn access(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Access>, RepoError> {
+pub async fn access(db: &impl Connection, id: Uuid) -> Result<Option<Access>, RepoError> {
     let row: Option<(String, bool, i32)> = Entity::find_by_id(id)
         .filter(super::live::<Entity>())
         .select_only()
@@ -327,7 +324,7 @@ pub async fn access(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Access
 /// Ends every access token issued to the user so far (logout, a password
 /// change or reset, deactivation, deletion, a role change). Counts even on a
 /// deleted row, so a restore does not bring old tokens back.
-pub async fn end_sessions(db: &impl ConnectionTrait, id: Uuid) -> Result<(), RepoError> {
+pub async fn end_sessions(db: &impl Connection, id: Uuid) -> Result<(), RepoError> {
     Entity::update_many()
         .col_expr(Column::SessionEpoch, Expr::col(Column::SessionEpoch).add(1))
         .filter(Column::Id.eq(id))
@@ -351,7 +348,7 @@ impl Resource for Users {
     }];
 
     async fn load(
-        db: &impl ConnectionTrait,
+        db: &impl Connection,
         id: Uuid,
         lock: bool,
         include_deleted: bool,
@@ -361,7 +358,7 @@ impl Resource for Users {
 
     /// A user refers to nothing; the email is the unique index's to check.
     /// (Refresh tokens go with the user through their foreign key's cascade.)
-    async fn recheck(_db: &impl ConnectionTrait, _record: &User) -> Result<(), RepoError> {
+    async fn recheck(_db: &impl Connection, _record: &User) -> Result<(), RepoError> {
         Ok(())
     }
 

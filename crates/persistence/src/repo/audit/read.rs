@@ -1,11 +1,12 @@
 //! Reading the trail: one record's history, the admin's audit log, and
 //! whether a record (live, deleted or purged) has one.
 
+use crate::Connection;
 use rihla_domain::paging::parse_limit;
 use rihla_domain::{
     AuditEvent, AuditEventListParams, FieldError, HistoryParams, Page, ResourceType,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use crate::RepoError;
@@ -48,7 +49,7 @@ fn parse_seq_cursor(raw: Option<&str>) -> Result<Option<i64>, RepoError> {
 }
 
 async fn newest_first(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     mut select: sea_orm::Select<Entity>,
     limit: Option<u64>,
     cursor: Option<&str>,
@@ -79,7 +80,7 @@ async fn newest_first(
 /// live one, or with `include_deleted` one that is deleted or was purged
 /// (its events remain).
 pub async fn exists(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     scope: crate::Scope,
     resource: ResourceType,
     record_id: Uuid,
@@ -107,7 +108,7 @@ pub async fn exists(
 /// One record's events, newest first. The caller has checked that the record
 /// is visible to whoever asks.
 pub async fn history(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     resource: ResourceType,
     record_id: Uuid,
     p: &HistoryParams,
@@ -120,7 +121,7 @@ pub async fn history(
 
 /// The admin's view of the whole trail, newest first.
 pub async fn list(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     p: &AuditEventListParams,
 ) -> Result<Page<AuditEvent>, RepoError> {
     if let (Some(from), Some(to)) = (p.from, p.to)

@@ -1,13 +1,13 @@
 //! Writing audit events: one per change, in the change's transaction.
 
+use crate::Connection;
 use rihla_domain::history::REDACTED;
 use rihla_domain::{ActorType, AuditAction, Changes, FieldChange, ResourceType};
 use sea_orm::sea_query::{
     Alias, CommonTableExpression, Query, SimpleExpr, SubQueryStatement, WithClause,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait, Iterable,
-    StatementBuilder,
+    ActiveModelTrait, ActiveValue::Set, DbBackend, EntityTrait, Iterable, StatementBuilder,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -53,7 +53,7 @@ fn event(
 }
 
 async fn insert(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     resource: ResourceType,
     record_id: Uuid,
@@ -174,7 +174,7 @@ where
 
 /// A create: every field from nothing, and the record whole.
 pub(crate) async fn created<R: Audited>(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     record: &R,
 ) -> Result<(), RepoError> {
@@ -185,7 +185,7 @@ pub(crate) async fn created<R: Audited>(
 
 /// An update, as the fields that differ between `before` and `after`.
 pub(crate) async fn updated<R: Audited>(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     before: &R,
     after: &R,
@@ -198,7 +198,7 @@ pub(crate) async fn updated<R: Audited>(
 /// An update described field by field (a password change, whose values
 /// never leave the users table).
 pub(crate) async fn fields(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     resource: ResourceType,
     record_id: Uuid,
@@ -233,7 +233,7 @@ pub(crate) fn password_changed() -> Changes {
 /// A delete or a restore: the fields it changed (`deleted_at`,
 /// `deleted_by`), and the record whole as it is now.
 pub(crate) async fn transition<R: Audited>(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     action: AuditAction,
     before: &R,
@@ -258,7 +258,7 @@ pub(crate) async fn transition<R: Audited>(
 
 /// A purge: every field to nothing, and the record whole as it was.
 pub(crate) async fn purged<R: Audited>(
-    db: &impl ConnectionTrait,
+    db: &impl Connection,
     actor: &Actor,
     record: &R,
 ) -> Result<(), RepoError> {
