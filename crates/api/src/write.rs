@@ -64,7 +64,7 @@ pub async fn create<R: Record>(
         let not_before = now() - state.idempotency_ttl;
         if let Some(stored) = idempotency::find(&tx, caller.id, key, not_before).await? {
             // On SQLite the stored answer may be another writer's of the
-            // same batch (db::writer): it is only given once it is committed.
+            // same batch (db::group_commit): it is only given once it is committed.
             commit(tx).await?;
             return replay(stored, &path, request_hash);
         }

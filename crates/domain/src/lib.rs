@@ -7,6 +7,7 @@
 
 pub mod activity;
 pub mod api_key;
+pub mod audit;
 pub mod codes;
 pub mod dates;
 pub mod delegation;
@@ -14,7 +15,6 @@ pub mod dialogue;
 pub mod document;
 pub mod enums;
 pub mod funding;
-pub mod history;
 pub mod iati_codes;
 pub mod member;
 pub mod organisation;
@@ -23,6 +23,7 @@ pub mod patch;
 pub mod project;
 pub mod record;
 pub mod report;
+pub mod resource_type;
 pub mod results;
 pub mod user;
 pub mod validation;
@@ -32,6 +33,10 @@ pub use activity::{
     Facilitator, Location, Participants,
 };
 pub use api_key::{API_KEY_PREFIX, ApiKey, ApiKeyCreate, ApiKeyListParams, ApiKeyWithSecret};
+pub use audit::{
+    ActorType, AuditAction, AuditEvent, AuditEventListParams, ChangeEvent, ChangeFeed,
+    ChangeListParams, Changes, FieldChange, HistoryParams, ReadParams,
+};
 pub use dates::DatePrecision;
 pub use delegation::{
     Delegation, DelegationInput, DelegationListParams, DelegationSortKey, MeetingSummary, Member,
@@ -51,10 +56,6 @@ pub use enums::{
     ParticipationRole, ParticipationStatus, ProjectRole, ProjectStatus, Role, SupportKind,
 };
 pub use funding::{BudgetLine, BudgetStatus, BudgetType, Commitment, Sector};
-pub use history::{
-    ActorType, AuditAction, AuditEvent, AuditEventListParams, ChangeEvent, ChangeFeed,
-    ChangeListParams, Changes, FieldChange, HistoryParams, ReadParams, ResourceType,
-};
 pub use member::{MemberCreate, MemberListParams, MemberPatch, ProjectMember};
 pub use organisation::{
     Organisation, OrganisationInput, OrganisationListParams, OrganisationSortKey,
@@ -65,6 +66,7 @@ pub use project::{
     ProjectSortKey,
 };
 pub use record::Record;
+pub use resource_type::ResourceType;
 pub use results::{Baseline, Indicator, IndicatorMeasure, IndicatorPeriod};
 pub use user::{
     PasswordChange, PasswordReset, PasswordResetResult, RefreshRequest, TokenRequest,

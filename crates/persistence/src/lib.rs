@@ -20,7 +20,7 @@ pub mod repo;
 mod columns;
 mod db;
 mod error;
-mod paging;
+mod keyset;
 mod scope;
 
 #[cfg(feature = "white-box")]

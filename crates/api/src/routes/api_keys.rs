@@ -186,7 +186,7 @@ async fn api_key_history(
     params: web::Query<HistoryParams>,
     wants: crate::export::Wants,
 ) -> Result<HttpResponse, ApiError> {
-    super::history::record_history(
+    super::audit::record_history(
         &state,
         &caller,
         ResourceType::ApiKey,

@@ -244,7 +244,7 @@ macro_rules! crud_routes {
             params: actix_web::web::Query<rihla_domain::HistoryParams>,
             wants: $crate::export::Wants,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
-            $crate::routes::history::record_history(
+            $crate::routes::audit::record_history(
                 &state,
                 &caller,
                 <$R as Registered>::TYPE,

@@ -282,7 +282,7 @@ async fn meeting_history(
             "no meeting with this id in this dialogue".into(),
         ));
     }
-    super::history::record_history(
+    super::audit::record_history(
         &state,
         &caller,
         ResourceType::Meeting,
@@ -332,7 +332,7 @@ async fn meeting_history_by_id(
     params: Query<HistoryParams>,
     wants: crate::export::Wants,
 ) -> Result<HttpResponse, ApiError> {
-    super::history::record_history(
+    super::audit::record_history(
         &state,
         &caller,
         ResourceType::Meeting,

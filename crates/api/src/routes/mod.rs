@@ -4,13 +4,13 @@
 
 pub mod activities;
 pub mod api_keys;
+pub mod audit;
 pub mod auth;
 mod crud;
 pub mod delegations;
 pub mod dialogues;
 pub mod documents;
 pub mod health;
-pub mod history;
 pub mod iati;
 pub mod meetings;
 pub mod members;
@@ -37,6 +37,6 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .configure(documents::configure)
             .configure(reports::configure)
             .configure(iati::configure)
-            .configure(history::configure),
+            .configure(audit::configure),
     );
 }

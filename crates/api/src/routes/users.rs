@@ -245,7 +245,7 @@ async fn user_history(
     params: web::Query<HistoryParams>,
     wants: crate::export::Wants,
 ) -> Result<HttpResponse, ApiError> {
-    super::history::record_history(
+    super::audit::record_history(
         &state,
         &caller,
         ResourceType::User,

@@ -5,8 +5,8 @@
 //! statement. A request that runs several statements takes one `Conn` for all
 //! of them (`reader`), or a `Tx` (`begin_write`) when it writes.
 
+mod group_commit;
 mod pool;
-mod writer;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -125,7 +125,7 @@ fn target(settings: &DbSettings) -> Result<Target, DbErr> {
         Ok(Target::Sqlite(
             o.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(sync)
-                // A writer's savepoint (db::writer) journals the pages it
+                // A writer's savepoint (db::group_commit) journals the pages it
                 // changes; in memory, not a temporary file once over 64 KiB.
                 .pragma("temp_store", "memory")
                 // Checkpoints run beside the writer (`checkpoints`), not in

@@ -73,8 +73,8 @@ pub(crate) struct Pool {
     /// Requests waiting for a connection now (a metric).
     waiting: std::sync::atomic::AtomicUsize,
     acquire_timeout: Duration,
-    /// SQLite's one writer (group commit, `writer`); none on PostgreSQL.
-    pub(crate) writer: Option<Arc<super::writer::Writer>>,
+    /// SQLite's one writer (`group_commit`); none on PostgreSQL.
+    pub(crate) writer: Option<Arc<super::group_commit::GroupCommit>>,
 }
 
 impl Pool {

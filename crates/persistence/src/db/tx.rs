@@ -1,5 +1,5 @@
 //! Write transactions: a `Tx` of its own on PostgreSQL, a member of the
-//! writer's batch on SQLite (`writer`), and `WriteConn`, what a write runs on.
+//! writer's batch on SQLite (`group_commit`), and `WriteConn`, what a write runs on.
 
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, Statement};
 
@@ -7,7 +7,7 @@ use crate::RepoError;
 
 use super::exec::{execute, execute_unprepared, query_all, query_one, run};
 use super::pool::Conn;
-use super::{Db, writer};
+use super::{Db, group_commit};
 
 /// A write transaction.
 ///
@@ -19,7 +19,7 @@ use super::{Db, writer};
 /// fewer. Dropped while open (an error returned early, a request cut off),
 /// it rolls back in a task of its own and only then hands the connection on.
 ///
-/// On SQLite, this writer's part of the writer's current batch (`writer`):
+/// On SQLite, this writer's part of the writer's current batch (`group_commit`):
 /// it holds SQLite's one writer turn until it commits, rolls back or is
 /// dropped, and its commit returns once the batch's commit is done.
 pub struct Tx {
@@ -29,7 +29,7 @@ pub struct Tx {
 
 pub(super) enum TxKind {
     Own { conn: Option<Conn>, state: OwnState },
-    Member(writer::Member),
+    Member(group_commit::Member),
 }
 
 /// Where a transaction of its own is; atomic only because statements take
@@ -112,7 +112,7 @@ impl Tx {
 
 impl Drop for Tx {
     fn drop(&mut self) {
-        // A member undoes itself (`writer::Member`'s Drop).
+        // A member undoes itself (`group_commit::Member`'s Drop).
         let TxKind::Own { conn, state } = &mut self.kind else {
             return;
         };

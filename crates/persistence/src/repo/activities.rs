@@ -24,7 +24,7 @@ use crate::entities::{
     activities, activity_dialogues, activity_locations, activity_organisations, activity_tags,
     dialogues, organisations, project_outcomes, projects,
 };
-use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
+use crate::keyset::{self, KeyKind, SortColumn, timestamp_key};
 use crate::{Actor, RepoError, WriteConn};
 
 use activities::{Column, Entity};
@@ -170,7 +170,7 @@ pub async fn list(
     scope: Scope,
     p: &ActivityListParams,
 ) -> Result<Page<Activity>, RepoError> {
-    let (key, mut req) = paging::list_request(
+    let (key, mut req) = keyset::list_request(
         p,
         Sort {
             key: ActivitySortKey::StartDate,
@@ -242,7 +242,7 @@ pub async fn list(
         select = select.filter(own.add(Column::Id.in_subquery(sub)));
     }
     let (rows, next_cursor, total) =
-        paging::fetch_page_as(db, select, Column::Id, req, |r: &Row| {
+        keyset::fetch_page_as(db, select, Column::Id, req, |r: &Row| {
             let m = &r.0;
             let v = match key {
                 ActivitySortKey::StartDate => m.start_date.map(|d| d.to_string()),

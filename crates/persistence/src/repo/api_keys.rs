@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::resource::{self, Resource, Unique};
 use super::{audit, parse_enum};
 use crate::entities::api_keys::{self, Column, Entity};
-use crate::paging;
+use crate::keyset;
 use crate::{Actor, RepoError, now};
 
 /// API keys: what integrating systems authenticate with.
@@ -144,7 +144,7 @@ pub async fn list(db: &impl Connection, p: &ApiKeyListParams) -> Result<Page<Api
         select = select.filter(q);
     }
     let (rows, next_cursor, total) =
-        paging::in_creation_order(db, p, select, (Column::CreatedAt, Column::Id), |m| {
+        keyset::in_creation_order(db, p, select, (Column::CreatedAt, Column::Id), |m| {
             (m.created_at, m.id)
         })
         .await?;

@@ -23,7 +23,7 @@ use super::{dangling, existing, from_json, parse_enum, to_json};
 use crate::entities::{
     delegation_members, delegations, dialogue_meetings, organisations, projects,
 };
-use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
+use crate::keyset::{self, KeyKind, SortColumn, timestamp_key};
 use crate::{Actor, RepoError, WriteConn};
 
 use delegations::{Column, Entity};
@@ -141,7 +141,7 @@ pub async fn list(
     scope: Scope,
     p: &DelegationListParams,
 ) -> Result<Page<Delegation>, RepoError> {
-    let (key, req) = paging::list_request(
+    let (key, req) = keyset::list_request(
         p,
         Sort {
             key: DelegationSortKey::CreatedAt,
@@ -185,7 +185,7 @@ pub async fn list(
         }
         select = select.filter(Column::MeetingId.in_subquery(sub));
     }
-    let (rows, next_cursor, total) = paging::fetch_page(db, select, Column::Id, req, |m| {
+    let (rows, next_cursor, total) = keyset::fetch_page(db, select, Column::Id, req, |m| {
         let v = match key {
             DelegationSortKey::CreatedAt => timestamp_key(&m.created_at),
             DelegationSortKey::UpdatedAt => timestamp_key(&m.updated_at),

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::resource::{Editable, Resource, Unique};
 use super::{dangling, existing, parse_enum, referrers};
 use crate::entities::{dialogue_meetings, dialogue_regions, dialogues, organisations};
-use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
+use crate::keyset::{self, KeyKind, SortColumn, timestamp_key};
 use crate::{Actor, RepoError, WriteConn};
 
 use dialogues::{Column, Entity};
@@ -127,7 +127,7 @@ pub async fn list(
     _scope: crate::Scope,
     p: &DialogueListParams,
 ) -> Result<Page<Dialogue>, RepoError> {
-    let (key, req) = paging::list_request(
+    let (key, req) = keyset::list_request(
         p,
         Sort {
             key: DialogueSortKey::Name,
@@ -157,7 +157,7 @@ pub async fn list(
     ) {
         select = select.filter(q);
     }
-    let (rows, next_cursor, total) = paging::fetch_page(db, select, Column::Id, req, |m| {
+    let (rows, next_cursor, total) = keyset::fetch_page(db, select, Column::Id, req, |m| {
         let v = match key {
             DialogueSortKey::Name => m.name.clone(),
             DialogueSortKey::CreatedAt => timestamp_key(&m.created_at),

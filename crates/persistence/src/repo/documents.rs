@@ -26,7 +26,7 @@ use crate::entities::organisations;
 use crate::entities::{
     activities, document_languages, document_organisations, documents, projects,
 };
-use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
+use crate::keyset::{self, KeyKind, SortColumn, timestamp_key};
 use crate::{Actor, RepoError, WriteConn};
 
 use documents::{Column, Entity};
@@ -111,7 +111,7 @@ pub async fn list(
     scope: Scope,
     p: &DocumentListParams,
 ) -> Result<Page<Document>, RepoError> {
-    let (key, req) = paging::list_request(
+    let (key, req) = keyset::list_request(
         p,
         Sort {
             key: DocumentSortKey::Title,
@@ -146,7 +146,7 @@ pub async fn list(
     if let Some(q) = text_search(p.q.as_deref(), &[Column::Title, Column::Summary]) {
         select = select.filter(q);
     }
-    let (rows, next_cursor, total) = paging::fetch_page(db, select, Column::Id, req, |m| {
+    let (rows, next_cursor, total) = keyset::fetch_page(db, select, Column::Id, req, |m| {
         let v = match key {
             DocumentSortKey::Title => Some(m.title.clone()),
             DocumentSortKey::PublishedOn => m.published_on.map(|d| d.to_string()),

@@ -16,7 +16,7 @@ use super::resource::{self, Resource};
 use super::{audit, parse_enum, text_search};
 use crate::entities::dialogue_meetings;
 use crate::error::check_version;
-use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
+use crate::keyset::{self, KeyKind, SortColumn, timestamp_key};
 use crate::{Actor, RepoError};
 
 use dialogue_meetings::{Column, Entity};
@@ -116,7 +116,7 @@ fn sort_column(key: MeetingSortKey) -> SortColumn<Column> {
 }
 
 pub async fn list(db: &impl Connection, p: &MeetingListParams) -> Result<Page<Meeting>, RepoError> {
-    let (key, req) = paging::list_request(
+    let (key, req) = keyset::list_request(
         p,
         Sort {
             key: MeetingSortKey::StartDate,
@@ -144,7 +144,7 @@ pub async fn list(db: &impl Connection, p: &MeetingListParams) -> Result<Page<Me
     if let Some(q) = text_search(p.q.as_deref(), &[Column::Title]) {
         select = select.filter(q);
     }
-    let (rows, next_cursor, total) = paging::fetch_page(db, select, Column::Id, req, |m| {
+    let (rows, next_cursor, total) = keyset::fetch_page(db, select, Column::Id, req, |m| {
         let v = match key {
             MeetingSortKey::StartDate => m.start_date.map(|d| d.to_string()),
             MeetingSortKey::EndDate => m.end_date.map(|d| d.to_string()),

@@ -11,7 +11,7 @@ use super::resource::{self, Resource, Unique};
 use super::{audit, parse_enum};
 use crate::entities::project_members::{self, Column, Entity};
 use crate::entities::{api_keys, projects, users};
-use crate::paging;
+use crate::keyset;
 use crate::scope::{Reach, Scope};
 use crate::{Actor, RepoError};
 
@@ -86,7 +86,7 @@ pub async fn list(
     project_in_scope(db, scope, project).await?;
     let select = super::listed::<Entity>(p).filter(Column::ProjectId.eq(project));
     let (rows, next_cursor, total) =
-        paging::in_creation_order(db, p, select, (Column::CreatedAt, Column::Id), |m| {
+        keyset::in_creation_order(db, p, select, (Column::CreatedAt, Column::Id), |m| {
             (m.created_at, m.id)
         })
         .await?;

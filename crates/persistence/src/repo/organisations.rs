@@ -14,7 +14,7 @@ use uuid::Uuid;
 use super::parse_enum;
 use super::resource::{Editable, Resource, Unique};
 use crate::entities::{organisations, project_participants, projects};
-use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
+use crate::keyset::{self, KeyKind, SortColumn, timestamp_key};
 use crate::{Actor, RepoError, WriteConn};
 
 use organisations::{Column, Entity};
@@ -62,7 +62,7 @@ pub async fn list(
     _scope: crate::Scope,
     p: &OrganisationListParams,
 ) -> Result<Page<Organisation>, RepoError> {
-    let (key, req) = paging::list_request(
+    let (key, req) = keyset::list_request(
         p,
         Sort {
             key: OrganisationSortKey::Name,
@@ -84,7 +84,7 @@ pub async fn list(
     if let Some(q) = super::text_search(p.q.as_deref(), &[Column::Name, Column::Acronym]) {
         select = select.filter(q);
     }
-    let (rows, next_cursor, total) = paging::fetch_page(db, select, Column::Id, req, |m| {
+    let (rows, next_cursor, total) = keyset::fetch_page(db, select, Column::Id, req, |m| {
         let v = match key {
             OrganisationSortKey::Name => m.name.clone(),
             OrganisationSortKey::Kind => m.kind.clone(),

@@ -21,7 +21,7 @@ use crate::scope::{Owner, Reach, Scope};
 use super::resource::{Editable, Resource, Unique};
 use super::{audit, dangling, from_json, organisations, parse_enum, to_json};
 use crate::entities::{project_outcomes, project_participants, project_tags, projects};
-use crate::paging::{self, KeyKind, SortColumn, timestamp_key};
+use crate::keyset::{self, KeyKind, SortColumn, timestamp_key};
 use crate::{Actor, RepoError, WriteConn, now};
 
 use projects::{Column, Entity};
@@ -198,7 +198,7 @@ pub async fn list(
     scope: Scope,
     p: &ProjectListParams,
 ) -> Result<Page<Project>, RepoError> {
-    let (key, req) = paging::list_request(
+    let (key, req) = keyset::list_request(
         p,
         Sort {
             key: ProjectSortKey::CreatedAt,
@@ -244,7 +244,7 @@ pub async fn list(
         select = select.filter(q);
     }
     let (rows, next_cursor, total) =
-        paging::fetch_page_as(db, select, Column::Id, req, |r: &Row| {
+        keyset::fetch_page_as(db, select, Column::Id, req, |r: &Row| {
             let m = &r.0;
             let v = match key {
                 ProjectSortKey::Code => Some(m.code.clone()),

@@ -12,7 +12,7 @@ use super::resource::{self, Resource, Unique};
 use super::{audit, parse_enum};
 use crate::entities::users::{self, Column, Entity};
 use crate::error::check_version;
-use crate::paging;
+use crate::keyset;
 use crate::{Actor, RepoError, now};
 
 /// A user with the fields only authentication needs.
@@ -101,7 +101,7 @@ pub async fn list(db: &impl Connection, p: &UserListParams) -> Result<Page<User>
         select = select.filter(q);
     }
     let (rows, next_cursor, total) =
-        paging::in_creation_order(db, p, select, (Column::CreatedAt, Column::Id), |m| {
+        keyset::in_creation_order(db, p, select, (Column::CreatedAt, Column::Id), |m| {
             (m.created_at, m.id)
         })
         .await?;

@@ -2,7 +2,7 @@
 //! header of `audit`), pages read by position, and retention.
 
 use chrono::{DateTime, Utc};
-use rihla_domain::history::{FEED_DEFAULT_LIMIT, FEED_MAX_LIMIT};
+use rihla_domain::audit::{FEED_DEFAULT_LIMIT, FEED_MAX_LIMIT};
 use rihla_domain::{ChangeEvent, ChangeFeed, ChangeListParams, FieldError, ResourceType};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,

@@ -1,7 +1,7 @@
 //! Writing audit events: one per change, in the change's transaction.
 
 use crate::Connection;
-use rihla_domain::history::REDACTED;
+use rihla_domain::audit::REDACTED;
 use rihla_domain::{ActorType, AuditAction, Changes, FieldChange, ResourceType};
 use sea_orm::sea_query::{
     Alias, CommonTableExpression, Query, SimpleExpr, SubQueryStatement, WithClause,

@@ -123,7 +123,7 @@ async fn list_changes(
             let (state, scope, readable) = (state.clone(), scope.clone(), readable.clone());
             async move {
                 let feed = audit::changes(&state.db, scope, &p, &readable).await?;
-                let asked = p.limit.unwrap_or(rihla_domain::history::FEED_DEFAULT_LIMIT);
+                let asked = p.limit.unwrap_or(rihla_domain::audit::FEED_DEFAULT_LIMIT);
                 let full = feed.items.len() as u64 == asked;
                 Ok(Page {
                     items: feed.items,

@@ -54,7 +54,7 @@ const TURN_WAIT: Duration = Duration::from_secs(10);
 type Outcome = Result<(), Arc<str>>;
 
 #[derive(Debug, Default)]
-pub(crate) struct Writer {
+pub(crate) struct GroupCommit {
     turn: Arc<Mutex<Slot>>,
     /// Writers waiting for the turn to start their work (not members waiting
     /// for their batch's commit): while there are some, a batch stays open.
@@ -76,14 +76,14 @@ struct Batch {
 
 /// One writer's part of a batch: a savepoint, and the turn while it runs.
 pub(crate) struct Member {
-    writer: Arc<Writer>,
+    writer: Arc<GroupCommit>,
     turn: Option<OwnedMutexGuard<Slot>>,
     done: watch::Receiver<Option<Outcome>>,
     /// The savepoint is open: dropped now, the member's work is undone.
     open: bool,
 }
 
-/// Counts a writer in `Writer::queued` until it has the turn, or gives up.
+/// Counts a writer in `GroupCommit::queued` until it has the turn, or gives up.
 struct Queued<'a>(&'a AtomicUsize);
 
 impl<'a> Queued<'a> {
@@ -105,7 +105,7 @@ fn lost(why: &str) -> DbErr {
     )))
 }
 
-impl Writer {
+impl GroupCommit {
     /// Writers waiting for their turn now (a metric).
     pub(crate) fn queue_len(&self) -> usize {
         self.queued.load(Ordering::SeqCst)
