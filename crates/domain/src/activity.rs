@@ -392,11 +392,9 @@ impl From<&Activity> for ActivityInput {
     }
 }
 
-pub const ACTIVITY_SORT_KEYS: &str = "start_date, end_date, title, created_at, updated_at";
-
-crate::enums::string_enum!(
+crate::paging::sort_keys!(
     /// Keys `GET /activities` sorts by.
-    ActivitySortKey {
+    ActivitySortKey by default StartDate asc {
         StartDate => "start_date",
         EndDate => "end_date",
         Title => "title",
@@ -404,19 +402,6 @@ crate::enums::string_enum!(
         UpdatedAt => "updated_at",
     }
 );
-
-fn activity_sort_schema() -> utoipa::openapi::schema::Object {
-    crate::paging::sort_schema(
-        &[
-            "start_date",
-            "end_date",
-            "title",
-            "created_at",
-            "updated_at",
-        ],
-        "start_date",
-    )
-}
 
 /// Filters, sort and paging of `GET /activities` and `GET /projects/{id}/activities`.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -447,7 +432,7 @@ pub struct ActivityListParams {
     pub q: Option<String>,
     /// A sort key, '-' for descending; ties are broken by id. Undated
     /// activities come last under a date sort.
-    #[param(schema_with = activity_sort_schema)]
+    #[param(schema_with = ActivitySortKey::schema)]
     pub sort: Option<String>,
     /// Page size, 1..100.
     #[param(minimum = 1, maximum = 100, default = 20)]

@@ -7,8 +7,6 @@
 //! sort it by its first day.
 
 use chrono::{Datelike, NaiveDate};
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
 
 use crate::enums::string_enum;
 use crate::validation::FieldError;

@@ -226,20 +226,14 @@ impl From<&Delegation> for DelegationInput {
     }
 }
 
-pub const DELEGATION_SORT_KEYS: &str = "created_at, updated_at, status";
-
-crate::enums::string_enum!(
+crate::paging::sort_keys!(
     /// Keys the delegation lists sort by.
-    DelegationSortKey {
+    DelegationSortKey by default CreatedAt desc {
         CreatedAt => "created_at",
         UpdatedAt => "updated_at",
         Status => "status",
     }
 );
-
-fn delegation_sort_schema() -> utoipa::openapi::schema::Object {
-    crate::paging::sort_schema(&["created_at", "updated_at", "status"], "-created_at")
-}
 
 /// Filters, sort and paging of `GET /delegations` and the nested list under a meeting.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -259,7 +253,7 @@ pub struct DelegationListParams {
     /// Delegations whose meeting starts on or before this day.
     pub to: Option<NaiveDate>,
     /// A sort key, '-' for descending; ties are broken by id.
-    #[param(schema_with = delegation_sort_schema)]
+    #[param(schema_with = DelegationSortKey::schema)]
     pub sort: Option<String>,
     /// Page size, 1..100.
     #[param(minimum = 1, maximum = 100, default = 20)]

@@ -142,20 +142,14 @@ impl From<&Dialogue> for DialogueInput {
     }
 }
 
-pub const DIALOGUE_SORT_KEYS: &str = "name, created_at, updated_at";
-
-crate::enums::string_enum!(
+crate::paging::sort_keys!(
     /// Keys `GET /dialogues` sorts by.
-    DialogueSortKey {
+    DialogueSortKey by default Name asc {
         Name => "name",
         CreatedAt => "created_at",
         UpdatedAt => "updated_at",
     }
 );
-
-fn dialogue_sort_schema() -> utoipa::openapi::schema::Object {
-    crate::paging::sort_schema(&["name", "created_at", "updated_at"], "name")
-}
 
 /// Filters, sort and paging of `GET /dialogues`.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -168,7 +162,7 @@ pub struct DialogueListParams {
     /// Case-insensitive substring of name, acronym or description.
     pub q: Option<String>,
     /// A sort key, '-' for descending; ties are broken by id.
-    #[param(schema_with = dialogue_sort_schema)]
+    #[param(schema_with = DialogueSortKey::schema)]
     pub sort: Option<String>,
     /// Page size, 1..100.
     #[param(minimum = 1, maximum = 100, default = 20)]
@@ -297,11 +291,9 @@ impl From<&Meeting> for MeetingInput {
     }
 }
 
-pub const MEETING_SORT_KEYS: &str = "start_date, end_date, title, created_at, updated_at";
-
-crate::enums::string_enum!(
+crate::paging::sort_keys!(
     /// Keys the meeting lists sort by.
-    MeetingSortKey {
+    MeetingSortKey by default StartDate asc {
         StartDate => "start_date",
         EndDate => "end_date",
         Title => "title",
@@ -309,19 +301,6 @@ crate::enums::string_enum!(
         UpdatedAt => "updated_at",
     }
 );
-
-fn meeting_sort_schema() -> utoipa::openapi::schema::Object {
-    crate::paging::sort_schema(
-        &[
-            "start_date",
-            "end_date",
-            "title",
-            "created_at",
-            "updated_at",
-        ],
-        "start_date",
-    )
-}
 
 /// Filters, sort and paging of `GET /meetings` and `GET /dialogues/{id}/meetings`.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -342,7 +321,7 @@ pub struct MeetingListParams {
     pub q: Option<String>,
     /// A sort key, '-' for descending; ties are broken by id. Undated
     /// meetings come last under a date sort.
-    #[param(schema_with = meeting_sort_schema)]
+    #[param(schema_with = MeetingSortKey::schema)]
     pub sort: Option<String>,
     /// Page size, 1..100.
     #[param(minimum = 1, maximum = 100, default = 20)]

@@ -194,24 +194,15 @@ impl From<&Document> for DocumentInput {
     }
 }
 
-pub const DOCUMENT_SORT_KEYS: &str = "title, published_on, created_at, updated_at";
-
-string_enum!(
+crate::paging::sort_keys!(
     /// Keys `GET /documents` sorts by.
-    DocumentSortKey {
+    DocumentSortKey by default Title asc {
         Title => "title",
         PublishedOn => "published_on",
         CreatedAt => "created_at",
         UpdatedAt => "updated_at",
     }
 );
-
-fn document_sort_schema() -> utoipa::openapi::schema::Object {
-    crate::paging::sort_schema(
-        &["title", "published_on", "created_at", "updated_at"],
-        "title",
-    )
-}
 
 /// Filters, sort and paging of `GET /documents`. No filter carries an
 /// example, so Swagger UI's "Try it out" lists every document.
@@ -229,7 +220,7 @@ pub struct DocumentListParams {
     pub q: Option<String>,
     /// A sort key, '-' for descending; ties are broken by id. Documents
     /// without `published_on` come last in either direction.
-    #[param(schema_with = document_sort_schema)]
+    #[param(schema_with = DocumentSortKey::schema)]
     pub sort: Option<String>,
     /// Page size, 1..100.
     #[param(minimum = 1, maximum = 100, default = 20)]

@@ -1,13 +1,13 @@
 //! Closed vocabularies of the domain. Each is a snake_case string on the wire and
 //! in the database; `as_str`/`FromStr` are the one mapping both sides use.
 
-use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
-
 macro_rules! string_enum {
     ($(#[$meta:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash,
+            serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+        )]
         #[serde(rename_all = "snake_case")]
         pub enum $name { $($variant),+ }
 

@@ -109,21 +109,15 @@ impl From<&Organisation> for OrganisationInput {
     }
 }
 
-pub const ORGANISATION_SORT_KEYS: &str = "name, kind, created_at, updated_at";
-
-crate::enums::string_enum!(
+crate::paging::sort_keys!(
     /// Keys `GET /organisations` sorts by.
-    OrganisationSortKey {
-    Name => "name",
-    Kind => "kind",
-    CreatedAt => "created_at",
-    UpdatedAt => "updated_at",
+    OrganisationSortKey by default Name asc {
+        Name => "name",
+        Kind => "kind",
+        CreatedAt => "created_at",
+        UpdatedAt => "updated_at",
     }
 );
-
-fn organisation_sort_schema() -> utoipa::openapi::schema::Object {
-    crate::paging::sort_schema(&["name", "kind", "created_at", "updated_at"], "name")
-}
 
 /// Filters, sort and paging of `GET /organisations`.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -137,7 +131,7 @@ pub struct OrganisationListParams {
     /// Case-insensitive substring of name or acronym.
     pub q: Option<String>,
     /// A sort key, '-' for descending; ties are broken by id.
-    #[param(schema_with = organisation_sort_schema)]
+    #[param(schema_with = OrganisationSortKey::schema)]
     pub sort: Option<String>,
     /// Page size, 1..100.
     #[param(minimum = 1, maximum = 100, default = 20)]

@@ -34,9 +34,12 @@ pub struct Sort<K> {
     pub descending: bool,
 }
 
-impl<K: FromStr + Copy> Sort<K> {
-    pub fn parse(raw: Option<&str>, default: Sort<K>, allowed: &str) -> Result<Self, FieldError> {
-        let Some(raw) = raw else { return Ok(default) };
+impl<K: SortKey> Sort<K> {
+    /// `sort` as given, or the key's default order.
+    pub fn parse(raw: Option<&str>) -> Result<Self, FieldError> {
+        let Some(raw) = raw else {
+            return Ok(K::DEFAULT);
+        };
         let (descending, name) = match raw.strip_prefix('-') {
             Some(rest) => (true, rest),
             None => (false, raw),
@@ -47,7 +50,10 @@ impl<K: FromStr + Copy> Sort<K> {
                 FieldError::new(
                     "sort",
                     "unknown_sort",
-                    format!("sort must be one of {allowed}, optionally prefixed with '-'"),
+                    format!(
+                        "sort must be one of {}, optionally prefixed with '-'",
+                        K::names()
+                    ),
                 )
             })
     }
@@ -65,18 +71,83 @@ pub fn parse_limit(raw: Option<u64>) -> Result<u64, FieldError> {
     }
 }
 
-/// The OpenAPI schema of a `sort` parameter: every allowed key, plain or with '-'.
-pub fn sort_schema(keys: &[&str], default: &str) -> Object {
-    let values: Vec<String> = keys
-        .iter()
-        .flat_map(|k| [k.to_string(), format!("-{k}")])
-        .collect();
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .enum_values(Some(values))
-        .default(Some(serde_json::Value::String(default.to_owned())))
-        .build()
+/// A list's sort keys. Declared once, with `sort_keys!`: the names clients
+/// send, the default order, the `sort` parameter's schema and its error
+/// message all come from that one declaration. The persistence layer finds
+/// each key's column by its name, and the key's type and nullability from
+/// the table's own definition (a test there checks every key resolves).
+pub trait SortKey: Copy + Eq + FromStr + std::fmt::Display + 'static {
+    const ALL: &'static [Self];
+    /// The order of a list that names no `sort`.
+    const DEFAULT: Sort<Self>;
+    fn as_str(self) -> &'static str;
+
+    /// "code, title, ...": what a bad `sort` is told it may be.
+    fn names() -> String {
+        Self::ALL
+            .iter()
+            .map(|k| k.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The `sort` parameter's schema: every key, plain or with '-', and the
+    /// default.
+    fn schema() -> Object {
+        let values: Vec<String> = Self::ALL
+            .iter()
+            .flat_map(|k| [k.as_str().to_owned(), format!("-{}", k.as_str())])
+            .collect();
+        let default = format!(
+            "{}{}",
+            if Self::DEFAULT.descending { "-" } else { "" },
+            Self::DEFAULT.key.as_str()
+        );
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(values))
+            .default(Some(serde_json::Value::String(default)))
+            .build()
+    }
 }
+
+/// Declares a list's sort keys (see `SortKey`): the enum, its names, and
+/// the default order (`asc` or `desc`). `schema` is also inherent, for
+/// `#[param(schema_with = ...)]`.
+macro_rules! sort_keys {
+    ($(#[$meta:meta])* $name:ident by default $default:ident $dir:ident {
+        $($variant:ident => $text:literal),+ $(,)?
+    }) => {
+        $crate::enums::string_enum!($(#[$meta])* $name { $($variant => $text),+ });
+
+        impl $crate::paging::SortKey for $name {
+            const ALL: &'static [$name] = &[$($name::$variant),+];
+            const DEFAULT: $crate::paging::Sort<$name> = $crate::paging::Sort {
+                key: $name::$default,
+                descending: $crate::paging::sort_keys!(@descending $dir),
+            };
+            fn as_str(self) -> &'static str {
+                $name::as_str(self)
+            }
+        }
+
+        impl $name {
+            pub fn schema() -> utoipa::openapi::schema::Object {
+                <$name as $crate::paging::SortKey>::schema()
+            }
+        }
+    };
+    (@descending asc) => { false };
+    (@descending desc) => { true };
+}
+
+pub(crate) use sort_keys;
+
+sort_keys!(
+    /// The one order of the lists kept in creation order (users, API keys,
+    /// project members), which take no `sort`.
+    CreatedAtKey by default CreatedAt asc { CreatedAt => "created_at" }
+);
 
 /// Schema of a list of ISO 3166-1 alpha-2 codes (what `validation::country_codes` accepts).
 pub fn country_list_schema() -> utoipa::openapi::schema::Array {

@@ -409,11 +409,9 @@ impl From<&Project> for ProjectInput {
     }
 }
 
-pub const PROJECT_SORT_KEYS: &str = "code, title, start_date, end_date, created_at, updated_at";
-
-crate::enums::string_enum!(
+crate::paging::sort_keys!(
     /// Keys `GET /projects` sorts by.
-    ProjectSortKey {
+    ProjectSortKey by default CreatedAt desc {
         Code => "code",
         Title => "title",
         StartDate => "start_date",
@@ -422,20 +420,6 @@ crate::enums::string_enum!(
         UpdatedAt => "updated_at",
     }
 );
-
-fn project_sort_schema() -> utoipa::openapi::schema::Object {
-    crate::paging::sort_schema(
-        &[
-            "code",
-            "title",
-            "start_date",
-            "end_date",
-            "created_at",
-            "updated_at",
-        ],
-        "-created_at",
-    )
-}
 
 /// Filters, sort and paging of `GET /projects`.
 #[derive(Debug, Clone, Default, Deserialize, IntoParams)]
@@ -458,7 +442,7 @@ pub struct ProjectListParams {
     pub q: Option<String>,
     /// A sort key, '-' for descending; ties are broken by id. Undated projects
     /// come last under a date sort.
-    #[param(schema_with = project_sort_schema)]
+    #[param(schema_with = ProjectSortKey::schema)]
     pub sort: Option<String>,
     /// Page size, 1..100.
     #[param(minimum = 1, maximum = 100, default = 20)]

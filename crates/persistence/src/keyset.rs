@@ -19,6 +19,8 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::RepoError;
+use rihla_domain::paging::SortKey;
+use std::str::FromStr;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum KeyKind {
@@ -121,37 +123,56 @@ pub(crate) struct PageRequest<'a, C> {
     pub count: bool,
 }
 
-/// Runs a keyset-paged SELECT: `limit + 1` rows tell whether a next page exists
-/// without a COUNT. `key_of` gives a row's sort value as the cursor stores it.
-pub(crate) async fn fetch_page<E, C>(
-    db: &impl Connection,
-    select: Select<E>,
-    id_column: C,
-    req: PageRequest<'_, C>,
-    key_of: impl Fn(&E::Model) -> (Option<String>, Uuid),
-) -> Result<(Vec<E::Model>, Option<String>, Option<u64>), RepoError>
-where
-    E: EntityTrait<Column = C>,
-    E::Model: Sync,
-    C: ColumnTrait + Copy,
-{
-    fetch_page_as(db, select, id_column, req, key_of).await
+/// A row as a list reads it: the entity's model, or a `repo::Decoded` one.
+pub trait AsModel<M> {
+    fn model(&self) -> &M;
 }
 
-/// `fetch_page`, each row read as `R` (a `repo::Decoded` model, say).
-pub(crate) async fn fetch_page_as<E, C, R>(
+impl<M> AsModel<M> for M {
+    fn model(&self) -> &M {
+        self
+    }
+}
+
+impl<M> AsModel<M> for crate::repo::Decoded<M> {
+    fn model(&self) -> &M {
+        &self.0
+    }
+}
+
+/// A row's sort value as the cursor stores it (`None` in the NULL block).
+fn cursor_value(value: Value) -> Option<String> {
+    match value {
+        Value::String(s) => s,
+        Value::ChronoDate(d) => d.map(|d| d.to_string()),
+        Value::ChronoDateTimeUtc(t) => t.as_ref().map(timestamp_key),
+        _ => None,
+    }
+}
+
+/// Runs a keyset-paged SELECT: `limit + 1` rows tell whether a next page
+/// exists without a COUNT. The cursor holds the last row's sort value and
+/// id, read from the row by the sort's column.
+pub(crate) async fn fetch_page<E, R>(
     db: &impl Connection,
     select: Select<E>,
-    id_column: C,
-    req: PageRequest<'_, C>,
-    key_of: impl Fn(&R) -> (Option<String>, Uuid),
+    req: PageRequest<'_, E::Column>,
 ) -> Result<(Vec<R>, Option<String>, Option<u64>), RepoError>
 where
-    E: EntityTrait<Column = C>,
+    E: crate::repo::SoftDelete,
     E::Model: Sync,
-    R: sea_orm::FromQueryResult + Send + Sync,
-    C: ColumnTrait + Copy,
+    R: sea_orm::FromQueryResult + AsModel<E::Model> + Send + Sync,
 {
+    use sea_orm::ModelTrait;
+    let id_column = <E as crate::repo::SoftDelete>::ID;
+    let key_of = |row: &R| {
+        let model = row.model();
+        let id = match model.get(id_column) {
+            Value::Uuid(Some(id)) => id,
+            _ => Uuid::nil(),
+        };
+        (cursor_value(model.get(req.sort.column)), id)
+    };
     use sea_orm::{PaginatorTrait, QuerySelect};
 
     let total = if req.count {
@@ -167,7 +188,7 @@ where
     let (col, desc) = (req.sort.column, req.descending);
     let dir = if desc { Order::Desc } else { Order::Asc };
     // One range of the page: `q` ordered by `keys`, `limit` rows, read as `R`.
-    let range = async |q: Select<E>, keys: &[C], limit: u64| -> Result<Vec<R>, RepoError> {
+    let range = async |q: Select<E>, keys: &[E::Column], limit: u64| -> Result<Vec<R>, RepoError> {
         let mut q = q;
         for key in keys {
             q = q.order_by(*key, dir.clone());
@@ -217,115 +238,65 @@ where
     Ok((rows, next, total))
 }
 
-/// `page_request` for a list's parameters.
-pub(crate) fn list_request<'a, K, C>(
+/// What a list's parameters ask of the store: the sort key (`K`'s default
+/// when none is given) on its column of `E`, the cursor, the page size and
+/// whether to count. `sort` and `limit` that do not parse are 400s, both
+/// reported together.
+pub(crate) fn list_request<'a, K, E>(
     p: &'a impl rihla_domain::paging::Paged,
-    default: rihla_domain::Sort<K>,
-    allowed: &str,
-    column_of: impl Fn(K) -> SortColumn<C>,
-) -> Result<(K, PageRequest<'a, C>), RepoError>
+) -> Result<(K, PageRequest<'a, E::Column>), RepoError>
 where
-    K: std::str::FromStr + Copy + std::fmt::Display,
-{
-    page_request(
-        p.sort(),
-        default,
-        allowed,
-        p.limit(),
-        p.cursor(),
-        p.count(),
-        column_of,
-    )
-}
-
-/// Parses `sort` and `limit` into a `PageRequest`, reporting both as 400s.
-fn page_request<'a, K, C>(
-    sort: Option<&str>,
-    default: rihla_domain::Sort<K>,
-    allowed: &str,
-    limit: Option<u64>,
-    cursor: Option<&'a str>,
-    count: Option<bool>,
-    column_of: impl Fn(K) -> SortColumn<C>,
-) -> Result<(K, PageRequest<'a, C>), RepoError>
-where
-    K: std::str::FromStr + Copy + std::fmt::Display,
+    K: SortKey,
+    E: EntityTrait,
 {
     let mut errors = Vec::new();
-    let sort = rihla_domain::Sort::parse(sort, default, allowed)
+    let sort = rihla_domain::Sort::<K>::parse(p.sort())
         .map_err(|e| errors.push(e))
         .ok();
-    let limit = rihla_domain::paging::parse_limit(limit)
+    let limit = rihla_domain::paging::parse_limit(p.limit())
         .map_err(|e| errors.push(e))
         .ok();
-    match (sort, limit) {
-        (Some(sort), Some(limit)) => {
-            let sort_name = format!("{}{}", if sort.descending { "-" } else { "" }, sort.key);
-            Ok((
-                sort.key,
-                PageRequest {
-                    sort: column_of(sort.key),
-                    sort_name,
-                    descending: sort.descending,
-                    // `cursor=` (empty) is the first page, as if absent.
-                    cursor: cursor.filter(|c| !c.is_empty()),
-                    limit,
-                    count: count.unwrap_or(false),
-                },
-            ))
-        }
-        _ => Err(RepoError::BadParams(errors)),
-    }
-}
-
-/// The one sort key of the lists kept in creation order (users, API keys,
-/// project members), which take no `sort`.
-#[derive(Debug, Clone, Copy)]
-struct CreatedAt;
-
-impl std::str::FromStr for CreatedAt {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Self, ()> {
-        (s == "created_at").then_some(CreatedAt).ok_or(())
-    }
-}
-
-impl std::fmt::Display for CreatedAt {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("created_at")
-    }
-}
-
-/// One page of `select` (already filtered) in creation order, paged on
-/// (`created_at`, `id`); `created` reads a row's pair.
-pub(crate) async fn in_creation_order<E, C>(
-    db: &impl Connection,
-    p: &impl rihla_domain::paging::Paged,
-    select: Select<E>,
-    (created_at, id): (C, C),
-    created: impl Fn(&E::Model) -> (DateTime<Utc>, Uuid),
-) -> Result<(Vec<E::Model>, Option<String>, Option<u64>), RepoError>
-where
-    E: EntityTrait<Column = C>,
-    E::Model: Sync,
-    C: ColumnTrait + Copy,
-{
-    let (_, req) = list_request(
-        p,
-        rihla_domain::Sort {
-            key: CreatedAt,
-            descending: false,
+    let (Some(sort), Some(limit)) = (sort, limit) else {
+        return Err(RepoError::BadParams(errors));
+    };
+    let sort_name = format!("{}{}", if sort.descending { "-" } else { "" }, sort.key);
+    Ok((
+        sort.key,
+        PageRequest {
+            sort: sort_column::<K, E>(sort.key)?,
+            sort_name,
+            descending: sort.descending,
+            // `cursor=` (empty) is the first page, as if absent.
+            cursor: p.cursor().filter(|c| !c.is_empty()),
+            limit,
+            count: p.count().unwrap_or(false),
         },
-        "created_at",
-        |_| SortColumn {
-            column: created_at,
-            kind: KeyKind::Timestamp,
-            nullable: false,
-        },
-    )?;
-    fetch_page(db, select, id, req, |m| {
-        let (at, id) = created(m);
-        (Some(timestamp_key(&at)), id)
+    ))
+}
+
+/// The column of sort key `key` in `E`: the column of the same name, read
+/// as its type says, with a NULL block after the rest if it is nullable.
+pub(crate) fn sort_column<K: SortKey, E: EntityTrait>(
+    key: K,
+) -> Result<SortColumn<E::Column>, RepoError> {
+    use sea_orm::ColumnType;
+    let missing = || {
+        RepoError::Corrupt(format!(
+            "the sort key {key} has no column of its own type in {}",
+            E::default().table_name()
+        ))
+    };
+    let column = E::Column::from_str(key.as_str()).map_err(|_| missing())?;
+    let def = column.def();
+    let kind = match def.get_column_type() {
+        ColumnType::String(_) | ColumnType::Text => KeyKind::Text,
+        ColumnType::Date => KeyKind::Date,
+        ColumnType::TimestampWithTimeZone => KeyKind::Timestamp,
+        _ => return Err(missing()),
+    };
+    Ok(SortColumn {
+        column,
+        kind,
+        nullable: def.is_null(),
     })
-    .await
 }

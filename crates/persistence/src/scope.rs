@@ -104,6 +104,12 @@ impl Scope {
 pub struct Reach(Vec<Uuid>);
 
 impl Reach {
+    /// A partner of no project: what a resource's `access` is asked with
+    /// when only its kind of access matters.
+    pub(crate) fn none() -> Reach {
+        Reach(Vec::new())
+    }
+
     pub(crate) fn ids(&self) -> &[Uuid] {
         &self.0
     }

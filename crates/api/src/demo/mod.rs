@@ -117,30 +117,16 @@ impl Loader {
 }
 
 impl Loader {
-    /// Creates the record when `found` is None, else updates it when it
-    /// differs from `input`: the id, and whether it was created.
-    async fn upsert<R>(
-        &mut self,
-        kind: &'static str,
-        found: Option<Uuid>,
-        input: &R::Input,
-    ) -> anyhow::Result<(Uuid, bool)>
-    where
-        R: resource::Editable,
-        R::Input: for<'a> From<&'a R::Record> + PartialEq,
-        R::Record: rihla_domain::Record,
-    {
-        use rihla_domain::Record;
-        let Some(id) = found else {
-            let created = resource::create::<R>(&self.tx, &self.actor, input).await?;
-            return Ok((created.id(), true));
-        };
-        let current = resource::get_for_update::<R>(&self.tx, &self.actor, id).await?;
-        if R::Input::from(&current) != *input {
-            resource::update::<R>(&self.tx, &self.actor, &current, input).await?;
-            *self.report.updated.entry(kind).or_default() += 1;
+    /// Counts what `resource::upsert` did: the id, and whether it was created.
+    fn upserted(&mut self, kind: &'static str, done: resource::Upserted) -> (Uuid, bool) {
+        match done {
+            resource::Upserted::Created(id) => (id, true),
+            resource::Upserted::Updated(id) => {
+                *self.report.updated.entry(kind).or_default() += 1;
+                (id, false)
+            }
+            resource::Upserted::Unchanged(id) => (id, false),
         }
-        Ok((id, false))
     }
 }
 
@@ -161,9 +147,9 @@ pub async fn seed(db: &Db) -> anyhow::Result<Report> {
     for v in section(&data, "organisations") {
         let input: OrganisationInput = l.input(v, "organisation")?;
         let found = organisations::id_by_name(&l.tx, &input.name).await?;
-        let (id, created) = l
-            .upsert::<organisations::Organisations>("organisations", found, &input)
+        let done = resource::upsert::<organisations::Organisations>(&l.tx, &l.actor, found, &input)
             .await?;
+        let (id, created) = l.upserted("organisations", done);
         l.note(
             "organisations",
             format!("organisation:{}", input.name),
@@ -174,17 +160,15 @@ pub async fn seed(db: &Db) -> anyhow::Result<Report> {
     for v in section(&data, "projects") {
         let input: ProjectInput = l.input(v, "project")?;
         let found = projects::id_by_code(&l.tx, &input.code).await?;
-        let (id, created) = l
-            .upsert::<projects::Projects>("projects", found, &input)
-            .await?;
+        let done = resource::upsert::<projects::Projects>(&l.tx, &l.actor, found, &input).await?;
+        let (id, created) = l.upserted("projects", done);
         l.note("projects", format!("project:{}", input.code), id, created);
     }
     for v in section(&data, "dialogues") {
         let input: DialogueInput = l.input(v, "dialogue")?;
         let found = dialogues::id_by_name(&l.tx, &input.name).await?;
-        let (id, created) = l
-            .upsert::<dialogues::Dialogues>("dialogues", found, &input)
-            .await?;
+        let done = resource::upsert::<dialogues::Dialogues>(&l.tx, &l.actor, found, &input).await?;
+        let (id, created) = l.upserted("dialogues", done);
         l.note("dialogues", format!("dialogue:{}", input.name), id, created);
     }
     for v in section(&data, "meetings") {
@@ -209,9 +193,9 @@ pub async fn seed(db: &Db) -> anyhow::Result<Report> {
     for v in section(&data, "activities") {
         let input: ActivityInput = l.input(v, "activity")?;
         let found = activities::id_by_title(&l.tx, input.project_id, &input.title).await?;
-        let (id, created) = l
-            .upsert::<activities::Activities>("activities", found, &input)
-            .await?;
+        let done =
+            resource::upsert::<activities::Activities>(&l.tx, &l.actor, found, &input).await?;
+        let (id, created) = l.upserted("activities", done);
         l.note(
             "activities",
             format!("activity:{}", input.title),
@@ -241,9 +225,8 @@ pub async fn seed(db: &Db) -> anyhow::Result<Report> {
     for v in section(&data, "documents") {
         let input: DocumentInput = l.input(v, "document")?;
         let found = documents::id_by_title(&l.tx, input.project_id, &input.title).await?;
-        let (id, created) = l
-            .upsert::<documents::Documents>("documents", found, &input)
-            .await?;
+        let done = resource::upsert::<documents::Documents>(&l.tx, &l.actor, found, &input).await?;
+        let (id, created) = l.upserted("documents", done);
         l.note(
             "documents",
             format!("document:{}", input.title),

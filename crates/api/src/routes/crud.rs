@@ -8,7 +8,8 @@
 //! resource pattern (`repo::resource`) for the resource type `resource:`
 //! names; only the list is the repository module's own (`repo::list`), since
 //! each resource filters differently. A resource whose `Editable` has
-//! `OPTIMISTIC_PATCH` gets the unlocked PATCH below without asking.
+//! `OPTIMISTIC_PATCH` (`resource::optimistic`) gets the unlocked PATCH below
+//! without asking.
 //! `writers:` names the extractor the write handlers take: `Editor` for
 //! shared reference data, `Writer` for project-owned records (a partner
 //! passes it, and the data layer keeps its writes to the projects it edits).
@@ -40,7 +41,7 @@ macro_rules! crud_routes {
     ) => {
         // Bare names: utoipa finds the method and path through these attributes.
         use actix_web::{delete, get, patch, post, put};
-        use rihla_persistence::repo::resource::{self, Editable, Registered};
+        use rihla_persistence::repo::resource::{self, Registered};
 
         #[doc = $list_summary]
         #[doc = ""]
@@ -157,7 +158,7 @@ macro_rules! crud_routes {
             body: $crate::http::Json<serde_json::Value>,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
             let actor = caller.actor();
-            if <$R as Editable>::OPTIMISTIC_PATCH {
+            if resource::optimistic::<$R>() {
                 // Optimistic first: read without a lock, outside the write
                 // (on SQLite, outside the writer's turn), and write only if
                 // the version read is still current. A change that is more
@@ -167,7 +168,7 @@ macro_rules! crud_routes {
                 // SQLite, takes no writer's turn and cuts no batch short).
                 let current = resource::get::<$R>(&state.reader().await?, caller.scope(), *id).await?;
                 let input: $Input = $crate::write::patched(if_match, &current, &body.value)?;
-                if <$R as Editable>::only_own_row(&current, &input) {
+                if resource::only_own_row::<$R>(&current, &input) {
                     let tx = $crate::write::begin(&state).await?;
                     if let Some(record) = resource::patch_unlocked::<$R>(&tx, &actor, &current, &input).await? {
                         $crate::write::commit(tx).await?;

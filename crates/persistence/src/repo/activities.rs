@@ -4,11 +4,10 @@
 //! written.
 
 use crate::Connection;
-use rihla_domain::activity::ACTIVITY_SORT_KEYS;
 use rihla_domain::dates;
 use rihla_domain::{
     Activity, ActivityInput, ActivityListParams, ActivityOrganisation, ActivitySortKey, FieldError,
-    Location, Page, Participants, Reference, Sort,
+    Location, Page, Participants, Reference, ResourceType,
 };
 use sea_orm::sea_query::{Query, SelectStatement};
 use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter};
@@ -18,13 +17,12 @@ use uuid::Uuid;
 use super::resource;
 use crate::scope::{Owner, Reach, Scope};
 
-use super::resource::{Editable, Resource};
+use super::resource::{Access, Editable, Link, Resource, Unique};
 use super::{dangling, existing, from_json, overlapping, parse_enum, referrers, to_json};
 use crate::entities::{
     activities, activity_dialogues, activity_locations, activity_organisations, activity_tags,
     dialogues, organisations, project_outcomes, projects,
 };
-use crate::keyset::{self, KeyKind, SortColumn, timestamp_key};
 use crate::{Actor, RepoError, WriteConn};
 
 use activities::{Column, Entity};
@@ -35,7 +33,7 @@ const TAG_OUTPUT: &str = "output";
 const TAG_INDICATOR: &str = "indicator";
 /// The id of an organisation a facilitator is or speaks for (an
 /// organisation in use cannot be deleted).
-const TAG_FACILITATOR_ORG: &str = "facilitator_organisation";
+pub(crate) const TAG_FACILITATOR_ORG: &str = "facilitator_organisation";
 
 /// The `children` column: a copy of the activity's child rows, written with
 /// them, so a read touches no child table. The child tables stay the source
@@ -131,31 +129,6 @@ fn to_domain(m: activities::Model) -> Result<Activity, RepoError> {
 /// own row as well (`children`).
 pub struct Activities;
 
-async fn fetch(
-    db: &impl Connection,
-    id: Uuid,
-    lock: bool,
-    include_deleted: bool,
-) -> Result<Activity, RepoError> {
-    let row: Row = super::one_in(db, Entity::find(), id, lock, include_deleted).await?;
-    to_domain(row.0)
-}
-
-fn sort_column(key: ActivitySortKey) -> SortColumn<Column> {
-    let (column, kind, nullable) = match key {
-        ActivitySortKey::StartDate => (Column::StartDate, KeyKind::Date, true),
-        ActivitySortKey::EndDate => (Column::EndDate, KeyKind::Date, true),
-        ActivitySortKey::Title => (Column::Title, KeyKind::Text, false),
-        ActivitySortKey::CreatedAt => (Column::CreatedAt, KeyKind::Timestamp, false),
-        ActivitySortKey::UpdatedAt => (Column::UpdatedAt, KeyKind::Timestamp, false),
-    };
-    SortColumn {
-        column,
-        kind,
-        nullable,
-    }
-}
-
 fn tag_filter(kind: &str, value: String) -> SelectStatement {
     Query::select()
         .column(activity_tags::Column::ActivityId)
@@ -170,21 +143,12 @@ pub async fn list(
     scope: Scope,
     p: &ActivityListParams,
 ) -> Result<Page<Activity>, RepoError> {
-    let (key, mut req) = keyset::list_request(
-        p,
-        Sort {
-            key: ActivitySortKey::StartDate,
-            descending: false,
-        },
-        ACTIVITY_SORT_KEYS,
-        sort_column,
-    )?;
+    let (mut select, key, mut req) = resource::list::<Activities, ActivitySortKey>(&scope, p)?;
     if key == ActivitySortKey::StartDate && p.to.is_some() {
         // The window's `start_date <= to` already leaves out undated
         // activities: there is no NULL block to read after the dated ones.
         req.sort.nullable = false;
     }
-    let mut select = resource::scoped::<Activities>(super::listed::<Entity>(p), scope);
     if let Some(project) = p.project_id {
         select = select.filter(Column::ProjectId.eq(project));
     }
@@ -241,27 +205,7 @@ pub async fn list(
             .to_owned();
         select = select.filter(own.add(Column::Id.in_subquery(sub)));
     }
-    let (rows, next_cursor, total) =
-        keyset::fetch_page_as(db, select, Column::Id, req, |r: &Row| {
-            let m = &r.0;
-            let v = match key {
-                ActivitySortKey::StartDate => m.start_date.map(|d| d.to_string()),
-                ActivitySortKey::EndDate => m.end_date.map(|d| d.to_string()),
-                ActivitySortKey::Title => Some(m.title.clone()),
-                ActivitySortKey::CreatedAt => Some(timestamp_key(&m.created_at)),
-                ActivitySortKey::UpdatedAt => Some(timestamp_key(&m.updated_at)),
-            };
-            (v, m.id)
-        })
-        .await?;
-    Ok(Page {
-        items: rows
-            .into_iter()
-            .map(|r| to_domain(r.0))
-            .collect::<Result<_, _>>()?,
-        next_cursor,
-        total,
-    })
+    resource::page::<Activities>(db, select, req).await
 }
 
 /// `GET /projects/{id}/activities`: 404 when the project does not exist; the
@@ -285,7 +229,7 @@ pub async fn list_for_project(
 /// Every reference the input makes must exist, and its outcome must be one of
 /// its project's; of an update, only the references it adds or changes (see
 /// `repo::added`). All failures are reported together.
-async fn check_input(
+async fn check(
     db: &impl Connection,
     input: &ActivityInput,
     before: Option<&Activity>,
@@ -545,34 +489,6 @@ fn columns(input: &ActivityInput) -> Result<activities::ActiveModel, RepoError> 
     })
 }
 
-/// Activities matching `cond` (of a project, of a dialogue...), for 409s.
-pub(crate) async fn referencing(
-    db: &impl Connection,
-    cond: Condition,
-    limit: u64,
-) -> Result<Vec<Reference>, RepoError> {
-    referrers::<Entity>(db, cond, (Column::Id, Column::Title), "activities", limit).await
-}
-
-/// Activities that take part through organisation `id`.
-pub(crate) async fn with_organisation(
-    db: &impl Connection,
-    id: Uuid,
-    limit: u64,
-) -> Result<Vec<Reference>, RepoError> {
-    let sub = Query::select()
-        .column(activity_organisations::Column::ActivityId)
-        .from(activity_organisations::Entity)
-        .and_where(activity_organisations::Column::OrganisationId.eq(id))
-        .to_owned();
-    let facilitating = tag_filter(TAG_FACILITATOR_ORG, id.to_string());
-    let cond = Condition::any()
-        .add(Column::Id.in_subquery(sub))
-        .add(Column::Id.in_subquery(facilitating));
-    // `referencing` keeps only live activities.
-    referencing(db, Condition::all().add(cond), limit).await
-}
-
 /// The ids of activities naming `dialogue` among their dialogues.
 fn naming_dialogue(dialogue: Uuid) -> SelectStatement {
     Query::select()
@@ -580,16 +496,6 @@ fn naming_dialogue(dialogue: Uuid) -> SelectStatement {
         .from(activity_dialogues::Entity)
         .and_where(activity_dialogues::Column::DialogueId.eq(dialogue))
         .to_owned()
-}
-
-/// Live activities naming `dialogue` (a dialogue they name cannot be deleted).
-pub(crate) async fn with_dialogue(
-    db: &impl Connection,
-    dialogue: Uuid,
-    limit: u64,
-) -> Result<Vec<Reference>, RepoError> {
-    let cond = Condition::all().add(Column::Id.in_subquery(naming_dialogue(dialogue)));
-    referencing(db, cond, limit).await
 }
 
 /// Activities of project `id` naming one of the indicator codes in `removed`.
@@ -607,7 +513,7 @@ pub(crate) async fn indicator_codes_in_use(
     let cond = Condition::all()
         .add(Column::ProjectId.eq(project_id))
         .add(Column::Id.in_subquery(sub));
-    referencing(db, cond, 20).await
+    referrers::<Entity>(db, cond, (Column::Id, Column::Title), "activities", 20).await
 }
 
 /// Outcome codes of project `id` that its activities still use and that are
@@ -623,7 +529,7 @@ pub(crate) async fn outcome_codes_in_use(
     if !keep.is_empty() {
         cond = cond.add(Column::OutcomeCode.is_not_in(keep.iter().copied()));
     }
-    referencing(db, cond, 20).await
+    referrers::<Entity>(db, cond, (Column::Id, Column::Title), "activities", 20).await
 }
 
 /// The activity of `project_id` titled exactly `title`, if any.
@@ -644,40 +550,29 @@ pub async fn id_by_title(
 
 impl Resource for Activities {
     type Entity = Entity;
+    type Row = Row;
     type Record = Activity;
+    const UNIQUE: &'static [Unique] = &[];
+    /// Documents that name the activity block its delete.
+    const LINKS: &'static [Link] = &[
+        Link::child("activity_dialogues", "activity_id"),
+        Link::child("activity_locations", "activity_id"),
+        Link::child("activity_organisations", "activity_id"),
+        Link::child("activity_tags", "activity_id"),
+        Link::referrer(ResourceType::Document, "documents", "activity_id"),
+    ];
+    const LABEL: Column = Column::Title;
 
-    async fn load(
-        db: &impl Connection,
-        id: Uuid,
-        lock: bool,
-        include_deleted: bool,
-    ) -> Result<Activity, RepoError> {
-        fetch(db, id, lock, include_deleted).await
+    fn access(reach: &Reach) -> Access<Condition> {
+        Access::Projects(reach.projects(Column::ProjectId))
     }
 
-    async fn recheck(db: &impl Connection, record: &Activity) -> Result<(), RepoError> {
-        check_input(db, &ActivityInput::from(record), None).await
+    async fn assemble(_db: &impl Connection, rows: Vec<Row>) -> Result<Vec<Activity>, RepoError> {
+        rows.into_iter().map(|r| to_domain(r.0)).collect()
     }
 
     fn label(record: &Activity) -> String {
         format!("activity {:?}", record.title)
-    }
-
-    /// Documents that name the activity.
-    async fn referrers(
-        db: &impl Connection,
-        id: Uuid,
-        limit: u64,
-    ) -> Result<Vec<Reference>, RepoError> {
-        super::documents::naming(db, super::documents::Parent::Activity, id, limit).await
-    }
-
-    async fn delete_children(db: &impl Connection, id: Uuid) -> Result<(), RepoError> {
-        delete_children(db, id).await
-    }
-
-    fn within(reach: &Reach) -> Option<Condition> {
-        Some(reach.projects(Column::ProjectId))
     }
 }
 
@@ -693,10 +588,10 @@ impl Editable for Activities {
 
     async fn check(
         db: &impl Connection,
-        current: Option<&Activity>,
         input: &ActivityInput,
+        current: Option<&Activity>,
     ) -> Result<(), RepoError> {
-        check_input(db, input, current).await
+        check(db, input, current).await
     }
 
     async fn insert(
@@ -707,7 +602,7 @@ impl Editable for Activities {
         let (id, row) = super::new_row::<Entity>(columns(input)?, actor);
         Entity::insert(row).exec_without_returning(db).await?;
         write_children(db, id, input).await?;
-        fetch(db, id, false, false).await
+        resource::load::<Self>(db, id, false, false).await
     }
 
     async fn write(
@@ -720,6 +615,6 @@ impl Editable for Activities {
         super::write_version::<Entity>(db, actor, columns(input)?, id, current.version).await?;
         delete_children(db, id).await?;
         write_children(db, id, input).await?;
-        fetch(db, id, false, false).await
+        resource::load::<Self>(db, id, false, false).await
     }
 }

@@ -4,15 +4,16 @@
 
 use crate::Connection;
 use chrono::{DateTime, Utc};
+use rihla_domain::paging::CreatedAtKey;
 use rihla_domain::{ApiKey, ApiKeyListParams, Page, Role};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::resource::{self, Resource, Unique};
+use super::resource::{self, Access, Link, Resource, Unique};
 use super::{audit, parse_enum};
 use crate::entities::api_keys::{self, Column, Entity};
-use crate::keyset;
+use crate::scope::{Reach, Scope};
 use crate::{Actor, RepoError, now};
 
 /// API keys: what integrating systems authenticate with.
@@ -65,7 +66,7 @@ pub async fn create(
         actor,
     );
     Entity::insert(row).exec_without_returning(db).await?;
-    let key = ApiKeys::load(db, id, false, false).await?;
+    let key = resource::load::<ApiKeys>(db, id, false, false).await?;
     audit::created(db, actor, &key).await?;
     Ok(key)
 }
@@ -93,7 +94,7 @@ pub async fn rotate(
         before.version,
     )
     .await?;
-    let after = ApiKeys::load(db, id, false, false).await?;
+    let after = resource::load::<ApiKeys>(db, id, false, false).await?;
     audit::updated(db, actor, &before, &after).await?;
     Ok(after)
 }
@@ -139,24 +140,17 @@ pub fn needs_touch(key: &ApiKey) -> bool {
 }
 
 pub async fn list(db: &impl Connection, p: &ApiKeyListParams) -> Result<Page<ApiKey>, RepoError> {
-    let mut select = super::listed::<Entity>(p);
+    let (select, _, req) = resource::list::<ApiKeys, CreatedAtKey>(&Scope::All, p)?;
+    let mut select = select;
     if let Some(q) = super::text_search(p.q.as_deref(), &[Column::Name, Column::Prefix]) {
         select = select.filter(q);
     }
-    let (rows, next_cursor, total) =
-        keyset::in_creation_order(db, p, select, (Column::CreatedAt, Column::Id), |m| {
-            (m.created_at, m.id)
-        })
-        .await?;
-    Ok(Page {
-        items: rows.into_iter().map(to_domain).collect::<Result<_, _>>()?,
-        next_cursor,
-        total,
-    })
+    resource::page::<ApiKeys>(db, select, req).await
 }
 
 impl Resource for ApiKeys {
     type Entity = Entity;
+    type Row = api_keys::Model;
     type Record = ApiKey;
     const UNIQUE: &'static [Unique] = &[Unique {
         index: "ux_api_keys_secret_hash",
@@ -164,18 +158,18 @@ impl Resource for ApiKeys {
         field: "secret",
     }];
 
-    async fn load(
-        db: &impl Connection,
-        id: Uuid,
-        lock: bool,
-        include_deleted: bool,
-    ) -> Result<ApiKey, RepoError> {
-        to_domain(super::row_in::<Entity>(db, id, lock, include_deleted).await?)
+    const LINKS: &'static [Link] = &[];
+    const LABEL: Column = Column::Name;
+
+    fn access(_reach: &Reach) -> Access<Condition> {
+        Access::Admins
     }
 
-    /// Never reached: a revoked key is not restored (the API has no route).
-    async fn recheck(_db: &impl Connection, _record: &ApiKey) -> Result<(), RepoError> {
-        Ok(())
+    async fn assemble(
+        _db: &impl Connection,
+        rows: Vec<api_keys::Model>,
+    ) -> Result<Vec<ApiKey>, RepoError> {
+        rows.into_iter().map(to_domain).collect()
     }
 
     fn label(record: &ApiKey) -> String {

@@ -4,10 +4,9 @@
 use crate::Connection;
 use std::collections::HashMap;
 
-use rihla_domain::delegation::DELEGATION_SORT_KEYS;
 use rihla_domain::{
     Delegation, DelegationInput, DelegationListParams, DelegationSortKey, DelegationStatus,
-    MeetingSummary, Member, Page, Preparation, Reference, Sort,
+    MeetingSummary, Member, Page, Preparation, Reference,
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
@@ -18,12 +17,11 @@ use uuid::Uuid;
 use super::resource;
 use crate::scope::{Owner, Reach, Scope};
 
-use super::resource::{Editable, Resource};
+use super::resource::{Access, Editable, Link, Resource, Unique};
 use super::{dangling, existing, from_json, parse_enum, to_json};
 use crate::entities::{
     delegation_members, delegations, dialogue_meetings, organisations, projects,
 };
-use crate::keyset::{self, KeyKind, SortColumn, timestamp_key};
 use crate::{Actor, RepoError, WriteConn};
 
 use delegations::{Column, Entity};
@@ -110,47 +108,12 @@ async fn assemble(
 /// members and their workflow.
 pub struct Delegations;
 
-async fn fetch(
-    db: &impl Connection,
-    id: Uuid,
-    lock: bool,
-    include_deleted: bool,
-) -> Result<Delegation, RepoError> {
-    let row = super::row_in::<Entity>(db, id, lock, include_deleted).await?;
-    assemble(db, vec![row])
-        .await?
-        .pop()
-        .ok_or(RepoError::NotFound)
-}
-
-fn sort_column(key: DelegationSortKey) -> SortColumn<Column> {
-    let (column, kind) = match key {
-        DelegationSortKey::CreatedAt => (Column::CreatedAt, KeyKind::Timestamp),
-        DelegationSortKey::UpdatedAt => (Column::UpdatedAt, KeyKind::Timestamp),
-        DelegationSortKey::Status => (Column::Status, KeyKind::Text),
-    };
-    SortColumn {
-        column,
-        kind,
-        nullable: false,
-    }
-}
-
 pub async fn list(
     db: &impl Connection,
     scope: Scope,
     p: &DelegationListParams,
 ) -> Result<Page<Delegation>, RepoError> {
-    let (key, req) = keyset::list_request(
-        p,
-        Sort {
-            key: DelegationSortKey::CreatedAt,
-            descending: true,
-        },
-        DELEGATION_SORT_KEYS,
-        sort_column,
-    )?;
-    let mut select = resource::scoped::<Delegations>(super::listed::<Entity>(p), scope);
+    let (mut select, _, req) = resource::list::<Delegations, DelegationSortKey>(&scope, p)?;
     if let Some(meeting) = p.meeting_id {
         select = select.filter(Column::MeetingId.eq(meeting));
     }
@@ -185,20 +148,7 @@ pub async fn list(
         }
         select = select.filter(Column::MeetingId.in_subquery(sub));
     }
-    let (rows, next_cursor, total) = keyset::fetch_page(db, select, Column::Id, req, |m| {
-        let v = match key {
-            DelegationSortKey::CreatedAt => timestamp_key(&m.created_at),
-            DelegationSortKey::UpdatedAt => timestamp_key(&m.updated_at),
-            DelegationSortKey::Status => m.status.clone(),
-        };
-        (Some(v), m.id)
-    })
-    .await?;
-    Ok(Page {
-        items: assemble(db, rows).await?,
-        next_cursor,
-        total,
-    })
+    resource::page::<Delegations>(db, select, req).await
 }
 
 /// `GET /dialogues/{id}/meetings/{meeting_id}/delegations`: 404 unless the
@@ -227,7 +177,7 @@ pub async fn list_for_meeting(
 
 /// Every record the input names must exist (of an update, the ones it adds
 /// or changes: see `repo::added`); all failures are reported together.
-async fn check_input(
+async fn check(
     db: &impl Connection,
     input: &DelegationInput,
     before: Option<&Delegation>,
@@ -324,14 +274,6 @@ fn columns(input: &DelegationInput) -> Result<delegations::ActiveModel, RepoErro
     })
 }
 
-async fn delete_children(db: &impl Connection, id: Uuid) -> Result<(), RepoError> {
-    delegation_members::Entity::delete_many()
-        .filter(delegation_members::Column::DelegationId.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
 /// Delegations matching `cond`, labelled "LY delegation to <meeting title>".
 async fn referencing(
     db: &impl Connection,
@@ -378,53 +320,6 @@ async fn referencing(
         .collect())
 }
 
-pub(crate) async fn to_meeting(
-    db: &impl Connection,
-    meeting_id: Uuid,
-    limit: u64,
-) -> Result<Vec<Reference>, RepoError> {
-    referencing(
-        db,
-        Condition::all().add(Column::MeetingId.eq(meeting_id)),
-        limit,
-    )
-    .await
-}
-
-pub(crate) async fn with_project(
-    db: &impl Connection,
-    project_id: Uuid,
-    limit: u64,
-) -> Result<Vec<Reference>, RepoError> {
-    referencing(
-        db,
-        Condition::all().add(Column::ProjectId.eq(project_id)),
-        limit,
-    )
-    .await
-}
-
-/// Delegations led by organisation `id` or with a member from it.
-pub(crate) async fn with_organisation(
-    db: &impl Connection,
-    id: Uuid,
-    limit: u64,
-) -> Result<Vec<Reference>, RepoError> {
-    let members = Query::select()
-        .column(delegation_members::Column::DelegationId)
-        .from(delegation_members::Entity)
-        .and_where(delegation_members::Column::OrganisationId.eq(id))
-        .to_owned();
-    referencing(
-        db,
-        Condition::any()
-            .add(Column::LeadOrganisationId.eq(id))
-            .add(Column::Id.in_subquery(members)),
-        limit,
-    )
-    .await
-}
-
 /// A delegation of `country_code` to `meeting_id`, if any.
 pub async fn id_by_meeting_and_country(
     db: &impl Connection,
@@ -447,31 +342,34 @@ pub async fn id_by_meeting_and_country(
 
 impl Resource for Delegations {
     type Entity = Entity;
+    type Row = delegations::Model;
     type Record = Delegation;
+    const UNIQUE: &'static [Unique] = &[];
+    const LINKS: &'static [Link] = &[Link::child("delegation_members", "delegation_id")];
+    const LABEL: Column = Column::CountryCode;
 
-    async fn load(
-        db: &impl Connection,
-        id: Uuid,
-        lock: bool,
-        include_deleted: bool,
-    ) -> Result<Delegation, RepoError> {
-        fetch(db, id, lock, include_deleted).await
+    fn access(reach: &Reach) -> Access<Condition> {
+        Access::Projects(reach.projects(Column::ProjectId))
     }
 
-    async fn recheck(db: &impl Connection, record: &Delegation) -> Result<(), RepoError> {
-        check_input(db, &DelegationInput::from(record), None).await
+    async fn assemble(
+        db: &impl Connection,
+        rows: Vec<delegations::Model>,
+    ) -> Result<Vec<Delegation>, RepoError> {
+        assemble(db, rows).await
     }
 
     fn label(record: &Delegation) -> String {
         format!("delegation {:?}", record.country_code)
     }
 
-    async fn delete_children(db: &impl Connection, id: Uuid) -> Result<(), RepoError> {
-        delete_children(db, id).await
-    }
-
-    fn within(reach: &Reach) -> Option<Condition> {
-        Some(reach.projects(Column::ProjectId))
+    /// Labelled "LY delegation to <meeting title>".
+    async fn referencing(
+        db: &impl Connection,
+        cond: Condition,
+        limit: u64,
+    ) -> Result<Vec<Reference>, RepoError> {
+        referencing(db, cond, limit).await
     }
 }
 
@@ -488,8 +386,8 @@ impl Editable for Delegations {
 
     async fn check(
         db: &impl Connection,
-        current: Option<&Delegation>,
         input: &DelegationInput,
+        current: Option<&Delegation>,
     ) -> Result<(), RepoError> {
         if let Some(current) = current {
             let from: DelegationStatus = current.status;
@@ -501,7 +399,7 @@ impl Editable for Delegations {
                 });
             }
         }
-        check_input(db, input, current).await
+        check(db, input, current).await
     }
 
     async fn insert(
@@ -512,7 +410,7 @@ impl Editable for Delegations {
         let (id, row) = super::new_row::<Entity>(columns(input)?, actor);
         Entity::insert(row).exec_without_returning(db).await?;
         write_members(db, id, input).await?;
-        fetch(db, id, false, false).await
+        resource::load::<Self>(db, id, false, false).await
     }
 
     async fn write(
@@ -524,6 +422,6 @@ impl Editable for Delegations {
         let id = current.id;
         super::write_version::<Entity>(db, actor, columns(input)?, id, current.version).await?;
         write_members(db, id, input).await?;
-        fetch(db, id, false, false).await
+        resource::load::<Self>(db, id, false, false).await
     }
 }

@@ -3,10 +3,9 @@
 use crate::Connection;
 use std::collections::HashMap;
 
-use rihla_domain::dialogue::DIALOGUE_SORT_KEYS;
 use rihla_domain::{
     Dialogue, DialogueInput, DialogueListParams, DialogueSortKey, FieldError, FocalPoint, Page,
-    Reference, Sort,
+    ResourceType,
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
@@ -14,10 +13,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::resource::{Editable, Resource, Unique};
-use super::{dangling, existing, parse_enum, referrers};
-use crate::entities::{dialogue_meetings, dialogue_regions, dialogues, organisations};
-use crate::keyset::{self, KeyKind, SortColumn, timestamp_key};
+use super::resource::{self, Access, Editable, Link, Resource, Unique};
+use super::{dangling, existing, parse_enum};
+use crate::entities::{dialogue_regions, dialogues, organisations};
+use crate::scope::{Owner, Reach};
 use crate::{Actor, RepoError, WriteConn};
 
 use dialogues::{Column, Entity};
@@ -94,49 +93,14 @@ async fn assemble(
 /// Dialogues: shared reference data, with their regions and focal point.
 pub struct Dialogues;
 
-async fn fetch(
-    db: &impl Connection,
-    id: Uuid,
-    lock: bool,
-    include_deleted: bool,
-) -> Result<Dialogue, RepoError> {
-    let row = super::row_in::<Entity>(db, id, lock, include_deleted).await?;
-    assemble(db, vec![row])
-        .await?
-        .pop()
-        .ok_or(RepoError::NotFound)
-}
-
-fn sort_column(key: DialogueSortKey) -> SortColumn<Column> {
-    let (column, kind) = match key {
-        DialogueSortKey::Name => (Column::Name, KeyKind::Text),
-        DialogueSortKey::CreatedAt => (Column::CreatedAt, KeyKind::Timestamp),
-        DialogueSortKey::UpdatedAt => (Column::UpdatedAt, KeyKind::Timestamp),
-    };
-    SortColumn {
-        column,
-        kind,
-        nullable: false,
-    }
-}
-
-/// Shared reference data: every caller reads all of it, so `_scope` (taken
+/// Shared reference data: every caller reads all of it, so `scope` (taken
 /// like every list's) narrows nothing.
 pub async fn list(
     db: &impl Connection,
-    _scope: crate::Scope,
+    scope: crate::Scope,
     p: &DialogueListParams,
 ) -> Result<Page<Dialogue>, RepoError> {
-    let (key, req) = keyset::list_request(
-        p,
-        Sort {
-            key: DialogueSortKey::Name,
-            descending: false,
-        },
-        DIALOGUE_SORT_KEYS,
-        sort_column,
-    )?;
-    let mut select = super::listed::<Entity>(p);
+    let (mut select, _, req) = resource::list::<Dialogues, DialogueSortKey>(&scope, p)?;
     if let Some(kind) = p.kind {
         select = select.filter(Column::Kind.eq(kind.as_str()));
     }
@@ -157,23 +121,11 @@ pub async fn list(
     ) {
         select = select.filter(q);
     }
-    let (rows, next_cursor, total) = keyset::fetch_page(db, select, Column::Id, req, |m| {
-        let v = match key {
-            DialogueSortKey::Name => m.name.clone(),
-            DialogueSortKey::CreatedAt => timestamp_key(&m.created_at),
-            DialogueSortKey::UpdatedAt => timestamp_key(&m.updated_at),
-        };
-        (Some(v), m.id)
-    })
-    .await?;
-    Ok(Page {
-        items: assemble(db, rows).await?,
-        next_cursor,
-        total,
-    })
+    resource::page::<Dialogues>(db, select, req).await
 }
 
-async fn check_input(db: &impl Connection, input: &DialogueInput) -> Result<(), RepoError> {
+/// The organisations it names exist.
+async fn check(db: &impl Connection, input: &DialogueInput) -> Result<(), RepoError> {
     let mut refs = Vec::new();
     if let Some(org) = input.secretariat_organisation_id {
         refs.push(("secretariat_organisation_id".to_owned(), org));
@@ -227,32 +179,6 @@ fn columns(input: &DialogueInput) -> dialogues::ActiveModel {
     }
 }
 
-async fn delete_children(db: &impl Connection, id: Uuid) -> Result<(), RepoError> {
-    dialogue_regions::Entity::delete_many()
-        .filter(dialogue_regions::Column::DialogueId.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
-}
-
-/// Dialogues whose secretariat or focal point is organisation `id`.
-pub(crate) async fn with_organisation(
-    db: &impl Connection,
-    id: Uuid,
-    limit: u64,
-) -> Result<Vec<Reference>, RepoError> {
-    referrers::<Entity>(
-        db,
-        Condition::any()
-            .add(Column::SecretariatOrganisationId.eq(id))
-            .add(Column::FocalPointOrganisationId.eq(id)),
-        (Column::Id, Column::Name),
-        "dialogues",
-        limit,
-    )
-    .await
-}
-
 /// The names of dialogues `ids`, for delegation reads.
 pub(crate) async fn names(
     db: &impl Connection,
@@ -279,6 +205,7 @@ pub async fn id_by_name(db: &impl Connection, name: &str) -> Result<Option<Uuid>
 
 impl Resource for Dialogues {
     type Entity = Entity;
+    type Row = dialogues::Model;
     type Record = Dialogue;
     const UNIQUE: &'static [Unique] = &[Unique {
         index: "ux_dialogues_name",
@@ -286,46 +213,34 @@ impl Resource for Dialogues {
         field: "name",
     }];
 
-    async fn load(
-        db: &impl Connection,
-        id: Uuid,
-        lock: bool,
-        include_deleted: bool,
-    ) -> Result<Dialogue, RepoError> {
-        fetch(db, id, lock, include_deleted).await
+    /// Meetings and activities that refer to the dialogue block its delete.
+    const LINKS: &'static [Link] = &[
+        Link::child("dialogue_regions", "dialogue_id"),
+        Link::referrer(ResourceType::Meeting, "dialogue_meetings", "dialogue_id"),
+        // The first of an activity's dialogues, kept for older clients.
+        Link::referrer(ResourceType::Activity, "activities", "dialogue_id"),
+        Link::referrer_via(
+            ResourceType::Activity,
+            "activity_dialogues",
+            "dialogue_id",
+            "activity_id",
+        ),
+    ];
+    const LABEL: Column = Column::Name;
+
+    fn access(_reach: &Reach) -> Access<Condition> {
+        Access::Shared
     }
 
-    async fn recheck(db: &impl Connection, record: &Dialogue) -> Result<(), RepoError> {
-        check_input(db, &DialogueInput::from(record)).await
+    async fn assemble(
+        db: &impl Connection,
+        rows: Vec<dialogues::Model>,
+    ) -> Result<Vec<Dialogue>, RepoError> {
+        assemble(db, rows).await
     }
 
     fn label(record: &Dialogue) -> String {
         format!("dialogue {:?}", record.name)
-    }
-
-    /// Meetings and activities that refer to the dialogue.
-    async fn referrers(
-        db: &impl Connection,
-        id: Uuid,
-        limit: u64,
-    ) -> Result<Vec<Reference>, RepoError> {
-        let mut refs = referrers::<dialogue_meetings::Entity>(
-            db,
-            Condition::all().add(dialogue_meetings::Column::DialogueId.eq(id)),
-            (
-                dialogue_meetings::Column::Id,
-                dialogue_meetings::Column::Title,
-            ),
-            "meetings",
-            limit,
-        )
-        .await?;
-        refs.extend(super::activities::with_dialogue(db, id, limit).await?);
-        Ok(refs)
-    }
-
-    async fn delete_children(db: &impl Connection, id: Uuid) -> Result<(), RepoError> {
-        delete_children(db, id).await
     }
 }
 
@@ -334,10 +249,14 @@ impl Editable for Dialogues {
 
     async fn check(
         db: &impl Connection,
-        _current: Option<&Dialogue>,
         input: &DialogueInput,
+        _current: Option<&Dialogue>,
     ) -> Result<(), RepoError> {
-        check_input(db, input).await
+        check(db, input).await
+    }
+
+    async fn owner(_db: &impl Connection, _input: &DialogueInput) -> Result<Owner, RepoError> {
+        Ok(Owner::Shared)
     }
 
     async fn insert(
@@ -348,7 +267,7 @@ impl Editable for Dialogues {
         let (id, row) = super::new_row::<Entity>(columns(input), actor);
         Entity::insert(row).exec_without_returning(db).await?;
         write_regions(db, id, input).await?;
-        fetch(db, id, false, false).await
+        resource::load::<Self>(db, id, false, false).await
     }
 
     async fn write(
@@ -360,6 +279,6 @@ impl Editable for Dialogues {
         let id = current.id;
         super::write_version::<Entity>(db, actor, columns(input), id, current.version).await?;
         write_regions(db, id, input).await?;
-        fetch(db, id, false, false).await
+        resource::load::<Self>(db, id, false, false).await
     }
 }

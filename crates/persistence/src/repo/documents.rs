@@ -1,15 +1,15 @@
-//! Documents with their languages and organisations: the first resource
-//! written on the generic layer alone (`resource`). All it says is what
+//! Documents with their languages and organisations: the smallest resource
+//! written on the generic layer alone (`resource`), and the shape the
+//! scaffold (`cargo xtask new-resource`) writes. All it says is what
 //! differs: its columns and child rows, the records it must name, its list
-//! filters, and who refers to it (nobody).
+//! filters, and the keys into its table (only its own child tables).
 
 use crate::Connection;
 use std::collections::HashMap;
 
-use rihla_domain::document::DOCUMENT_SORT_KEYS;
 use rihla_domain::{
     Document, DocumentInput, DocumentListParams, DocumentOrganisation, DocumentSortKey, FieldError,
-    Page, Reference, Sort,
+    Page,
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
@@ -20,13 +20,12 @@ use uuid::Uuid;
 use super::resource;
 use crate::scope::{Owner, Reach, Scope};
 
-use super::resource::{Editable, Resource};
-use super::{added, dangling, existing, parse_enum, referrers, text_search, write_rows};
+use super::resource::{Access, Editable, Link, Resource, Unique};
+use super::{added, dangling, existing, parse_enum, text_search, write_rows};
 use crate::entities::organisations;
 use crate::entities::{
     activities, document_languages, document_organisations, documents, projects,
 };
-use crate::keyset::{self, KeyKind, SortColumn, timestamp_key};
 use crate::{Actor, RepoError, WriteConn};
 
 use documents::{Column, Entity};
@@ -92,35 +91,12 @@ async fn assemble(
         .collect()
 }
 
-fn sort_column(key: DocumentSortKey) -> SortColumn<Column> {
-    let (column, kind, nullable) = match key {
-        DocumentSortKey::Title => (Column::Title, KeyKind::Text, false),
-        DocumentSortKey::PublishedOn => (Column::PublishedOn, KeyKind::Date, true),
-        DocumentSortKey::CreatedAt => (Column::CreatedAt, KeyKind::Timestamp, false),
-        DocumentSortKey::UpdatedAt => (Column::UpdatedAt, KeyKind::Timestamp, false),
-    };
-    SortColumn {
-        column,
-        kind,
-        nullable,
-    }
-}
-
 pub async fn list(
     db: &impl Connection,
     scope: Scope,
     p: &DocumentListParams,
 ) -> Result<Page<Document>, RepoError> {
-    let (key, req) = keyset::list_request(
-        p,
-        Sort {
-            key: DocumentSortKey::Title,
-            descending: false,
-        },
-        DOCUMENT_SORT_KEYS,
-        sort_column,
-    )?;
-    let mut select = resource::scoped::<Documents>(super::listed::<Entity>(p), scope);
+    let (mut select, _, req) = resource::list::<Documents, DocumentSortKey>(&scope, p)?;
     if let Some(project) = p.project_id {
         select = select.filter(Column::ProjectId.eq(project));
     }
@@ -146,26 +122,12 @@ pub async fn list(
     if let Some(q) = text_search(p.q.as_deref(), &[Column::Title, Column::Summary]) {
         select = select.filter(q);
     }
-    let (rows, next_cursor, total) = keyset::fetch_page(db, select, Column::Id, req, |m| {
-        let v = match key {
-            DocumentSortKey::Title => Some(m.title.clone()),
-            DocumentSortKey::PublishedOn => m.published_on.map(|d| d.to_string()),
-            DocumentSortKey::CreatedAt => Some(timestamp_key(&m.created_at)),
-            DocumentSortKey::UpdatedAt => Some(timestamp_key(&m.updated_at)),
-        };
-        (v, m.id)
-    })
-    .await?;
-    Ok(Page {
-        items: assemble(db, rows).await?,
-        next_cursor,
-        total,
-    })
+    resource::page::<Documents>(db, select, req).await
 }
 
 /// The records `input` names exist (only those an update adds are looked
 /// up), and an activity it names belongs to the project it names.
-async fn check_input(
+async fn check(
     db: &impl Connection,
     input: &DocumentInput,
     before: Option<&Document>,
@@ -300,44 +262,6 @@ async fn write_children(
     .await
 }
 
-/// Live documents whose `parent` column (project or activity) is `id`, for
-/// that record's delete.
-pub(crate) async fn naming(
-    db: &impl Connection,
-    parent: Parent,
-    id: Uuid,
-    limit: u64,
-) -> Result<Vec<Reference>, RepoError> {
-    let column = match parent {
-        Parent::Project => Column::ProjectId,
-        Parent::Activity => Column::ActivityId,
-    };
-    let cond = Condition::all().add(column.eq(id));
-    referrers::<Entity>(db, cond, (Column::Id, Column::Title), "documents", limit).await
-}
-
-/// What a document belongs to.
-pub(crate) enum Parent {
-    Project,
-    Activity,
-}
-
-/// Live documents an organisation took part in, for the organisation's
-/// delete.
-pub(crate) async fn with_organisation(
-    db: &impl Connection,
-    id: Uuid,
-    limit: u64,
-) -> Result<Vec<Reference>, RepoError> {
-    let sub = Query::select()
-        .column(document_organisations::Column::DocumentId)
-        .from(document_organisations::Entity)
-        .and_where(document_organisations::Column::OrganisationId.eq(id))
-        .to_owned();
-    let cond = Condition::all().add(Column::Id.in_subquery(sub));
-    referrers::<Entity>(db, cond, (Column::Id, Column::Title), "documents", limit).await
-}
-
 /// The document titled exactly `title` of project `project_id`, if any:
 /// the demo loader's natural key.
 pub async fn id_by_title(
@@ -355,48 +279,33 @@ pub async fn id_by_title(
 
 impl Resource for Documents {
     type Entity = Entity;
+    type Row = documents::Model;
     type Record = Document;
-
-    async fn load(
-        db: &impl Connection,
-        id: Uuid,
-        lock: bool,
-        include_deleted: bool,
-    ) -> Result<Document, RepoError> {
-        let row = super::row_in::<Entity>(db, id, lock, include_deleted).await?;
-        assemble(db, vec![row])
-            .await?
-            .pop()
-            .ok_or(RepoError::NotFound)
-    }
-
-    async fn recheck(db: &impl Connection, record: &Document) -> Result<(), RepoError> {
-        check_input(db, &DocumentInput::from(record), None).await
-    }
-
-    fn label(record: &Document) -> String {
-        format!("document {:?}", record.title)
-    }
-
-    async fn delete_children(db: &impl Connection, id: Uuid) -> Result<(), RepoError> {
-        document_languages::Entity::delete_many()
-            .filter(document_languages::Column::DocumentId.eq(id))
-            .exec(db)
-            .await?;
-        document_organisations::Entity::delete_many()
-            .filter(document_organisations::Column::DocumentId.eq(id))
-            .exec(db)
-            .await?;
-        Ok(())
-    }
+    const UNIQUE: &'static [Unique] = &[];
+    const LINKS: &'static [Link] = &[
+        Link::child("document_languages", "document_id"),
+        Link::child("document_organisations", "document_id"),
+    ];
+    const LABEL: Column = Column::Title;
 
     /// A document is under a project directly, or through its activity.
-    fn within(reach: &Reach) -> Option<Condition> {
-        Some(
+    fn access(reach: &Reach) -> Access<Condition> {
+        Access::Projects(
             Condition::any()
                 .add(reach.projects(Column::ProjectId))
                 .add(reach.activities(Column::ActivityId)),
         )
+    }
+
+    async fn assemble(
+        db: &impl Connection,
+        rows: Vec<documents::Model>,
+    ) -> Result<Vec<Document>, RepoError> {
+        assemble(db, rows).await
+    }
+
+    fn label(record: &Document) -> String {
+        format!("document {:?}", record.title)
     }
 }
 
@@ -422,10 +331,10 @@ impl Editable for Documents {
 
     async fn check(
         db: &impl Connection,
-        current: Option<&Document>,
         input: &DocumentInput,
+        current: Option<&Document>,
     ) -> Result<(), RepoError> {
-        check_input(db, input, current).await
+        check(db, input, current).await
     }
 
     async fn insert(
@@ -436,7 +345,7 @@ impl Editable for Documents {
         let (id, row) = super::new_row::<Entity>(columns(input), actor);
         Entity::insert(row).exec_without_returning(db).await?;
         write_children(db, id, input, false).await?;
-        Self::load(db, id, false, false).await
+        resource::load::<Self>(db, id, false, false).await
     }
 
     async fn write(
@@ -448,6 +357,6 @@ impl Editable for Documents {
         let id = current.id;
         super::write_version::<Entity>(db, actor, columns(input), id, current.version).await?;
         write_children(db, id, input, true).await?;
-        Self::load(db, id, false, false).await
+        resource::load::<Self>(db, id, false, false).await
     }
 }

@@ -5,18 +5,17 @@
 use crate::Connection;
 use std::collections::HashMap;
 
-use rihla_domain::dialogue::MEETING_SORT_KEYS;
 use rihla_domain::{
-    Meeting, MeetingInput, MeetingListParams, MeetingSortKey, MeetingSummary, Page, Sort,
+    Meeting, MeetingInput, MeetingListParams, MeetingSortKey, MeetingSummary, Page, ResourceType,
 };
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-use super::resource::{self, Resource};
+use super::resource::{self, Access, Link, Recheck, Resource, Unique};
 use super::{audit, parse_enum, text_search};
 use crate::entities::dialogue_meetings;
 use crate::error::check_version;
-use crate::keyset::{self, KeyKind, SortColumn, timestamp_key};
+use crate::scope::{Reach, Scope};
 use crate::{Actor, RepoError};
 
 use dialogue_meetings::{Column, Entity};
@@ -100,32 +99,8 @@ pub async fn ensure_in_dialogue(
         .map(|_| ())
 }
 
-fn sort_column(key: MeetingSortKey) -> SortColumn<Column> {
-    let (column, kind, nullable) = match key {
-        MeetingSortKey::StartDate => (Column::StartDate, KeyKind::Date, true),
-        MeetingSortKey::EndDate => (Column::EndDate, KeyKind::Date, true),
-        MeetingSortKey::Title => (Column::Title, KeyKind::Text, false),
-        MeetingSortKey::CreatedAt => (Column::CreatedAt, KeyKind::Timestamp, false),
-        MeetingSortKey::UpdatedAt => (Column::UpdatedAt, KeyKind::Timestamp, false),
-    };
-    SortColumn {
-        column,
-        kind,
-        nullable,
-    }
-}
-
 pub async fn list(db: &impl Connection, p: &MeetingListParams) -> Result<Page<Meeting>, RepoError> {
-    let (key, req) = keyset::list_request(
-        p,
-        Sort {
-            key: MeetingSortKey::StartDate,
-            descending: false,
-        },
-        MEETING_SORT_KEYS,
-        sort_column,
-    )?;
-    let mut select = super::listed::<Entity>(p);
+    let (mut select, _, req) = resource::list::<Meetings, MeetingSortKey>(&Scope::All, p)?;
     if let Some(dialogue) = p.dialogue_id {
         select = select.filter(Column::DialogueId.eq(dialogue));
     }
@@ -144,22 +119,7 @@ pub async fn list(db: &impl Connection, p: &MeetingListParams) -> Result<Page<Me
     if let Some(q) = text_search(p.q.as_deref(), &[Column::Title]) {
         select = select.filter(q);
     }
-    let (rows, next_cursor, total) = keyset::fetch_page(db, select, Column::Id, req, |m| {
-        let v = match key {
-            MeetingSortKey::StartDate => m.start_date.map(|d| d.to_string()),
-            MeetingSortKey::EndDate => m.end_date.map(|d| d.to_string()),
-            MeetingSortKey::Title => Some(m.title.clone()),
-            MeetingSortKey::CreatedAt => Some(timestamp_key(&m.created_at)),
-            MeetingSortKey::UpdatedAt => Some(timestamp_key(&m.updated_at)),
-        };
-        (v, m.id)
-    })
-    .await?;
-    Ok(Page {
-        items: rows.into_iter().map(to_domain).collect::<Result<_, _>>()?,
-        next_cursor,
-        total,
-    })
+    resource::page::<Meetings>(db, select, req).await
 }
 
 /// `GET /dialogues/{id}/meetings`: 404 when the dialogue does not exist; the
@@ -349,30 +309,34 @@ pub struct Meetings;
 
 impl Resource for Meetings {
     type Entity = Entity;
+    type Row = dialogue_meetings::Model;
     type Record = Meeting;
+    const UNIQUE: &'static [Unique] = &[];
+    /// Delegations that go to the meeting block its delete.
+    const LINKS: &'static [Link] = &[Link::referrer(
+        ResourceType::Delegation,
+        "delegations",
+        "meeting_id",
+    )];
+    const LABEL: Column = Column::Title;
+
+    fn access(_reach: &Reach) -> Access<Condition> {
+        Access::Shared
+    }
+
+    async fn assemble(
+        _db: &impl Connection,
+        rows: Vec<dialogue_meetings::Model>,
+    ) -> Result<Vec<Meeting>, RepoError> {
+        rows.into_iter().map(to_domain).collect()
+    }
 
     fn label(record: &Meeting) -> String {
         format!("meeting {:?}", record.title)
     }
+}
 
-    /// Delegations that go to the meeting.
-    async fn referrers(
-        db: &impl Connection,
-        id: Uuid,
-        limit: u64,
-    ) -> Result<Vec<rihla_domain::Reference>, RepoError> {
-        super::delegations::to_meeting(db, id, limit).await
-    }
-
-    async fn load(
-        db: &impl Connection,
-        id: Uuid,
-        lock: bool,
-        include_deleted: bool,
-    ) -> Result<Meeting, RepoError> {
-        to_domain(super::row_in::<Entity>(db, id, lock, include_deleted).await?)
-    }
-
+impl Recheck for Meetings {
     /// A meeting refers only to its dialogue.
     async fn recheck(db: &impl Connection, record: &Meeting) -> Result<(), RepoError> {
         let dialogue = record.dialogue_id;

@@ -3,15 +3,15 @@
 //! removal is the soft delete and takes effect on the member's next request.
 
 use crate::Connection;
+use rihla_domain::paging::CreatedAtKey;
 use rihla_domain::{FieldError, MemberCreate, MemberListParams, Page, ProjectMember, ProjectRole};
 use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::resource::{self, Resource, Unique};
+use super::resource::{self, Access, Link, Recheck, Resource, Unique};
 use super::{audit, parse_enum};
 use crate::entities::project_members::{self, Column, Entity};
 use crate::entities::{api_keys, projects, users};
-use crate::keyset;
 use crate::scope::{Reach, Scope};
 use crate::{Actor, RepoError};
 
@@ -84,17 +84,9 @@ pub async fn list(
     p: &MemberListParams,
 ) -> Result<Page<ProjectMember>, RepoError> {
     project_in_scope(db, scope, project).await?;
-    let select = super::listed::<Entity>(p).filter(Column::ProjectId.eq(project));
-    let (rows, next_cursor, total) =
-        keyset::in_creation_order(db, p, select, (Column::CreatedAt, Column::Id), |m| {
-            (m.created_at, m.id)
-        })
-        .await?;
-    Ok(Page {
-        items: rows.into_iter().map(to_domain).collect::<Result<_, _>>()?,
-        next_cursor,
-        total,
-    })
+    let (select, _, req) = resource::list::<Members, CreatedAtKey>(&Scope::All, p)?;
+    let select = select.filter(Column::ProjectId.eq(project));
+    resource::page::<Members>(db, select, req).await
 }
 
 /// Adds a member: the project, and the user or API key, must exist (422
@@ -152,7 +144,7 @@ pub async fn create(
         actor,
     );
     Entity::insert(row).exec_without_returning(db).await?;
-    let member = Members::load(db, id, false, false).await?;
+    let member = resource::load::<Members>(db, id, false, false).await?;
     audit::created(db, actor, &member).await?;
     Ok(member)
 }
@@ -167,7 +159,7 @@ pub async fn set_role(
     expected_version: Option<i32>,
 ) -> Result<ProjectMember, RepoError> {
     let before = get(db, Scope::of(db, actor).await?, project, id, false).await?;
-    let before = Members::load(db, before.id, true, false).await?;
+    let before = resource::load::<Members>(db, before.id, true, false).await?;
     crate::check_version(expected_version, before.version)?;
     super::write_version::<Entity>(
         db,
@@ -180,7 +172,7 @@ pub async fn set_role(
         before.version,
     )
     .await?;
-    let after = Members::load(db, id, false, false).await?;
+    let after = resource::load::<Members>(db, id, false, false).await?;
     audit::updated(db, actor, &before, &after).await?;
     Ok(after)
 }
@@ -200,6 +192,7 @@ pub async fn remove(
 
 impl Resource for Members {
     type Entity = Entity;
+    type Row = project_members::Model;
     type Record = ProjectMember;
     const UNIQUE: &'static [Unique] = &[Unique {
         index: "ux_project_members_principal",
@@ -207,15 +200,26 @@ impl Resource for Members {
         field: "user_id",
     }];
 
-    async fn load(
-        db: &impl Connection,
-        id: Uuid,
-        lock: bool,
-        include_deleted: bool,
-    ) -> Result<ProjectMember, RepoError> {
-        to_domain(super::row_in::<Entity>(db, id, lock, include_deleted).await?)
+    const LINKS: &'static [Link] = &[];
+    const LABEL: Column = Column::Role;
+
+    fn access(reach: &Reach) -> Access<Condition> {
+        Access::Projects(reach.projects(Column::ProjectId))
     }
 
+    async fn assemble(
+        _db: &impl Connection,
+        rows: Vec<project_members::Model>,
+    ) -> Result<Vec<ProjectMember>, RepoError> {
+        rows.into_iter().map(to_domain).collect()
+    }
+
+    fn label(record: &ProjectMember) -> String {
+        format!("membership {} of project {}", record.id, record.project_id)
+    }
+}
+
+impl Recheck for Members {
     /// A membership comes back only while its project is live.
     async fn recheck(db: &impl Connection, record: &ProjectMember) -> Result<(), RepoError> {
         let live = projects::Entity::find_by_id(record.project_id)
@@ -232,13 +236,5 @@ impl Resource for Members {
                 "the project is deleted",
             )]))
         }
-    }
-
-    fn label(record: &ProjectMember) -> String {
-        format!("membership {} of project {}", record.id, record.project_id)
-    }
-
-    fn within(reach: &Reach) -> Option<Condition> {
-        Some(reach.projects(Column::ProjectId))
     }
 }

@@ -39,4 +39,4 @@ pub(crate) use rows::{
     written_once,
 };
 pub use soft_delete::SoftDelete;
-pub(crate) use soft_delete::{listed, live, live_ids};
+pub(crate) use soft_delete::{listed, live};

@@ -3,18 +3,17 @@
 use crate::Connection;
 use std::collections::HashSet;
 
-use rihla_domain::organisation::ORGANISATION_SORT_KEYS;
 use rihla_domain::{
     FieldError, Organisation, OrganisationInput, OrganisationListParams, OrganisationSortKey, Page,
-    Reference, Sort,
+    ResourceType,
 };
-use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use super::parse_enum;
-use super::resource::{Editable, Resource, Unique};
-use crate::entities::{organisations, project_participants, projects};
-use crate::keyset::{self, KeyKind, SortColumn, timestamp_key};
+use super::resource::{self, Access, Editable, Link, Resource, Unique};
+use crate::entities::organisations;
+use crate::scope::{Owner, Reach};
 use crate::{Actor, RepoError, WriteConn};
 
 use organisations::{Column, Entity};
@@ -41,37 +40,14 @@ fn to_domain(m: organisations::Model) -> Result<Organisation, RepoError> {
 /// Organisations: shared reference data every project and dialogue names.
 pub struct Organisations;
 
-fn sort_column(key: OrganisationSortKey) -> SortColumn<Column> {
-    let (column, kind) = match key {
-        OrganisationSortKey::Name => (Column::Name, KeyKind::Text),
-        OrganisationSortKey::Kind => (Column::Kind, KeyKind::Text),
-        OrganisationSortKey::CreatedAt => (Column::CreatedAt, KeyKind::Timestamp),
-        OrganisationSortKey::UpdatedAt => (Column::UpdatedAt, KeyKind::Timestamp),
-    };
-    SortColumn {
-        column,
-        kind,
-        nullable: false,
-    }
-}
-
-/// Shared reference data: every caller reads all of it, so `_scope` (taken
+/// Shared reference data: every caller reads all of it, so `scope` (taken
 /// like every list's) narrows nothing.
 pub async fn list(
     db: &impl Connection,
-    _scope: crate::Scope,
+    scope: crate::Scope,
     p: &OrganisationListParams,
 ) -> Result<Page<Organisation>, RepoError> {
-    let (key, req) = keyset::list_request(
-        p,
-        Sort {
-            key: OrganisationSortKey::Name,
-            descending: false,
-        },
-        ORGANISATION_SORT_KEYS,
-        sort_column,
-    )?;
-    let mut select = super::listed::<Entity>(p);
+    let (mut select, _, req) = resource::list::<Organisations, OrganisationSortKey>(&scope, p)?;
     if let Some(kind) = p.kind {
         select = select.filter(Column::Kind.eq(kind.as_str()));
     }
@@ -84,21 +60,7 @@ pub async fn list(
     if let Some(q) = super::text_search(p.q.as_deref(), &[Column::Name, Column::Acronym]) {
         select = select.filter(q);
     }
-    let (rows, next_cursor, total) = keyset::fetch_page(db, select, Column::Id, req, |m| {
-        let v = match key {
-            OrganisationSortKey::Name => m.name.clone(),
-            OrganisationSortKey::Kind => m.kind.clone(),
-            OrganisationSortKey::CreatedAt => timestamp_key(&m.created_at),
-            OrganisationSortKey::UpdatedAt => timestamp_key(&m.updated_at),
-        };
-        (Some(v), m.id)
-    })
-    .await?;
-    Ok(Page {
-        items: rows.into_iter().map(to_domain).collect::<Result<_, _>>()?,
-        next_cursor,
-        total,
-    })
+    resource::page::<Organisations>(db, select, req).await
 }
 
 /// Which of `ids` exist, in one query.
@@ -121,11 +83,13 @@ pub async fn by_ids(db: &impl Connection, ids: &[Uuid]) -> Result<Vec<Organisati
         .collect()
 }
 
-async fn check_input(
+/// Its parent exists and is not the organisation itself or below it.
+async fn check(
     db: &impl Connection,
-    id: Option<Uuid>,
     input: &OrganisationInput,
+    current: Option<&Organisation>,
 ) -> Result<(), RepoError> {
+    let id = current.map(|c| c.id);
     if let Some(parent) = input.parent_id {
         if !existing_ids(db, &[parent]).await?.contains(&parent) {
             return Err(RepoError::Invalid(vec![FieldError::new(
@@ -170,63 +134,6 @@ fn columns(input: &OrganisationInput) -> organisations::ActiveModel {
     }
 }
 
-/// Records that point at organisation `id`, at most `limit` of each kind.
-pub async fn references(
-    db: &impl Connection,
-    id: Uuid,
-    limit: u64,
-) -> Result<Vec<Reference>, RepoError> {
-    let project_ids: Vec<Uuid> = project_participants::Entity::find()
-        .select_only()
-        .column(project_participants::Column::ProjectId)
-        .distinct()
-        .filter(project_participants::Column::OrganisationId.eq(id))
-        .filter(
-            project_participants::Column::ProjectId
-                .in_subquery(super::live_ids::<projects::Entity>()),
-        )
-        .limit(limit)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut refs = Vec::new();
-    if !project_ids.is_empty() {
-        let rows: Vec<(Uuid, String)> = projects::Entity::find()
-            .select_only()
-            .column(projects::Column::Id)
-            .column(projects::Column::Code)
-            .filter(projects::Column::Id.is_in(project_ids))
-            .into_tuple()
-            .all(db)
-            .await?;
-        refs.extend(rows.into_iter().map(|(id, code)| Reference {
-            resource: "projects".into(),
-            id,
-            label: code,
-        }));
-    }
-    let children: Vec<(Uuid, String)> = Entity::find()
-        .select_only()
-        .column(Column::Id)
-        .column(Column::Name)
-        .filter(Column::ParentId.eq(id))
-        .filter(super::live::<Entity>())
-        .limit(limit)
-        .into_tuple()
-        .all(db)
-        .await?;
-    refs.extend(children.into_iter().map(|(id, name)| Reference {
-        resource: "organisations".into(),
-        id,
-        label: name,
-    }));
-    refs.extend(super::activities::with_organisation(db, id, limit).await?);
-    refs.extend(super::dialogues::with_organisation(db, id, limit).await?);
-    refs.extend(super::delegations::with_organisation(db, id, limit).await?);
-    refs.extend(super::documents::with_organisation(db, id, limit).await?);
-    Ok(refs)
-}
-
 /// The organisation named exactly `name`, if any.
 pub async fn id_by_name(db: &impl Connection, name: &str) -> Result<Option<Uuid>, RepoError> {
     super::find_id::<Entity>(
@@ -239,6 +146,7 @@ pub async fn id_by_name(db: &impl Connection, name: &str) -> Result<Option<Uuid>
 
 impl Resource for Organisations {
     type Entity = Entity;
+    type Row = organisations::Model;
     type Record = Organisation;
     const UNIQUE: &'static [Unique] = &[Unique {
         index: "ux_organisations_name",
@@ -246,29 +154,72 @@ impl Resource for Organisations {
         field: "name",
     }];
 
-    async fn load(
-        db: &impl Connection,
-        id: Uuid,
-        lock: bool,
-        include_deleted: bool,
-    ) -> Result<Organisation, RepoError> {
-        to_domain(super::row_in::<Entity>(db, id, lock, include_deleted).await?)
+    /// Every record that names an organisation blocks its delete.
+    const LINKS: &'static [Link] = &[
+        Link::referrer(ResourceType::Organisation, "organisations", "parent_id"),
+        Link::referrer_via(
+            ResourceType::Project,
+            "project_participants",
+            "organisation_id",
+            "project_id",
+        ),
+        Link::referrer(
+            ResourceType::Dialogue,
+            "dialogues",
+            "secretariat_organisation_id",
+        ),
+        Link::referrer(
+            ResourceType::Dialogue,
+            "dialogues",
+            "focal_point_organisation_id",
+        ),
+        Link::referrer_via(
+            ResourceType::Activity,
+            "activity_organisations",
+            "organisation_id",
+            "activity_id",
+        ),
+        // A facilitator's organisation, held as a tag of the activity.
+        Link::tagged(
+            ResourceType::Activity,
+            "activity_tags",
+            "value",
+            "activity_id",
+            ("kind", super::activities::TAG_FACILITATOR_ORG),
+        ),
+        Link::referrer(
+            ResourceType::Delegation,
+            "delegations",
+            "lead_organisation_id",
+        ),
+        Link::referrer_via(
+            ResourceType::Delegation,
+            "delegation_members",
+            "organisation_id",
+            "delegation_id",
+        ),
+        Link::referrer_via(
+            ResourceType::Document,
+            "document_organisations",
+            "organisation_id",
+            "document_id",
+        ),
+    ];
+    const LABEL: Column = Column::Name;
+
+    fn access(_reach: &Reach) -> Access<Condition> {
+        Access::Shared
     }
 
-    async fn recheck(db: &impl Connection, record: &Organisation) -> Result<(), RepoError> {
-        check_input(db, Some(record.id), &OrganisationInput::from(record)).await
+    async fn assemble(
+        _db: &impl Connection,
+        rows: Vec<organisations::Model>,
+    ) -> Result<Vec<Organisation>, RepoError> {
+        rows.into_iter().map(to_domain).collect()
     }
 
     fn label(record: &Organisation) -> String {
         format!("organisation {:?}", record.name)
-    }
-
-    async fn referrers(
-        db: &impl Connection,
-        id: Uuid,
-        limit: u64,
-    ) -> Result<Vec<Reference>, RepoError> {
-        references(db, id, limit).await
     }
 }
 
@@ -277,10 +228,14 @@ impl Editable for Organisations {
 
     async fn check(
         db: &impl Connection,
-        current: Option<&Organisation>,
         input: &OrganisationInput,
+        current: Option<&Organisation>,
     ) -> Result<(), RepoError> {
-        check_input(db, current.map(|c| c.id), input).await
+        check(db, input, current).await
+    }
+
+    async fn owner(_db: &impl Connection, _input: &OrganisationInput) -> Result<Owner, RepoError> {
+        Ok(Owner::Shared)
     }
 
     async fn insert(
@@ -300,6 +255,6 @@ impl Editable for Organisations {
     ) -> Result<Organisation, RepoError> {
         super::write_version::<Entity>(db, actor, columns(input), current.id, current.version)
             .await?;
-        Self::load(db, current.id, false, false).await
+        resource::load::<Self>(db, current.id, false, false).await
     }
 }

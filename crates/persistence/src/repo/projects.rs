@@ -4,11 +4,11 @@
 //! (`Children`) whenever they are written.
 
 use crate::Connection;
+use rihla_domain::ResourceType;
 use rihla_domain::dates::{self, DatePrecision};
-use rihla_domain::project::PROJECT_SORT_KEYS;
 use rihla_domain::{
     Budget, BudgetLine, Commitment, FieldError, Outcome, Page, ParticipatingOrganisation, Project,
-    ProjectInput, ProjectListParams, ProjectSortKey, Reference, Sector, Sort,
+    ProjectInput, ProjectListParams, ProjectSortKey, Reference, Sector,
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, TryIntoModel};
@@ -18,10 +18,9 @@ use uuid::Uuid;
 use super::resource;
 use crate::scope::{Owner, Reach, Scope};
 
-use super::resource::{Editable, Resource, Unique};
+use super::resource::{Access, Editable, Link, Resource, Unique};
 use super::{audit, dangling, from_json, organisations, parse_enum, to_json};
 use crate::entities::{project_outcomes, project_participants, project_tags, projects};
-use crate::keyset::{self, KeyKind, SortColumn, timestamp_key};
 use crate::{Actor, RepoError, WriteConn, now};
 
 use projects::{Column, Entity};
@@ -150,39 +149,13 @@ fn to_domain(m: projects::Model) -> Result<Project, RepoError> {
 /// A project, live or deleted, with no scope: for checks that already know
 /// the caller may name it.
 pub(crate) async fn fetch_any(db: &impl Connection, id: Uuid) -> Result<Project, RepoError> {
-    fetch(db, id, false, true).await
+    resource::load::<Projects>(db, id, false, true).await
 }
 
 /// Projects: the programmes everything else hangs from. Their writes take
 /// the fast paths of `Editable`: the audit event in the row's statement, no
 /// read-back, and an optimistic PATCH.
 pub struct Projects;
-
-async fn fetch(
-    db: &impl Connection,
-    id: Uuid,
-    lock: bool,
-    include_deleted: bool,
-) -> Result<Project, RepoError> {
-    let row: Row = super::one_in(db, Entity::find(), id, lock, include_deleted).await?;
-    to_domain(row.0)
-}
-
-fn sort_column(key: ProjectSortKey) -> SortColumn<Column> {
-    let (column, kind, nullable) = match key {
-        ProjectSortKey::Code => (Column::Code, KeyKind::Text, false),
-        ProjectSortKey::Title => (Column::Title, KeyKind::Text, false),
-        ProjectSortKey::StartDate => (Column::StartDate, KeyKind::Date, true),
-        ProjectSortKey::EndDate => (Column::EndDate, KeyKind::Date, true),
-        ProjectSortKey::CreatedAt => (Column::CreatedAt, KeyKind::Timestamp, false),
-        ProjectSortKey::UpdatedAt => (Column::UpdatedAt, KeyKind::Timestamp, false),
-    };
-    SortColumn {
-        column,
-        kind,
-        nullable,
-    }
-}
 
 fn tag_filter(kind: &str, value: String) -> sea_orm::sea_query::SelectStatement {
     Query::select()
@@ -198,16 +171,7 @@ pub async fn list(
     scope: Scope,
     p: &ProjectListParams,
 ) -> Result<Page<Project>, RepoError> {
-    let (key, req) = keyset::list_request(
-        p,
-        Sort {
-            key: ProjectSortKey::CreatedAt,
-            descending: true,
-        },
-        PROJECT_SORT_KEYS,
-        sort_column,
-    )?;
-    let mut select = resource::scoped::<Projects>(super::listed::<Entity>(p), scope);
+    let (mut select, _, req) = resource::list::<Projects, ProjectSortKey>(&scope, p)?;
     if let Some(status) = p.status {
         select = select.filter(Column::Status.eq(status.as_str()));
     }
@@ -243,28 +207,7 @@ pub async fn list(
     ) {
         select = select.filter(q);
     }
-    let (rows, next_cursor, total) =
-        keyset::fetch_page_as(db, select, Column::Id, req, |r: &Row| {
-            let m = &r.0;
-            let v = match key {
-                ProjectSortKey::Code => Some(m.code.clone()),
-                ProjectSortKey::Title => Some(m.title.clone()),
-                ProjectSortKey::StartDate => m.start_date.map(|d| d.to_string()),
-                ProjectSortKey::EndDate => m.end_date.map(|d| d.to_string()),
-                ProjectSortKey::CreatedAt => Some(timestamp_key(&m.created_at)),
-                ProjectSortKey::UpdatedAt => Some(timestamp_key(&m.updated_at)),
-            };
-            (v, m.id)
-        })
-        .await?;
-    Ok(Page {
-        items: rows
-            .into_iter()
-            .map(|r| to_domain(r.0))
-            .collect::<Result<_, _>>()?,
-        next_cursor,
-        total,
-    })
+    resource::page::<Projects>(db, select, req).await
 }
 
 /// The participating organisations must exist (of an update, those it adds
@@ -272,7 +215,7 @@ pub async fn list(
 /// by index (ux_projects_*): the INSERT or UPDATE itself fails, and RepoError
 /// reports it as 409 `taken`. A SELECT first would cost a statement per write
 /// and could still race.
-async fn check_input(
+async fn check(
     db: &impl Connection,
     input: &ProjectInput,
     before: Option<&Project>,
@@ -382,27 +325,6 @@ async fn write_children(
 /// than read back (two statements fewer per write): `row` sets every column.
 fn as_written(row: projects::ActiveModel) -> Result<Project, RepoError> {
     to_domain(row.try_into_model()?)
-}
-
-async fn delete_children(db: &impl Connection, id: Uuid) -> Result<(), RepoError> {
-    // Memberships go with their project.
-    crate::entities::project_members::Entity::delete_many()
-        .filter(crate::entities::project_members::Column::ProjectId.eq(id))
-        .exec(db)
-        .await?;
-    project_participants::Entity::delete_many()
-        .filter(project_participants::Column::ProjectId.eq(id))
-        .exec(db)
-        .await?;
-    project_outcomes::Entity::delete_many()
-        .filter(project_outcomes::Column::ProjectId.eq(id))
-        .exec(db)
-        .await?;
-    project_tags::Entity::delete_many()
-        .filter(project_tags::Column::ProjectId.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
 }
 
 /// The columns a client controls, shared by create and replace, and the copy
@@ -599,6 +521,7 @@ pub async fn id_by_code(db: &impl Connection, code: &str) -> Result<Option<Uuid>
 
 impl Resource for Projects {
     type Entity = Entity;
+    type Row = Row;
     type Record = Project;
     const UNIQUE: &'static [Unique] = &[
         Unique {
@@ -613,49 +536,30 @@ impl Resource for Projects {
         },
     ];
 
-    async fn load(
-        db: &impl Connection,
-        id: Uuid,
-        lock: bool,
-        include_deleted: bool,
-    ) -> Result<Project, RepoError> {
-        fetch(db, id, lock, include_deleted).await
+    /// Its activities, delegations and documents block a delete. A soft
+    /// delete keeps its children, so a restore brings it back whole; a
+    /// purge takes its memberships with it.
+    const LINKS: &'static [Link] = &[
+        Link::child("project_participants", "project_id"),
+        Link::child("project_outcomes", "project_id"),
+        Link::child("project_tags", "project_id"),
+        Link::follows("project_members", "project_id"),
+        Link::referrer(ResourceType::Activity, "activities", "project_id"),
+        Link::referrer(ResourceType::Delegation, "delegations", "project_id"),
+        Link::referrer(ResourceType::Document, "documents", "project_id"),
+    ];
+    const LABEL: Column = Column::Code;
+
+    fn access(reach: &Reach) -> Access<Condition> {
+        Access::Projects(reach.projects(Column::Id))
     }
 
-    async fn recheck(db: &impl Connection, record: &Project) -> Result<(), RepoError> {
-        check_input(db, &ProjectInput::from(record), None).await
+    async fn assemble(_db: &impl Connection, rows: Vec<Row>) -> Result<Vec<Project>, RepoError> {
+        rows.into_iter().map(|r| to_domain(r.0)).collect()
     }
 
     fn label(record: &Project) -> String {
         format!("project {:?}", record.code)
-    }
-
-    /// Activities, delegations and documents of the project. A soft delete
-    /// keeps its children, so a restore brings it back whole.
-    async fn referrers(
-        db: &impl Connection,
-        id: Uuid,
-        limit: u64,
-    ) -> Result<Vec<Reference>, RepoError> {
-        let mut refs = super::activities::referencing(
-            db,
-            Condition::all().add(crate::entities::activities::Column::ProjectId.eq(id)),
-            limit,
-        )
-        .await?;
-        refs.extend(super::delegations::with_project(db, id, limit).await?);
-        refs.extend(
-            super::documents::naming(db, super::documents::Parent::Project, id, limit).await?,
-        );
-        Ok(refs)
-    }
-
-    async fn delete_children(db: &impl Connection, id: Uuid) -> Result<(), RepoError> {
-        delete_children(db, id).await
-    }
-
-    fn within(reach: &Reach) -> Option<Condition> {
-        Some(reach.projects(Column::Id))
     }
 }
 
@@ -670,10 +574,10 @@ impl Editable for Projects {
 
     async fn check(
         db: &impl Connection,
-        current: Option<&Project>,
         input: &ProjectInput,
+        current: Option<&Project>,
     ) -> Result<(), RepoError> {
-        check_input(db, input, current).await
+        check(db, input, current).await
     }
 
     /// The record is built from what was written: no read-back.

@@ -1,4 +1,6 @@
-//! `rihla purge --older-than DAYS`: soft-deleted records removed for good.
+//! Purging: a soft-deleted record removed for good (`record`), and
+//! `rihla purge --older-than DAYS`, which purges every record deleted long
+//! enough ago (`run`).
 //!
 //! Each record goes in its own transaction with its `purge` audit event, so a
 //! run stopped half-way leaves every record either purged and recorded or
@@ -13,8 +15,8 @@ use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::resource::{self, Resource};
-use super::{SoftDelete, registry};
-use crate::{Actor, Db, RepoError, begin_write};
+use super::{SoftDelete, audit, registry};
+use crate::{Actor, Connection, Db, RepoError, begin_write};
 
 /// What a run did, per resource type, in the order it ran.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -47,11 +49,31 @@ async fn candidates<E: SoftDelete>(db: &Db, cutoff: DateTime<Utc>) -> Result<Vec
         .await?)
 }
 
+/// Removes a record (deleted or not: the caller chooses) with its child
+/// rows and what follows it (its links), recording it whole first. A row
+/// that still refers to it makes this fail with a 409 (the foreign key), and
+/// the caller's transaction undoes it.
+pub(crate) async fn record<R: Resource>(
+    db: &impl Connection,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<(), RepoError> {
+    use sea_orm::EntityTrait;
+    let record = resource::load::<R>(db, id, false, true).await?;
+    audit::purged(db, actor, &record).await?;
+    resource::delete_links::<R>(db, id).await?;
+    R::Entity::delete_many()
+        .filter(<R::Entity as SoftDelete>::ID.eq(id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
 /// Purges one record in its own transaction; `Ok(false)` when a remaining
 /// row still points at it.
 async fn one<R: Resource>(db: &Db, actor: &Actor, id: Uuid) -> Result<bool, RepoError> {
     let tx = begin_write(db).await?;
-    match resource::purge::<R>(&tx, actor, id).await {
+    match record::<R>(&tx, actor, id).await {
         Ok(()) => {
             tx.commit().await?;
             Ok(true)

@@ -194,7 +194,7 @@ pub(crate) async fn set_deleted<E: SoftDelete>(
 
 /// A row of `M` decoded column by column (`columns`), for the records read
 /// most.
-pub(crate) struct Decoded<M>(pub M);
+pub struct Decoded<M>(pub M);
 
 impl<M: FromColumns> FromQueryResult for Decoded<M> {
     fn from_query_result(res: &QueryResult, _: &str) -> Result<Self, DbErr> {

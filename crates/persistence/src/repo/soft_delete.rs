@@ -60,13 +60,3 @@ pub(crate) fn listed<E: SoftDelete>(p: &impl rihla_domain::paging::Paged) -> Sel
 pub(crate) fn live<E: SoftDelete>() -> Condition {
     Condition::all().add(E::DELETED_AT.is_null())
 }
-
-/// `SELECT id FROM <E> WHERE deleted_at IS NULL`: for child tables, whose rows
-/// count only while their parent is live.
-pub(crate) fn live_ids<E: SoftDelete>() -> sea_orm::sea_query::SelectStatement {
-    sea_orm::sea_query::Query::select()
-        .column(E::ID)
-        .from(E::default())
-        .and_where(E::DELETED_AT.is_null())
-        .to_owned()
-}

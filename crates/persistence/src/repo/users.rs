@@ -1,18 +1,19 @@
 //! Users: accounts, roles, and the rule that one active admin always remains.
 
 use crate::Connection;
+use rihla_domain::paging::CreatedAtKey;
 use rihla_domain::{Page, Role, User, UserListParams, UserPatch};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect,
 };
 use uuid::Uuid;
 
-use super::resource::{self, Resource, Unique};
+use super::resource::{self, Link, Recheck, Resource, Unique};
 use super::{audit, parse_enum};
 use crate::entities::users::{self, Column, Entity};
 use crate::error::check_version;
-use crate::keyset;
+use crate::scope::{Reach, Scope};
 use crate::{Actor, RepoError, now};
 
 /// A user with the fields only authentication needs.
@@ -89,7 +90,8 @@ pub async fn password_hash(db: &impl Connection, id: Uuid) -> Result<Option<Stri
 }
 
 pub async fn list(db: &impl Connection, p: &UserListParams) -> Result<Page<User>, RepoError> {
-    let mut select = super::listed::<Entity>(p);
+    let (select, _, req) = resource::list::<Users, CreatedAtKey>(&Scope::All, p)?;
+    let mut select = select;
     if let Some(role) = p.role {
         select = select.filter(Column::Role.eq(role.as_str()));
     }
@@ -100,16 +102,7 @@ pub async fn list(db: &impl Connection, p: &UserListParams) -> Result<Page<User>
     if let Some(q) = super::text_search(p.q.as_deref(), &[Column::Email, Column::DisplayName]) {
         select = select.filter(q);
     }
-    let (rows, next_cursor, total) =
-        keyset::in_creation_order(db, p, select, (Column::CreatedAt, Column::Id), |m| {
-            (m.created_at, m.id)
-        })
-        .await?;
-    Ok(Page {
-        items: rows.into_iter().map(to_domain).collect::<Result<_, _>>()?,
-        next_cursor,
-        total,
-    })
+    resource::page::<Users>(db, select, req).await
 }
 
 pub struct NewUser<'a> {
@@ -340,6 +333,7 @@ pub struct Users;
 
 impl Resource for Users {
     type Entity = Entity;
+    type Row = users::Model;
     type Record = User;
     const UNIQUE: &'static [Unique] = &[Unique {
         index: "ux_users_email",
@@ -347,22 +341,29 @@ impl Resource for Users {
         field: "email",
     }];
 
-    async fn load(
-        db: &impl Connection,
-        id: Uuid,
-        lock: bool,
-        include_deleted: bool,
-    ) -> Result<User, RepoError> {
-        to_domain(super::row_in::<Entity>(db, id, lock, include_deleted).await?)
+    /// Refresh tokens go with the user.
+    const LINKS: &'static [Link] = &[Link::child("refresh_tokens", "user_id")];
+    const LABEL: Column = Column::Email;
+
+    fn access(_reach: &Reach) -> resource::Access<Condition> {
+        resource::Access::Admins
     }
 
-    /// A user refers to nothing; the email is the unique index's to check.
-    /// (Refresh tokens go with the user through their foreign key's cascade.)
-    async fn recheck(_db: &impl Connection, _record: &User) -> Result<(), RepoError> {
-        Ok(())
+    async fn assemble(
+        _db: &impl Connection,
+        rows: Vec<users::Model>,
+    ) -> Result<Vec<User>, RepoError> {
+        rows.into_iter().map(to_domain).collect()
     }
 
     fn label(record: &User) -> String {
         format!("user {:?}", record.email)
+    }
+}
+
+impl Recheck for Users {
+    /// A user refers to nothing; the email is the unique index's to check.
+    async fn recheck(_db: &impl Connection, _record: &User) -> Result<(), RepoError> {
+        Ok(())
     }
 }
