@@ -28,6 +28,7 @@ mod paging;
 mod projects;
 mod reports;
 mod roles;
+mod schema;
 mod scope;
 mod security;
 mod sessions;

@@ -15,7 +15,7 @@ macro_rules! resource_types {
         /// The kinds of record the audit trail and the change feed cover. Written
         /// singular; a filter also takes the plural of the resource's path
         /// (`projects`), which is what a client reading the URLs reaches for.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, ToSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum ResourceType {
             $(#[serde(alias = $plural)] $variant),+
