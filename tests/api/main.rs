@@ -33,4 +33,5 @@ mod scope;
 mod security;
 mod sessions;
 mod snapshots;
+mod tidy;
 mod users;

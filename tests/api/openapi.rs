@@ -84,3 +84,62 @@ fn every_operation_is_fully_documented() {
         }
     }
 }
+
+#[test]
+fn every_tag_used_is_declared_and_every_declared_tag_is_used() {
+    let spec = serde_json::to_value(rihla_api::openapi::spec()).unwrap();
+    let declared: std::collections::BTreeSet<&str> = spec["tags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["name"].as_str().unwrap())
+        .collect();
+    let mut used = std::collections::BTreeSet::new();
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for tag in op["tags"].as_array().into_iter().flatten() {
+                let tag = tag.as_str().unwrap();
+                assert!(
+                    declared.contains(tag),
+                    "{method} {path} uses the tag {tag:?}, which ApiDoc's tags(...) does not declare"
+                );
+                used.insert(tag);
+            }
+        }
+    }
+    let unused: Vec<_> = declared.difference(&used).collect();
+    assert!(unused.is_empty(), "declared but unused tags: {unused:?}");
+}
+
+/// Each kind of record is served: its history is readable under its path
+/// (a resource whose routes were never registered has none).
+#[test]
+fn every_resource_type_is_served_with_its_history() {
+    use rihla_domain::ResourceType;
+    let spec = serde_json::to_value(rihla_api::openapi::spec()).unwrap();
+    for resource in ResourceType::ALL {
+        let (path, method) = match resource {
+            ResourceType::Project
+            | ResourceType::Activity
+            | ResourceType::Delegation
+            | ResourceType::Document
+            | ResourceType::Organisation
+            | ResourceType::Dialogue
+            | ResourceType::User
+            | ResourceType::ApiKey => (
+                format!("/api/v1/{}/{{id}}/history", resource.plural()),
+                "get",
+            ),
+            ResourceType::Meeting => ("/api/v1/meetings/{meeting_id}/history".to_owned(), "get"),
+            // A membership's changes are in the project's audit trail.
+            ResourceType::ProjectMember => (
+                "/api/v1/projects/{id}/members/{member_id}".to_owned(),
+                "get",
+            ),
+        };
+        assert!(
+            spec["paths"][&path][method].is_object(),
+            "{resource}: no {method} {path} in the spec; are its routes in routes!?"
+        );
+    }
+}

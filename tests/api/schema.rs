@@ -144,9 +144,9 @@ async fn every_foreign_key_into_a_resource_table_is_a_link_it_states() {
     }
     for d in &described {
         for link in d.links.iter().filter(|l| l.keyed()) {
-            let declared = keys.iter().any(|k| {
-                k.table == link.table && k.column == link.column && k.target == d.table
-            });
+            let declared = keys
+                .iter()
+                .any(|k| k.table == link.table && k.column == link.column && k.target == d.table);
             if !declared {
                 problems.push(format!(
                     "{} lists {}.{} in LINKS, but the database has no such foreign key into {}",

@@ -47,6 +47,7 @@ every method, in every list, count, history and the change feed.",
         (name = "delegations", description = "The delegations a country sends to dialogue meetings, and their workflow"),
         (name = "documents", description = "The deliverables of projects and activities: studies, manuals, guides, curricula, training plans"),
         (name = "reports", description = "Figures per group (participation, activities, delegations), counted in the database; JSON or CSV"),
+        (name = "iati", description = "Projects as IATI 2.03 activities, for publishing to the IATI registry"),
         (name = "history", description = "The audit trail (admin) and the change feed for integrating systems; each record's own history is under its path"),
         (name = "health", description = "Liveness and readiness")
     ),

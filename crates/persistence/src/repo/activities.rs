@@ -454,7 +454,7 @@ async fn delete_children(db: &impl Connection, id: Uuid) -> Result<(), RepoError
 /// of the child rows `write_children` writes.
 fn columns(input: &ActivityInput) -> Result<activities::ActiveModel, RepoError> {
     let p = &input.participants;
-    Ok(activities::ActiveModel {
+    Ok(super::record_row!(activities {
         project_id: Set(input.project_id),
         outcome_code: Set(input.outcome_code.clone()),
         // The first dialogue, for readers of the column from before migration 14.
@@ -485,8 +485,7 @@ fn columns(input: &ActivityInput) -> Result<activities::ActiveModel, RepoError> 
         participants_male: Set(p.male),
         facilitators: Set(to_json(&input.facilitators)?),
         children: Set(to_json(&Children::of(input))?),
-        ..Default::default()
-    })
+    }))
 }
 
 /// The ids of activities naming `dialogue` among their dialogues.

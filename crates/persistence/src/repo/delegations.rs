@@ -259,7 +259,7 @@ async fn write_members(
 }
 
 fn columns(input: &DelegationInput) -> Result<delegations::ActiveModel, RepoError> {
-    Ok(delegations::ActiveModel {
+    Ok(super::record_row!(delegations {
         meeting_id: Set(input.meeting_id),
         project_id: Set(input.project_id),
         country_code: Set(input.country_code.clone()),
@@ -270,8 +270,7 @@ fn columns(input: &DelegationInput) -> Result<delegations::ActiveModel, RepoErro
         statement: Set(input.preparation.statement.clone()),
         report: Set(input.report.clone()),
         notes: Set(input.notes.clone()),
-        ..Default::default()
-    })
+    }))
 }
 
 /// Delegations matching `cond`, labelled "LY delegation to <meeting title>".

@@ -163,7 +163,7 @@ async fn write_regions(
 /// The columns a client controls, shared by create and replace.
 fn columns(input: &DialogueInput) -> dialogues::ActiveModel {
     let focal = input.focal_point.as_ref();
-    dialogues::ActiveModel {
+    super::record_row!(dialogues {
         name: Set(input.name.clone()),
         acronym: Set(input.acronym.clone()),
         kind: Set(input.kind.as_str().to_owned()),
@@ -175,8 +175,7 @@ fn columns(input: &DialogueInput) -> dialogues::ActiveModel {
         focal_point_name: Set(focal.map(|f| f.name.clone())),
         focal_point_position: Set(focal.and_then(|f| f.position.clone())),
         focal_point_organisation_id: Set(focal.and_then(|f| f.organisation_id)),
-        ..Default::default()
-    }
+    })
 }
 
 /// The names of dialogues `ids`, for delegation reads.

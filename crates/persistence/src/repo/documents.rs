@@ -206,7 +206,7 @@ async fn check(
 
 /// The columns a client controls, shared by create and replace.
 fn columns(input: &DocumentInput) -> documents::ActiveModel {
-    documents::ActiveModel {
+    super::record_row!(documents {
         title: Set(input.title.clone()),
         kind: Set(input.kind.as_str().to_owned()),
         published_on: Set(input.published_on),
@@ -214,8 +214,7 @@ fn columns(input: &DocumentInput) -> documents::ActiveModel {
         project_id: Set(input.project_id),
         activity_id: Set(input.activity_id),
         summary: Set(input.summary.clone()),
-        ..Default::default()
-    }
+    })
 }
 
 /// The document's languages and organisations, replacing what it had.

@@ -144,7 +144,9 @@ pub async fn list_for_dialogue(
 }
 
 fn columns(input: &MeetingInput) -> dialogue_meetings::ActiveModel {
-    dialogue_meetings::ActiveModel {
+    super::record_row!(dialogue_meetings {
+        // The path names the dialogue: set by `create`, never changed.
+        dialogue_id: sea_orm::ActiveValue::NotSet,
         title: Set(input.title.clone()),
         meeting_type: Set(input.meeting_type.as_str().to_owned()),
         start_date: Set(input.start_date),
@@ -153,8 +155,7 @@ fn columns(input: &MeetingInput) -> dialogue_meetings::ActiveModel {
         country_code: Set(input.country_code.clone()),
         modality: Set(input.modality.map(|m| m.as_str().to_owned())),
         status: Set(input.status.as_str().to_owned()),
-        ..Default::default()
-    }
+    })
 }
 
 /// Creates a meeting of `dialogue_id` (404 when that dialogue does not exist).

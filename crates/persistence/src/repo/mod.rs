@@ -35,8 +35,8 @@ pub(crate) use codec::{from_json, parse_enum, to_json};
 pub(crate) use filters::{overlapping, text_search};
 pub(crate) use refs::{added, dangling, existing, find_id, referrers};
 pub(crate) use rows::{
-    Decoded, new_row, one_in, row, row_in, set_deleted, versioned, write_rows, write_version,
-    written_once,
+    Decoded, new_row, one_in, record_row, row, row_in, set_deleted, versioned, write_rows,
+    write_version, written_once,
 };
 pub use soft_delete::SoftDelete;
 pub(crate) use soft_delete::{listed, live};

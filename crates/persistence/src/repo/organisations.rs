@@ -123,15 +123,14 @@ async fn check(
 
 /// The columns a client controls, shared by create and replace.
 fn columns(input: &OrganisationInput) -> organisations::ActiveModel {
-    organisations::ActiveModel {
+    super::record_row!(organisations {
         name: Set(input.name.clone()),
         acronym: Set(input.acronym.clone()),
         kind: Set(input.kind.as_str().to_owned()),
         country_code: Set(input.country_code.clone()),
         parent_id: Set(input.parent_id),
         iati_org_ref: Set(input.iati_org_ref.clone()),
-        ..Default::default()
-    }
+    })
 }
 
 /// The organisation named exactly `name`, if any.

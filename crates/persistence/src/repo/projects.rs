@@ -330,7 +330,7 @@ fn as_written(row: projects::ActiveModel) -> Result<Project, RepoError> {
 /// The columns a client controls, shared by create and replace, and the copy
 /// of the child rows `write_children` writes.
 fn columns(input: &ProjectInput) -> Result<projects::ActiveModel, RepoError> {
-    Ok(projects::ActiveModel {
+    Ok(super::record_row!(projects {
         code: Set(input.code.clone()),
         title: Set(input.title.clone()),
         summary: Set(input.summary.clone()),
@@ -348,8 +348,7 @@ fn columns(input: &ProjectInput) -> Result<projects::ActiveModel, RepoError> {
         budget_currency: Set(input.budget.as_ref().map(|b| b.currency.clone())),
         iati_identifier: Set(input.iati_identifier.clone()),
         children: Set(to_json(&Children::of(input))?),
-        ..Default::default()
-    })
+    }))
 }
 
 /// A PATCH's write over `current`, read without a lock (the optimistic

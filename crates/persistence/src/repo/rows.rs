@@ -4,6 +4,28 @@
 //! in one INSERT.
 
 use sea_orm::sea_query::Expr;
+
+/// A record's row as a repository's `columns()` builds it: every column
+/// the client controls, given by the caller, and the bookkeeping columns
+/// left for `new_row` and `write_version` to stamp. Written out in full
+/// (never `..Default::default()`), so a column added to a table and not to
+/// its repository is a compile error, not a field silently never written.
+macro_rules! record_row {
+    ($table:ident { $($field:ident: $value:expr),+ $(,)? }) => {
+        crate::entities::$table::ActiveModel {
+            id: sea_orm::ActiveValue::NotSet,
+            created_at: sea_orm::ActiveValue::NotSet,
+            updated_at: sea_orm::ActiveValue::NotSet,
+            created_by: sea_orm::ActiveValue::NotSet,
+            updated_by: sea_orm::ActiveValue::NotSet,
+            version: sea_orm::ActiveValue::NotSet,
+            deleted_at: sea_orm::ActiveValue::NotSet,
+            deleted_by: sea_orm::ActiveValue::NotSet,
+            $($field: $value),+
+        }
+    };
+}
+pub(crate) use record_row;
 use sea_orm::{
     ColumnTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryResult, QuerySelect, Select,
 };
