@@ -55,14 +55,70 @@ every method, in every list, count, history and the change feed.",
 )]
 pub struct ApiDoc;
 
-/// Operations anyone may call.
-const PUBLIC: &[&str] = &[
-    "/health",
-    "/ready",
-    "/api/v1/auth/token",
-    "/api/v1/auth/refresh",
-    "/api/v1/auth/logout",
-];
+/// The extension a handler declares its contract facts in, those no schema
+/// says: `#[utoipa::path(..., extensions(("x-rihla" = json!(["public"]))))]`.
+/// `Contract` reads them, applies them and removes the extension, so each
+/// fact sits next to the handler it is about rather than in a rule here
+/// that matches its path.
+pub(crate) const FACTS: &str = "x-rihla";
+
+/// A contract fact a handler may declare (`FACTS`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Fact {
+    /// Anyone may call it: no security requirement, no 401/403.
+    Public,
+    /// Public, but answers 401 for credentials it refuses.
+    Credentials,
+    /// Throttled per account and address: 429 with Retry-After.
+    Throttled,
+    /// A create that takes no Idempotency-Key (its answer holds a secret
+    /// that no replay store may keep).
+    NotIdempotent,
+    /// A POST that writes a record's next version: If-Match, 412.
+    Versioned,
+    /// Its 200 is not a record (tokens, a password reset): no ETag.
+    NotARecord,
+    /// Also answers as CSV, though its 200 is no page of records (reports,
+    /// the change feed); every list answers CSV by its `Page_` schema.
+    Export,
+}
+
+impl Fact {
+    const ALL: [(Fact, &'static str); 7] = [
+        (Fact::Public, "public"),
+        (Fact::Credentials, "credentials"),
+        (Fact::Throttled, "throttled"),
+        (Fact::NotIdempotent, "not-idempotent"),
+        (Fact::Versioned, "versioned"),
+        (Fact::NotARecord, "not-a-record"),
+        (Fact::Export, "export"),
+    ];
+}
+
+/// The facts `op` declares, taken out of it. An unknown one panics: the
+/// spec is built at start-up and by a test, so a typo cannot ship.
+fn take_facts(op: &mut Operation, what: &str) -> Vec<Fact> {
+    let Some(extensions) = op.extensions.as_mut() else {
+        return Vec::new();
+    };
+    let declared = extensions.remove(FACTS);
+    if extensions.is_empty() {
+        op.extensions = None;
+    }
+    let names: Vec<String> = declared
+        .and_then(|v| serde_json::from_value(v).ok())
+        .unwrap_or_default();
+    names
+        .iter()
+        .map(|name| {
+            Fact::ALL
+                .iter()
+                .find(|(_, n)| n == name)
+                .map(|(f, _)| *f)
+                .unwrap_or_else(|| panic!("{what}: unknown contract fact {name:?} in {FACTS}"))
+        })
+        .collect()
+}
 
 struct Contract;
 
@@ -197,7 +253,6 @@ impl Modify for Contract {
         }
 
         for (path, item) in spec.paths.paths.iter_mut() {
-            let public = PUBLIC.contains(&path.as_str());
             let has_id = path.contains('{');
             let ops: [(HttpMethod, &mut Option<Operation>); 5] = [
                 (HttpMethod::Get, &mut item.get),
@@ -208,19 +263,19 @@ impl Modify for Contract {
             ];
             for (method, op) in ops {
                 let Some(op) = op.as_mut() else { continue };
+                let facts = take_facts(op, path);
+                let has = |fact: Fact| facts.contains(&fact);
+                let public = has(Fact::Public);
                 let is_write = !matches!(method, HttpMethod::Get);
                 let has_body = op.request_body.is_some();
-                // An API key's create answers with its secret, which no
-                // replay store may keep: it takes no Idempotency-Key.
                 let creates = method == HttpMethod::Post
                     && op.responses.responses.contains_key("201")
-                    && !path.starts_with("/api/v1/api-keys");
+                    && !has(Fact::NotIdempotent);
                 let versioned = has_id
                     && (matches!(
                         method,
                         HttpMethod::Put | HttpMethod::Patch | HttpMethod::Delete
-                    ) || (method == HttpMethod::Post
-                        && (path.ends_with("/restore") || path.ends_with("/rotate"))));
+                    ) || has(Fact::Versioned));
 
                 let mut statuses = vec!["400", "500", "503"];
                 if !public {
@@ -230,10 +285,10 @@ impl Modify for Contract {
                         SecurityRequirement::new("bearer", Vec::<String>::new()),
                         SecurityRequirement::new("api_key", Vec::<String>::new()),
                     ]);
-                } else if path.starts_with("/api/v1/auth") {
+                } else if has(Fact::Credentials) {
                     statuses.push("401");
                 }
-                if path == "/api/v1/auth/token" || path == "/api/v1/auth/password" {
+                if has(Fact::Throttled) {
                     statuses.push("429");
                 }
                 if has_id {
@@ -248,7 +303,7 @@ impl Modify for Contract {
                 if versioned {
                     statuses.push("412");
                 }
-                let exports = method == HttpMethod::Get && exports(path, op);
+                let exports = method == HttpMethod::Get && (has(Fact::Export) || lists(op));
                 if exports {
                     statuses.push("406");
                     add_csv(op);
@@ -285,11 +340,9 @@ impl Modify for Contract {
                     let RefOr::T(response) = response else {
                         continue;
                     };
-                    let carries_record = (status == "200"
-                        && (has_id || is_write)
-                        && !path.starts_with("/api/v1/auth")
-                        && !path.ends_with("reset-password"))
-                        || (status == "201");
+                    let carries_record =
+                        (status == "200" && (has_id || is_write) && !has(Fact::NotARecord))
+                            || (status == "201");
                     if carries_record {
                         response.headers.insert(
                             "ETag".into(),
@@ -308,12 +361,8 @@ impl Modify for Contract {
     }
 }
 
-/// A list (its 200 is a `Page`), the change feed or a report: all also
-/// answer as CSV.
-fn exports(path: &str, op: &Operation) -> bool {
-    if path.starts_with("/api/v1/reports/") || path == "/api/v1/changes" {
-        return true;
-    }
+/// A list: its 200 is a `Page`, which also answers as CSV.
+fn lists(op: &Operation) -> bool {
     let Some(RefOr::T(ok)) = op.responses.responses.get("200") else {
         return false;
     };

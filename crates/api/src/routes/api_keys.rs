@@ -57,6 +57,7 @@ async fn list_api_keys(
 /// Not idempotent: a retried create makes a second key (revoke the spare).
 #[utoipa::path(
     tag = "api-keys",
+    extensions(("x-rihla" = json!(["not-idempotent"]))),
     request_body = ApiKeyCreate,
     responses((status = 201, description = "Created; the secret is shown this once (Cache-Control: no-store)", body = ApiKeyWithSecret))
 )]
@@ -120,6 +121,7 @@ async fn get_api_key(
 /// gap, create a second key, switch the system to it, then revoke the first.
 #[utoipa::path(
     tag = "api-keys",
+    extensions(("x-rihla" = json!(["versioned"]))),
     params(("id" = Uuid, Path, description = "API key id")),
     responses((status = 200, description = "The new secret, shown this once (Cache-Control: no-store)", body = ApiKeyWithSecret))
 )]

@@ -86,6 +86,7 @@ async fn list_audit_events(
 /// last one committed.
 #[utoipa::path(
     tag = "history",
+    extensions(("x-rihla" = json!(["export"]))),
     params(ChangeListParams),
     responses((status = 200, description = "The changes after `after`, oldest first", body = ChangeFeed))
 )]

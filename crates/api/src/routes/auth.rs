@@ -128,6 +128,7 @@ async fn succeeded(
 /// Retry-After.
 #[utoipa::path(
     tag = "auth",
+    extensions(("x-rihla" = json!(["public", "credentials", "throttled", "not-a-record"]))),
     request_body = TokenRequest,
     responses((status = 200, description = "Tokens issued (Cache-Control: no-store)", body = TokenResponse))
 )]
@@ -178,6 +179,7 @@ async fn issue_token(
 /// often it is refreshed.
 #[utoipa::path(
     tag = "auth",
+    extensions(("x-rihla" = json!(["public", "credentials", "not-a-record"]))),
     request_body = RefreshRequest,
     responses((status = 200, description = "New tokens (Cache-Control: no-store)", body = TokenResponse))
 )]
@@ -228,6 +230,7 @@ async fn refresh_token(
 /// known.
 #[utoipa::path(
     tag = "auth",
+    extensions(("x-rihla" = json!(["public", "credentials", "not-a-record"]))),
     request_body = RefreshRequest,
     responses((status = 204, description = "Revoked"))
 )]
@@ -252,6 +255,7 @@ async fn logout(
 /// and all access tokens (this one included) stop working at once.
 #[utoipa::path(
     tag = "auth",
+    extensions(("x-rihla" = json!(["not-a-record"]))),
     responses((status = 204, description = "Every session ended"))
 )]
 #[post("/auth/logout-all")]
@@ -273,6 +277,7 @@ async fn logout_all(caller: Viewer, state: web::Data<AppState>) -> Result<HttpRe
 /// account, so it cannot be guessed through this door either.
 #[utoipa::path(
     tag = "auth",
+    extensions(("x-rihla" = json!(["throttled", "not-a-record"]))),
     request_body = PasswordChange,
     responses((status = 200, description = "Password changed; new tokens (Cache-Control: no-store)", body = TokenResponse))
 )]
@@ -322,6 +327,7 @@ async fn change_password(
 /// The signed-in user; 403 for an API key, which is no user.
 #[utoipa::path(
     tag = "auth",
+    extensions(("x-rihla" = json!(["not-a-record"]))),
     responses((status = 200, description = "The calling user", body = User))
 )]
 #[get("/auth/me")]

@@ -213,6 +213,7 @@ macro_rules! crud_routes {
         #[doc = $restore_doc]
         #[utoipa::path(
             tag = $tag,
+            extensions(("x-rihla" = json!(["versioned"]))),
             params(("id" = uuid::Uuid, Path, description = $id_doc)),
             responses((status = 200, description = "The restored record", body = $Record))
         )]

@@ -16,7 +16,7 @@ pub struct Health {
 /// Liveness
 ///
 /// 200 while the process serves HTTP; it does not touch the database.
-#[utoipa::path(tag = "health", responses((status = 200, description = "Up", body = Health)))]
+#[utoipa::path(tag = "health", extensions(("x-rihla" = json!(["public"]))), responses((status = 200, description = "Up", body = Health)))]
 #[get("/health")]
 async fn health() -> web::Json<Health> {
     web::Json(Health { status: "ok" })
@@ -25,7 +25,7 @@ async fn health() -> web::Json<Health> {
 /// Readiness
 ///
 /// 200 when the database answers, 503 otherwise.
-#[utoipa::path(tag = "health", responses((status = 200, description = "Ready", body = Health)))]
+#[utoipa::path(tag = "health", extensions(("x-rihla" = json!(["public"]))), responses((status = 200, description = "Ready", body = Health)))]
 #[get("/ready")]
 async fn ready(state: web::Data<AppState>) -> Result<web::Json<Health>, ApiError> {
     rihla_persistence::ping(&state.db)

@@ -231,6 +231,7 @@ async fn delete_meeting(
 /// Its dialogue must still exist (409 otherwise).
 #[utoipa::path(
     tag = "meetings",
+    extensions(("x-rihla" = json!(["versioned"]))),
     params(
         ("id" = Uuid, Path, description = "Dialogue id"),
         ("meeting_id" = Uuid, Path, description = "Meeting id")
@@ -299,6 +300,7 @@ async fn meeting_history(
 /// clients that found the meeting in the calendar or the change feed.
 #[utoipa::path(
     tag = "meetings",
+    extensions(("x-rihla" = json!(["versioned"]))),
     params(("meeting_id" = Uuid, Path, description = "Meeting id")),
     responses((status = 200, description = "The restored record", body = Meeting))
 )]

@@ -145,6 +145,7 @@ fn named<D: Copy>(
 /// figure. At most 10,000 groups.
 #[utoipa::path(
     tag = "reports",
+    extensions(("x-rihla" = json!(["export"]))),
     params(ActivityReportParams),
     responses((status = 200, description = "One row per group, ordered by the group's values (nulls last), and the totals", body = ParticipationReport))
 )]
@@ -186,6 +187,7 @@ async fn participation_report(
 /// participation report. Multi-valued dimensions count as there.
 #[utoipa::path(
     tag = "reports",
+    extensions(("x-rihla" = json!(["export"]))),
     params(ActivityReportParams),
     responses((status = 200, description = "One row per group, ordered by the group's values (nulls last), and the totals", body = ActivityReport))
 )]
@@ -235,6 +237,7 @@ async fn activities_report(
 /// year and status. Groups with no delegation are absent.
 #[utoipa::path(
     tag = "reports",
+    extensions(("x-rihla" = json!(["export"]))),
     params(DelegationReportParams),
     responses((status = 200, description = "One row per group, ordered by the group's values (nulls last), and the totals", body = DelegationReport))
 )]

@@ -137,6 +137,7 @@ async fn patch_user(
 /// `POST /auth/password` instead (409 here).
 #[utoipa::path(
     tag = "users",
+    extensions(("x-rihla" = json!(["not-a-record"]))),
     params(("id" = Uuid, Path, description = "User id")),
     request_body = PasswordReset,
     responses((status = 200, description = "Password replaced", body = PasswordResetResult))
@@ -210,6 +211,7 @@ async fn delete_user(
 /// ended: they log in again.
 #[utoipa::path(
     tag = "users",
+    extensions(("x-rihla" = json!(["versioned"]))),
     params(("id" = Uuid, Path, description = "User id")),
     responses((status = 200, description = "The restored user", body = User))
 )]
