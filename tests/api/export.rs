@@ -4,6 +4,7 @@
 //! same filters and sort apply as to the JSON pages.
 
 use reqwest::StatusCode;
+use rihla_domain::ResourceType;
 use serde_json::{Value, json};
 
 use crate::support::*;
@@ -289,7 +290,15 @@ async fn every_list_and_report_answers_in_csv() {
             "meetings" => id(&meeting),
             "delegations" => id(&delegation),
             "documents" => id(&document),
-            _ => String::new(),
+            // Any other kind of record: one made as the tests make it.
+            other => match ResourceType::ALL.iter().find(|t| t.plural() == other) {
+                Some(kind) => {
+                    one_of(&app, &app.admin, *kind, Some(&id(&project)))
+                        .await
+                        .id
+                }
+                None => String::new(),
+            },
         };
         let url = path
             .replace("{id}", &record)

@@ -28,6 +28,8 @@ struct World {
     member_b: Value,
     user: String,
     key: Value,
+    /// Per kind made by `one_of`: a body its PUT takes.
+    inputs: BTreeMap<&'static str, Value>,
 }
 
 async fn make(app: &TestApp, path: &str, body: Value) -> Value {
@@ -129,6 +131,33 @@ async fn world(app: &TestApp) -> World {
         }
         deleted.insert(kind, (pair[0].clone(), pair[1].clone()));
     }
+    // Every other project-owned kind, as the tests make one (`one_of`): a
+    // live and a deleted record of A and of B.
+    let mut inputs = BTreeMap::new();
+    for d in registry::describe() {
+        let kind = d.resource.plural();
+        let by_hand = [
+            "projects",
+            "project_members",
+            "activities",
+            "delegations",
+            "documents",
+        ];
+        if d.access != Access::Projects(()) || by_hand.contains(&kind) {
+            continue;
+        }
+        let mut gone = Vec::new();
+        for (n, project) in [&a, &b].into_iter().enumerate() {
+            let live_one = one_of(app, &app.admin, d.resource, Some(&id(project))).await;
+            inputs.insert(kind, live_one.input.clone());
+            let entry = live.entry(kind).or_default();
+            if n == 0 { &mut entry.0 } else { &mut entry.1 }.push(live_one.id);
+            let deleted_one = one_of(app, &app.admin, d.resource, Some(&id(project))).await;
+            delete_as_admin(app, &deleted_one.path).await;
+            gone.push(deleted_one.id);
+        }
+        deleted.insert(kind, (gone[0].clone(), gone[1].clone()));
+    }
     let gone = app.project(project_body("PROJ-GONE")).await;
     delete_as_admin(app, &format!("/api/v1/projects/{}", id(&gone))).await;
     deleted.insert("projects", (id(&gone), id(&gone)));
@@ -157,6 +186,7 @@ async fn world(app: &TestApp) -> World {
         member_b,
         user,
         key,
+        inputs,
     }
 }
 
@@ -239,6 +269,11 @@ fn body_for(w: &World, kind: &str, method: &Method) -> Option<Value> {
             Some(json!({"meeting_id": id(&w.meeting), "project_id": a, "country_code": "LY"}))
         }
         ("documents", "PUT") => Some(json!({"title": "x", "kind": "study", "project_id": a})),
+        (kind, "PUT") if w.inputs.contains_key(kind) => {
+            let mut body = w.inputs[kind].clone();
+            body["project_id"] = json!(a);
+            Some(body)
+        }
         ("members", "PATCH") => Some(json!({"role": "viewer"})),
         (_, "PATCH") => Some(json!({})),
         ("projects", "POST") => Some(json!({"user_id": w.user, "role": "viewer"})),

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use reqwest::{Client, Method, Response, StatusCode};
 use rihla_api::Config;
+use rihla_domain::ResourceType;
 use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
 use uuid::Uuid;
@@ -405,4 +406,273 @@ pub async fn migrate_again_from(app: &TestApp, name: &str) {
     migration::Migrator::down(&conn, Some(steps)).await.unwrap();
     migration::Migrator::up(&conn, None).await.unwrap();
     conn.close().await.unwrap();
+}
+
+/// One record made over HTTP by `one_of`: its id and path, a change to it
+/// (method, path, body) with the field and value that change must show,
+/// whether only an admin writes it, and whether it was created with
+/// `X-Request-Id: req-create-1`.
+pub struct Written {
+    pub id: String,
+    pub path: String,
+    pub change: (Method, String, Value),
+    pub field: &'static str,
+    pub value: Value,
+    pub admin: bool,
+    /// Created by this test with `X-Request-Id: req-create-1`.
+    pub correlated: bool,
+    /// For a project-owned kind the tests reach only through `one_of`: a
+    /// whole body it takes (for a PUT); null otherwise.
+    pub input: Value,
+}
+
+/// Creates one record of `resource` as `editor` (with what it needs; a
+/// project-owned one in `project`, or in a project of its own) and says how
+/// to change it. The one place the tests know how to make each kind of
+/// record: a match without a wildcard, so a new kind does not compile until
+/// it has an arm here, and then every test that walks `ResourceType::ALL`
+/// (the audit trail, CSV exports, the BOLA matrix) covers it.
+pub async fn one_of(
+    app: &TestApp,
+    editor: &str,
+    resource: ResourceType,
+    project: Option<&str>,
+) -> Written {
+    let post = |path: String, token: String, body: Value| async move {
+        let res = app
+            .request(Method::POST, &path, &token)
+            .header("x-request-id", "req-create-1")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::CREATED, "POST {path}");
+        res.json::<Value>().await.unwrap()
+    };
+    let editor = editor.to_owned();
+    let patch = |path: &str, field: &'static str, value: Value| {
+        (Method::PATCH, path.to_owned(), json!({ field: value }))
+    };
+    let renamed = json!("Renamed");
+    match resource {
+        ResourceType::Organisation => {
+            let org = post(
+                "/api/v1/organisations".into(),
+                editor,
+                json!({"name": "Ministry of Interior", "kind": "government_ministry"}),
+            )
+            .await;
+            let path = format!("/api/v1/organisations/{}", id(&org));
+            Written {
+                id: id(&org),
+                change: patch(&path, "acronym", json!("MoI")),
+                path,
+                field: "acronym",
+                value: json!("MoI"),
+                admin: false,
+                correlated: true,
+                input: Value::Null,
+            }
+        }
+        ResourceType::Project => {
+            let project = post("/api/v1/projects".into(), editor, project_body("P-1")).await;
+            let path = format!("/api/v1/projects/{}", id(&project));
+            Written {
+                id: id(&project),
+                change: patch(&path, "title", renamed.clone()),
+                path,
+                field: "title",
+                value: renamed,
+                admin: false,
+                correlated: true,
+                input: Value::Null,
+            }
+        }
+        ResourceType::Activity => {
+            let project = match project {
+                Some(p) => p.to_owned(),
+                None => id(&post(
+                    "/api/v1/projects".into(),
+                    editor.clone(),
+                    project_body("P-2"),
+                )
+                .await),
+            };
+            let activity = post(
+                "/api/v1/activities".into(),
+                editor,
+                json!({"project_id": project, "kind": "workshop", "title": "Workshop"}),
+            )
+            .await;
+            let path = format!("/api/v1/activities/{}", id(&activity));
+            Written {
+                id: id(&activity),
+                change: patch(&path, "title", renamed.clone()),
+                path,
+                field: "title",
+                value: renamed,
+                admin: false,
+                correlated: true,
+                input: Value::Null,
+            }
+        }
+        ResourceType::Dialogue => {
+            let dialogue = post(
+                "/api/v1/dialogues".into(),
+                editor,
+                json!({"name": "Rabat Process", "kind": "interregional_forum"}),
+            )
+            .await;
+            let path = format!("/api/v1/dialogues/{}", id(&dialogue));
+            Written {
+                id: id(&dialogue),
+                change: patch(&path, "name", json!("Rabat Process II")),
+                path,
+                field: "name",
+                value: json!("Rabat Process II"),
+                admin: false,
+                correlated: true,
+                input: Value::Null,
+            }
+        }
+        ResourceType::Meeting => {
+            let meeting = app
+                .meeting(
+                    &app.dialogue("Khartoum Process").await,
+                    json!({"title": "SOM"}),
+                )
+                .await;
+            let path = format!(
+                "/api/v1/dialogues/{}/meetings/{}",
+                meeting["dialogue_id"].as_str().unwrap(),
+                id(&meeting)
+            );
+            Written {
+                id: id(&meeting),
+                change: patch(&path, "title", renamed.clone()),
+                path,
+                field: "title",
+                value: renamed,
+                admin: false,
+                correlated: false,
+                input: Value::Null,
+            }
+        }
+        ResourceType::Delegation => {
+            let meeting = app
+                .meeting(
+                    &app.dialogue("Budapest Process").await,
+                    json!({"title": "SOM"}),
+                )
+                .await;
+            let delegation = post(
+                "/api/v1/delegations".into(),
+                editor,
+                json!({"meeting_id": id(&meeting), "country_code": "LY", "project_id": project}),
+            )
+            .await;
+            let path = format!("/api/v1/delegations/{}", id(&delegation));
+            Written {
+                id: id(&delegation),
+                change: patch(&path, "status", json!("nominated")),
+                path,
+                field: "status",
+                value: json!("nominated"),
+                admin: false,
+                correlated: true,
+                input: Value::Null,
+            }
+        }
+        ResourceType::Document => {
+            let project = match project {
+                Some(p) => p.to_owned(),
+                None => id(&post(
+                    "/api/v1/projects".into(),
+                    editor.clone(),
+                    project_body("P-3"),
+                )
+                .await),
+            };
+            let document = post(
+                "/api/v1/documents".into(),
+                editor,
+                json!({"title": "Legal Guide", "kind": "guide", "project_id": project}),
+            )
+            .await;
+            let path = format!("/api/v1/documents/{}", id(&document));
+            Written {
+                id: id(&document),
+                change: patch(&path, "title", renamed.clone()),
+                path,
+                field: "title",
+                value: renamed,
+                admin: false,
+                correlated: true,
+                input: Value::Null,
+            }
+        }
+        ResourceType::User => {
+            let (user, _) = app.user("viewer").await;
+            let path = format!("/api/v1/users/{user}");
+            Written {
+                id: user,
+                change: patch(&path, "display_name", renamed.clone()),
+                path,
+                field: "display_name",
+                value: renamed,
+                admin: true,
+                correlated: false,
+                input: Value::Null,
+            }
+        }
+        ResourceType::ApiKey => {
+            let key = post(
+                "/api/v1/api-keys".into(),
+                app.admin.clone(),
+                json!({"name": "Partner system", "role": "viewer"}),
+            )
+            .await["key"]
+                .clone();
+            let path = format!("/api/v1/api-keys/{}", id(&key));
+            Written {
+                id: id(&key),
+                change: (Method::POST, format!("{path}/rotate"), json!({})),
+                path,
+                field: "prefix",
+                value: Value::Null,
+                admin: true,
+                correlated: true,
+                input: Value::Null,
+            }
+        }
+        ResourceType::ProjectMember => {
+            let project = match project {
+                Some(p) => p.to_owned(),
+                None => id(&post(
+                    "/api/v1/projects".into(),
+                    editor.clone(),
+                    project_body("P-4"),
+                )
+                .await),
+            };
+            let (user, _) = app.user("partner").await;
+            let member = post(
+                format!("/api/v1/projects/{project}/members"),
+                editor,
+                json!({"user_id": user, "role": "viewer"}),
+            )
+            .await;
+            let path = format!("/api/v1/projects/{project}/members/{}", id(&member));
+            Written {
+                id: id(&member),
+                change: patch(&path, "role", json!("editor")),
+                path,
+                field: "role",
+                value: json!("editor"),
+                admin: false,
+                correlated: true,
+                input: Value::Null,
+            }
+        }
+    }
 }
