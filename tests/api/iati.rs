@@ -45,8 +45,7 @@ fn validate(xml: &str, what: &str) {
 
 /// The active codes of one IATI codelist file.
 fn codelist(name: &str) -> Vec<String> {
-    let text =
-        std::fs::read_to_string(iati_dir().join(format!("codelists/{name}.xml"))).unwrap();
+    let text = std::fs::read_to_string(iati_dir().join(format!("codelists/{name}.xml"))).unwrap();
     text.split("<codelist-item")
         .skip(1)
         .filter(|item| !item.split('>').next().unwrap_or("").contains("withdrawn"))

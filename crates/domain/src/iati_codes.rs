@@ -1,7 +1,8 @@
 //! The IATI codelists Rihla writes codes from, active codes only, generated
-//! from the IATI-Codelists XML in ../shared/iati/codelists (see its README).
-//! Sorted, so membership is a binary search; `tests/api/iati.rs` checks every
-//! exported code against the XML itself.
+//! by `cargo xtask iati-codes` from the IATI-Codelists XML in iati/codelists
+//! (see iati/README.md); do not edit by hand. Sorted, so membership is a
+//! binary search; `tests/api/iati.rs` checks every exported code against
+//! the XML itself.
 
 /// Sector.xml: DAC 5-digit purpose codes (vocabulary 1).
 pub const SECTOR: &[&str] = &[
