@@ -185,21 +185,15 @@ pub fn run(root: &Path, singular: &str, plural: Option<&str>) -> Result<(), Stri
         "resource_types!(",
         &fill("    {{Record}} => \"{{singular}}\" / \"{{path}}\",", &n),
     )?;
-    insert_before(
-        &p("migrations/src/lib.rs"),
-        "\n);",
-        &format!("    {migration},"),
-    )
-    .or_else(|_| {
-        edit(&p("migrations/src/lib.rs"), |text| {
-            let list = text.find("migrations!(").ok_or("no migrations!( list")?;
-            let end = list + text[list..].find("\n);").ok_or("no end of migrations!(")?;
-            Ok(format!(
-                "{}\n    {migration},{}",
-                &text[..end],
-                &text[end..]
-            ))
-        })
+    // Last in the list: migrations run in the order they are listed.
+    edit(&p("migrations/src/lib.rs"), |text| {
+        let list = text.find("migrations!(").ok_or("no migrations!( list")?;
+        let end = list + text[list..].find("\n);").ok_or("no end of migrations!(")?;
+        Ok(format!(
+            "{}\n    {migration},{}",
+            &text[..end],
+            &text[end..]
+        ))
     })?;
     add_sorted(
         &p("crates/persistence/src/entities/mod.rs"),
