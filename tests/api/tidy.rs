@@ -137,3 +137,124 @@ fn every_migration_file_is_registered_in_order() {
         assert!(files.contains(name), "{name} is registered but has no file");
     }
 }
+
+/// A backticked token of ARCHITECTURE.md that names a file or folder.
+fn is_path(token: &str) -> bool {
+    !token.starts_with('/')
+        && !token.contains([' ', '{', '(', '*', ':'])
+        && (token.contains('/')
+            || [".rs", ".md", ".json", ".toml"]
+                .iter()
+                .any(|ext| token.ends_with(ext)))
+}
+
+/// Whether `relative` (a path under a section's root) is what `named`
+/// names: the same path, or `named` with its `<...>` placeholders. A
+/// `<resource>` stands only for a resource's own name (singular or plural),
+/// so it does not put every other file of its folder on the map.
+fn names(named: &str, relative: &str, resources: &BTreeSet<String>) -> bool {
+    if !named.contains('<') {
+        return named == relative;
+    }
+    let (Some((n_dir, n_file)), r) = (named.rsplit_once('/').or(Some(("", named))), relative)
+    else {
+        return false;
+    };
+    let (r_dir, r_file) = r.rsplit_once('/').unwrap_or(("", r));
+    if n_dir != r_dir {
+        return false;
+    }
+    let (Some(stem), Some(r_stem)) = (n_file.strip_suffix(".rs"), r_file.strip_suffix(".rs"))
+    else {
+        return false;
+    };
+    match stem {
+        "<resource>" => resources.contains(r_stem),
+        // Every other placeholder: any name of this folder.
+        _ => true,
+    }
+}
+
+#[test]
+fn the_code_map_names_only_what_exists_and_every_module() {
+    let root = Path::new(ROOT);
+    let map = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap();
+    let code_map = map
+        .split("\n## ")
+        .find(|s| s.starts_with("Code map"))
+        .expect("ARCHITECTURE.md has a Code map section");
+    let resources: BTreeSet<String> = rihla_domain::ResourceType::ALL
+        .iter()
+        .flat_map(|t| [t.as_str().to_owned(), t.plural().replace('-', "_")])
+        .collect();
+    let tops = [
+        "crates/",
+        "tests/",
+        "migrations/",
+        "xtask/",
+        "bench/",
+        "iati/",
+        "openapi/",
+        ".cargo/",
+    ];
+    let mut problems = Vec::new();
+    for section in code_map.split("\n### ").skip(1) {
+        let heading = section.lines().next().unwrap_or_default();
+        let section_root = heading
+            .split('`')
+            .nth(1)
+            .unwrap_or_default()
+            .trim_end_matches('/');
+        let tokens: Vec<&str> = section
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|t| is_path(t))
+            .collect();
+        // Every path named exists (a placeholder: some file matches it).
+        let mut named: Vec<String> = Vec::new();
+        for token in &tokens {
+            let (base, relative) = if tops.iter().any(|t| token.starts_with(t)) {
+                (root.to_path_buf(), token.to_string())
+            } else {
+                (root.join(section_root), token.to_string())
+            };
+            if token.contains('<') {
+                let dir = base.join(relative.rsplit_once('/').map_or("", |(d, _)| d));
+                let any = rust_files(&dir).iter().any(|f| {
+                    let rel = f
+                        .strip_prefix(&base)
+                        .unwrap()
+                        .to_string_lossy()
+                        .into_owned();
+                    names(&relative, &rel, &resources)
+                });
+                if !any {
+                    problems.push(format!("`{token}` ({heading}): nothing matches it"));
+                }
+            } else if !base.join(&relative).exists() {
+                problems.push(format!("`{token}` ({heading}): no such path"));
+            }
+            if base == root.join(section_root) {
+                named.push(relative);
+            }
+        }
+        // Every module of a source tree is named in its section.
+        let Some((tree, _)) = TREES.iter().find(|(t, _)| *t == section_root) else {
+            continue;
+        };
+        for file in rust_files(&root.join(tree)) {
+            let relative = file
+                .strip_prefix(root.join(tree))
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            if !named.iter().any(|n| names(n, &relative, &resources)) {
+                problems.push(format!(
+                    "{tree}/{relative} is not on the code map: name it in ARCHITECTURE.md's `{tree}` section"
+                ));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
