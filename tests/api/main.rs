@@ -18,6 +18,7 @@ mod donor;
 mod errors;
 mod export;
 mod feed;
+mod hardening;
 mod history;
 mod iati;
 mod limits;

@@ -40,6 +40,22 @@ pub fn handle() -> &'static PrometheusHandle {
     })
 }
 
+/// How often the recorder drains its histograms' samples into their
+/// buckets. The exporter keeps every sample recorded since the last drain;
+/// a scrape drains, but nothing may scrape (APP_METRICS_BIND unset), so the
+/// server drains on its own and the recorder's memory stays bounded.
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Drains the recorder every `UPKEEP_EVERY`, for as long as the process runs.
+pub async fn upkeep() {
+    let mut tick = tokio::time::interval(UPKEEP_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        handle().run_upkeep();
+    }
+}
+
 /// Reads the gauges that are states rather than events, then renders.
 async fn scrape(state: web::Data<AppState>) -> HttpResponse {
     let stats = rihla_persistence::stats(&state.db);
