@@ -134,6 +134,20 @@ fn jwt_secret(config: &Config, postgres: bool) -> anyhow::Result<Vec<u8>> {
     private_dir(&config.data_dir)?;
     let path = config.data_dir.join(SECRET_FILE);
     if path.exists() {
+        // Anyone else who could read it could sign tokens as any user: such
+        // a key is no longer secret, so the server does not start on it.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = fs::metadata(&path)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                bail!(
+                    "{} can be read by other users (mode {:o}): it may be known; delete it to generate a new one (every session then ends), or chmod 600 it if it was never exposed",
+                    path.display(),
+                    mode & 0o777
+                );
+            }
+        }
         let secret = fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
         if secret.len() < MIN_SECRET_BYTES {
             bail!(
@@ -286,7 +300,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
             std::time::Duration::from_millis(config.password_hash_wait_ms),
         ),
         login: LoginThrottle {
-            max_per_account: i32::try_from(config.login_max_failures).unwrap_or(i32::MAX),
+            max_per_pair: i32::try_from(config.login_max_failures).unwrap_or(i32::MAX),
             max_per_address: i32::try_from(config.login_max_failures_per_address)
                 .unwrap_or(i32::MAX),
             window: chrono::Duration::seconds(

@@ -89,8 +89,10 @@ pub struct Config {
     #[arg(long, env = "APP_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
     pub cors_origins: Vec<String>,
 
-    /// Failed logins per account within APP_LOGIN_WINDOW_SECS before further
-    /// attempts get 429 (counted in the database, shared by all instances).
+    /// Failed logins of one account from one address within
+    /// APP_LOGIN_WINDOW_SECS before further attempts from there get 429;
+    /// past it the account's attempts from anywhere are slowed, never shut
+    /// (counted in the database, shared by all instances).
     #[arg(long, env = "APP_LOGIN_MAX_FAILURES", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub login_max_failures: u32,
 
@@ -122,6 +124,25 @@ pub struct Config {
     /// Password of that admin; if unset, one is generated and printed once.
     #[arg(long, env = "APP_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<SecretString>,
+
+    /// Requests per minute one caller (a user or an API key) may make on
+    /// average, per instance; past it, 429 with Retry-After. 0 turns the
+    /// limit off.
+    #[arg(long, env = "APP_RATE_LIMIT_PER_MINUTE", default_value_t = 30_000)]
+    pub rate_limit_per_minute: u32,
+
+    /// Requests one caller may make at once beyond that average.
+    #[arg(long, env = "APP_RATE_LIMIT_BURST", default_value_t = 5_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_limit_burst: u32,
+
+    /// Streamed exports (CSV, IATI XML) one caller may have open at once.
+    #[arg(long, env = "APP_EXPORTS_PER_CALLER", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..))]
+    pub exports_per_caller: u64,
+
+    /// Seconds a streamed export waits for its client to read on before it
+    /// ends the answer.
+    #[arg(long, env = "APP_EXPORT_SEND_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub export_send_timeout_secs: u64,
 
     /// Largest request body accepted, in bytes (413 above it).
     #[arg(long, env = "APP_BODY_LIMIT_BYTES", default_value_t = 1_048_576)]

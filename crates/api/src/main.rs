@@ -78,6 +78,20 @@ enum AuditCommand {
 
 #[derive(Subcommand)]
 enum UserCommand {
+    /// Set a user's password (a lost admin password, say). It is read from a
+    /// prompt, or from stdin when piped; never from the command line. Every
+    /// session of the user ends, and the account's failed logins are
+    /// forgotten.
+    SetPassword {
+        /// The user's email.
+        email: String,
+    },
+    /// Forget an account's failed logins, from every address, so attempts
+    /// are no longer slowed or refused.
+    Unlock {
+        /// The user's email.
+        email: String,
+    },
     /// Create a user. The password is read from a prompt, or from stdin when
     /// piped; never from the command line, where other users could see it.
     Create {
@@ -129,6 +143,12 @@ async fn main() -> ExitCode {
                     display_name,
                 },
         } => create_user(&cli.config, email, role, display_name).await,
+        Command::User {
+            command: UserCommand::SetPassword { email },
+        } => set_password(&cli.config, &email).await,
+        Command::User {
+            command: UserCommand::Unlock { email },
+        } => unlock(&cli.config, &email).await,
         Command::Audit {
             command: AuditCommand::Prune,
         } => prune_audit(&cli.config).await,
@@ -232,6 +252,57 @@ async fn create_user(
     )
     .await?;
     println!("created {} ({}) with id {}", user.email, user.role, user.id);
+    Ok(())
+}
+
+/// A password from the prompt or stdin that meets the API's policy.
+fn new_password() -> anyhow::Result<String> {
+    use rihla_domain::user::{MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+    let password = read_password()?;
+    let chars = password.chars().count() as u64;
+    anyhow::ensure!(
+        (MIN_PASSWORD_CHARS..=MAX_PASSWORD_CHARS).contains(&chars),
+        "a password has {MIN_PASSWORD_CHARS} to {MAX_PASSWORD_CHARS} characters (this one has {chars})"
+    );
+    anyhow::ensure!(
+        !password.trim().is_empty(),
+        "a password must not be only white space"
+    );
+    Ok(password)
+}
+
+async fn set_password(config: &Config, email: &str) -> anyhow::Result<()> {
+    use rihla_persistence::repo::{login_failures, refresh_tokens};
+    let password = new_password()?;
+    let db = bootstrap::open_db(config).await?;
+    let user = users::credentials_by_email(&db, email)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no user has the email {email:?}"))?
+        .user;
+    let hash = password::hash_now(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let tx = rihla_persistence::begin_write(&db).await?;
+    let actor = Actor::system("cli");
+    users::set_password(&tx, &actor, user.id, hash).await?;
+    refresh_tokens::revoke_user(&tx, user.id).await?;
+    // Access tokens already issued end too, not when they expire.
+    users::end_sessions(&tx, user.id).await?;
+    login_failures::clear_account(&tx, email).await?;
+    tx.commit().await?;
+    println!(
+        "set the password of {} ({}); every session of theirs has ended",
+        user.email, user.id
+    );
+    Ok(())
+}
+
+async fn unlock(config: &Config, email: &str) -> anyhow::Result<()> {
+    use rihla_persistence::repo::login_failures;
+    let db = bootstrap::open_db(config).await?;
+    if users::credentials_by_email(&db, email).await?.is_none() {
+        anyhow::bail!("no user has the email {email:?}");
+    }
+    let cleared = login_failures::clear_account(&db, email).await?;
+    println!("forgot {cleared} failed-login counters of {email}");
     Ok(())
 }
 

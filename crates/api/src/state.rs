@@ -34,10 +34,15 @@ pub struct AppState {
     pub iati: Option<crate::iati::ReportingOrg>,
 }
 
-/// When failed logins lock an account or a client address out for a while.
+/// How failed logins are throttled (see `routes::auth`): an account from
+/// one address, and an address, are shut for the rest of the window past
+/// their limits; an account from everywhere is only slowed down, so no
+/// stranger can shut another's account.
 #[derive(Debug, Clone)]
 pub struct LoginThrottle {
-    pub max_per_account: i32,
+    /// Failures of one account from one address (APP_LOGIN_MAX_FAILURES);
+    /// also where an account starts to be slowed down.
+    pub max_per_pair: i32,
     pub max_per_address: i32,
     pub window: chrono::Duration,
     /// Read the client address from X-Forwarded-For (behind a proxy).

@@ -16,6 +16,10 @@ use crate::state::AppState;
 use crate::write;
 
 const BAD_LOGIN: &str = "the email or password is wrong, or the account is inactive";
+/// The longest email and password a login reads (RFC 5321's address limit;
+/// a password policy's maximum in bytes).
+const MAX_EMAIL_BYTES: usize = 254;
+const MAX_PASSWORD_BYTES: usize = 1024;
 
 fn refresh_rejected() -> ApiError {
     ApiError::Unauthorized("the refresh token is invalid, expired or revoked".into())
@@ -69,50 +73,70 @@ fn client_address(state: &AppState, req: &HttpRequest) -> String {
         .unwrap_or_default()
 }
 
-/// The throttle's scopes for a login: the account (whether or not it
-/// exists, so a 429 reveals nothing) and the client address.
-fn scopes(email: &str, address: &str) -> (String, String) {
-    (
-        format!("account:{}", users::normalise_email(email)),
-        format!("address:{address}"),
-    )
+/// How long an attempt on an account that has failed `failures` times
+/// (from anywhere) waits before its password is checked: nothing up to the
+/// limit, then 250 ms doubling to at most 4 s. Slowed, never shut: a
+/// stranger's wrong passwords cost the owner seconds, not the account.
+fn slowdown(failures: i32, limit: i32) -> std::time::Duration {
+    let over = failures.saturating_sub(limit);
+    if over <= 0 {
+        return std::time::Duration::ZERO;
+    }
+    std::time::Duration::from_millis(250u64 << over.min(4).saturating_sub(1) as u32)
 }
 
-/// Counts this attempt against the account and the address (before any
-/// hashing, so concurrent guesses cannot all slip under the limit); 429 if
-/// either is past its limit within the window.
-async fn count_attempt(state: &AppState, account: &str, address: &str) -> Result<(), ApiError> {
-    let limits = &state.login;
-    let tx = write::begin(state).await?;
-    let locked = [
-        login_failures::count_attempt(&tx, account, limits.max_per_account, limits.window).await?,
-        login_failures::count_attempt(&tx, address, limits.max_per_address, limits.window).await?,
-    ]
-    .into_iter()
-    .flatten()
-    .max();
-    write::commit(tx).await?;
-    match locked {
-        Some(left) => Err({
-            metrics::counter!("rihla_logins_throttled_total").increment(1);
-            ApiError::TooManyRequests {
-                detail: "too many failed logins; wait for the time Retry-After gives".into(),
-                retry_after_secs: u64::try_from(left.num_seconds() + 1).unwrap_or(1),
-            }
-        }),
-        None => Ok(()),
+fn throttled(left: chrono::Duration) -> ApiError {
+    metrics::counter!("rihla_logins_throttled_total").increment(1);
+    ApiError::TooManyRequests {
+        detail: "too many failed logins from this address; wait for the time Retry-After gives"
+            .into(),
+        retry_after_secs: u64::try_from(left.num_seconds() + 1).unwrap_or(1),
     }
 }
 
-/// A right password: the account starts afresh, and the address gets its
-/// attempt back.
+/// Checks the throttle and counts this attempt (before any hashing, so
+/// concurrent guesses cannot all slip under the limit); 429 if the account
+/// from this address, or the address, is past its limit. A refused attempt
+/// writes nothing. Returns how long the attempt must wait first.
+async fn count_attempt(
+    state: &AppState,
+    scopes: &login_failures::Scopes,
+) -> Result<std::time::Duration, ApiError> {
+    let limits = &state.login;
+    let window = limits.window;
+    let db = state.reader().await?;
+    for (scope, max) in [
+        (&scopes.pair, limits.max_per_pair),
+        (&scopes.address, limits.max_per_address),
+    ] {
+        let (failures, left) = login_failures::failures(&db, scope, window).await?;
+        if failures >= max {
+            return Err(throttled(left));
+        }
+    }
+    drop(db);
+    let tx = write::begin(state).await?;
+    let pair = login_failures::count(&tx, &scopes.pair, window).await?;
+    let address = login_failures::count(&tx, &scopes.address, window).await?;
+    let account = login_failures::count(&tx, &scopes.account, window).await?;
+    write::commit(tx).await?;
+    // Concurrent attempts that all passed the read above: past the limit now.
+    if pair > limits.max_per_pair || address > limits.max_per_address {
+        let (_, left) = login_failures::failures(&state.db, &scopes.pair, window).await?;
+        return Err(throttled(left.max(chrono::Duration::seconds(1))));
+    }
+    Ok(slowdown(account - 1, limits.max_per_pair))
+}
+
+/// A right password: the account starts afresh, from every address, and
+/// the address gets its attempt back.
 async fn succeeded(
     tx: &rihla_persistence::Tx,
-    account: &str,
-    address: &str,
+    scopes: &login_failures::Scopes,
 ) -> Result<(), ApiError> {
-    login_failures::clear(tx, account).await?;
-    login_failures::uncount(tx, address).await?;
+    login_failures::clear(tx, &scopes.account).await?;
+    login_failures::clear(tx, &scopes.pair).await?;
+    login_failures::uncount(tx, &scopes.address).await?;
     Ok(())
 }
 
@@ -142,11 +166,15 @@ async fn issue_token(
         email,
         password: given,
     } = body.value;
-    let (account, address) = scopes(&email, &client_address(&state, &req));
-    count_attempt(&state, &account, &address).await?;
-    // Bounded before any work, so a huge password cannot buy hashing time.
-    if email.len() > 254 || given.len() > 1024 {
+    // Bounded before anything is written or hashed: no input buys storage
+    // or hashing time.
+    if email.len() > MAX_EMAIL_BYTES || given.len() > MAX_PASSWORD_BYTES {
         return Err(ApiError::Unauthorized(BAD_LOGIN.into()));
+    }
+    let scopes = login_failures::Scopes::of(&email, &client_address(&state, &req));
+    let wait = count_attempt(&state, &scopes).await?;
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
     }
     let found = users::credentials_by_email(&state.db, &email).await?;
     let stored = found.as_ref().map(|c| c.password_hash.clone());
@@ -162,7 +190,7 @@ async fn issue_token(
         }
     };
     let tx = write::begin(&state).await?;
-    succeeded(&tx, &account, &address).await?;
+    succeeded(&tx, &scopes).await?;
     let access = users::access(&tx, user.id)
         .await?
         .ok_or_else(|| ApiError::Unauthorized(BAD_LOGIN.into()))?;
@@ -174,7 +202,9 @@ async fn issue_token(
 /// Refresh the tokens
 ///
 /// Spends the refresh token and returns a new pair. A refresh token works once:
-/// presenting a spent one again revokes every token of that login. A login
+/// presenting a spent one again revokes every token of that login and ends
+/// every access token of the user at once (a replay means the token was
+/// stolen; the user logs in again). A login
 /// lasts at most `APP_SESSION_MAX_AGE_SECS` (30 days by default) however
 /// often it is refreshed.
 #[utoipa::path(
@@ -213,9 +243,14 @@ async fn refresh_token(
             write::commit(tx).await?;
             Ok(web::Json(tokens))
         }
-        Rotation::Reused => {
-            // Keep the family's revocation even though the request fails.
+        Rotation::Reused { user_id } => {
+            // Whoever replayed it holds access tokens of the family too:
+            // ending the user's sessions (the session epoch) ends those at
+            // once, on every instance, not when they expire. Kept even
+            // though the request fails.
+            users::end_sessions(&tx, user_id).await?;
             write::commit(tx).await?;
+            state.access.invalidate();
             Err(refresh_rejected())
         }
         Rotation::Rejected => Err(refresh_rejected()),
@@ -294,8 +329,11 @@ async fn change_password(
         new_password,
     } = body.0.value;
     let account_email = users::get(&state.db, user_id).await?.email;
-    let (account, address) = scopes(&account_email, &client_address(&state, &req));
-    count_attempt(&state, &account, &address).await?;
+    let scopes = login_failures::Scopes::of(&account_email, &client_address(&state, &req));
+    let wait = count_attempt(&state, &scopes).await?;
+    if !wait.is_zero() {
+        tokio::time::sleep(wait).await;
+    }
     let stored = users::password_hash(&state.db, user_id).await?;
     if !state
         .hasher
@@ -312,7 +350,7 @@ async fn change_password(
     let tx = write::begin(&state).await?;
     users::set_password(&tx, &caller.actor(), user_id, hash).await?;
     refresh_tokens::revoke_user(&tx, user_id).await?;
-    succeeded(&tx, &account, &address).await?;
+    succeeded(&tx, &scopes).await?;
     let access = users::access(&tx, user_id)
         .await?
         .ok_or_else(|| ApiError::Unauthorized("the user no longer exists".into()))?;

@@ -49,8 +49,9 @@ pub enum Rotation {
     },
     /// Unknown, expired or revoked: refuse.
     Rejected,
-    /// Already rotated once: a replay. The family has been revoked.
-    Reused,
+    /// Already rotated once: a replay, the sign of a stolen token. The
+    /// family has been revoked; the caller ends the user's sessions too.
+    Reused { user_id: Uuid },
 }
 
 /// Spends a refresh token. Call in a write transaction, then `insert` the
@@ -66,7 +67,9 @@ pub async fn spend(db: &impl Connection, token_hash: &str) -> Result<Rotation, R
     };
     if row.replaced_by.is_some() {
         revoke_family(db, row.family_id).await?;
-        return Ok(Rotation::Reused);
+        return Ok(Rotation::Reused {
+            user_id: row.user_id,
+        });
     }
     let at = now();
     // Rows from before families had an end inherit their own expiry.
