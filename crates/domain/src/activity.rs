@@ -267,8 +267,9 @@ impl Check for ActivityInput {
                 "participants.female + participants.male must not exceed participants.actual",
             ));
         }
+        let mut listed = std::collections::HashSet::new();
         for (i, o) in self.organisations.iter().enumerate() {
-            if self.organisations[..i].contains(o) {
+            if !listed.insert((o.organisation_id, o.role)) {
                 errors.push(FieldError::new(
                     format!("organisations[{i}]"),
                     "duplicate",

@@ -33,7 +33,7 @@ string_enum!(
 );
 
 /// An organisation and its part in the document.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentOrganisation {
     /// Must exist.

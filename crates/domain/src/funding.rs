@@ -111,6 +111,7 @@ fn hundredths(p: f64) -> Option<i64> {
 /// Codes, percentages and sums of `sectors`.
 pub fn check_sectors(sectors: &[Sector], errors: &mut Vec<FieldError>) {
     let mut sums: Vec<(&str, i64)> = Vec::new();
+    let mut listed = std::collections::HashSet::new();
     for (i, s) in sectors.iter().enumerate() {
         let at = format!("sectors[{i}]");
         if !iati_codes::is_active(iati_codes::SECTOR_VOCABULARY, &s.vocabulary) {
@@ -140,10 +141,7 @@ pub fn check_sectors(sectors: &[Sector], errors: &mut Vec<FieldError>) {
                 "is not an active code of the OECD DAC list of this vocabulary (e.g. 15190)",
             ));
         }
-        if sectors[..i]
-            .iter()
-            .any(|o| o.vocabulary == s.vocabulary && o.code == s.code)
-        {
+        if !listed.insert((s.vocabulary.as_str(), s.code.as_str())) {
             errors.push(FieldError::new(
                 format!("{at}.code"),
                 "duplicate",

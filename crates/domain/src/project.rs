@@ -223,8 +223,9 @@ impl Check for ProjectInput {
         );
         self.check_results(&mut errors);
         self.check_funding(&mut errors);
+        let mut listed = std::collections::HashSet::new();
         for (i, p) in self.participating_organisations.iter().enumerate() {
-            if self.participating_organisations[..i].contains(p) {
+            if !listed.insert((p.organisation_id, p.role)) {
                 errors.push(FieldError::new(
                     format!("participating_organisations[{i}]"),
                     "duplicate",
@@ -232,8 +233,9 @@ impl Check for ProjectInput {
                 ));
             }
         }
+        let mut codes = std::collections::HashSet::new();
         for (i, o) in self.outcomes.iter().enumerate() {
-            if self.outcomes[..i].iter().any(|p| p.code == o.code) {
+            if !codes.insert(o.code.as_str()) {
                 errors.push(FieldError::new(
                     format!("outcomes[{i}].code"),
                     "duplicate",
@@ -247,11 +249,11 @@ impl Check for ProjectInput {
 
 impl ProjectInput {
     fn check_results(&self, errors: &mut Vec<FieldError>) {
-        let mut seen: Vec<&str> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for (o, outcome) in self.outcomes.iter().enumerate() {
             for (n, indicator) in outcome.indicators.iter().enumerate() {
                 let at = format!("outcomes[{o}].indicators[{n}]");
-                if seen.contains(&indicator.code.as_str()) {
+                if !seen.insert(indicator.code.as_str()) {
                     errors.push(FieldError::new(
                         format!("{at}.code"),
                         "duplicate",
@@ -261,18 +263,20 @@ impl ProjectInput {
                         ),
                     ));
                 }
-                seen.push(&indicator.code);
                 results::check_indicator(indicator, &at, errors);
             }
         }
     }
 
     fn check_funding(&self, errors: &mut Vec<FieldError>) {
+        let funders: std::collections::HashSet<_> = self
+            .participating_organisations
+            .iter()
+            .filter(|p| p.role == ParticipationRole::Funding)
+            .map(|p| p.organisation_id)
+            .collect();
         for (i, c) in self.commitments.iter().enumerate() {
-            let funder = self.participating_organisations.iter().any(|p| {
-                p.organisation_id == c.organisation_id && p.role == ParticipationRole::Funding
-            });
-            if !funder {
+            if !funders.contains(&c.organisation_id) {
                 errors.push(FieldError::new(
                     format!("commitments[{i}].organisation_id"),
                     "not_a_funder",

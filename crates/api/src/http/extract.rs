@@ -128,6 +128,38 @@ fn nul_path(v: &Value, path: &str) -> Option<String> {
     }
 }
 
+/// No list any input takes holds more than this many entries (the longest
+/// declares 100): a longer array anywhere in a body is refused before it is
+/// typed or checked, so no rule ever compares more entries than this.
+pub const MAX_ITEMS: usize = 1_000;
+
+/// The path of the first array longer than `MAX_ITEMS`, and its length.
+fn long_array(v: &Value, path: &str) -> Option<(String, usize)> {
+    match v {
+        Value::Array(items) if items.len() > MAX_ITEMS => Some((
+            if path.is_empty() {
+                "body".to_owned()
+            } else {
+                path.to_owned()
+            },
+            items.len(),
+        )),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| long_array(item, &format!("{path}[{i}]"))),
+        Value::Object(m) => m.iter().find_map(|(k, item)| {
+            let field = if path.is_empty() {
+                k.clone()
+            } else {
+                format!("{path}.{k}")
+            };
+            long_array(item, &field)
+        }),
+        _ => None,
+    }
+}
+
 /// Deserialises a JSON value into `T`, naming the field of a type error.
 pub fn from_value<T: DeserializeOwned>(value: Value) -> Result<T, ApiError> {
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
@@ -199,6 +231,13 @@ impl<T: DeserializeOwned + 'static> FromRequest for Json<T> {
                     detail: format!("malformed JSON: {e}"),
                     errors: vec![],
                 })?;
+            if let Some((field, len)) = long_array(&value, "") {
+                return Err(ApiError::validation(vec![FieldError::new(
+                    field.clone(),
+                    "too_many_items",
+                    format!("{field} has {len} entries; no list takes more than {MAX_ITEMS}"),
+                )]));
+            }
             integral_floats_to_integers(&mut value);
             if let Some(field) = nul_path(&value, "") {
                 return Err(ApiError::validation(vec![FieldError::new(
