@@ -396,3 +396,17 @@ async fn without_a_reporting_organisation_the_export_is_a_409_and_a_partner_sees
     validate(&xml, "a partner's list");
     assert!(xml.contains("MINE") && !xml.contains("THEIRS"));
 }
+
+/// Issue 28, finding 8: a project code with `--` cannot end the XML comment
+/// that lists unpublished projects, so one partner's code cannot break the
+/// whole publication.
+#[tokio::test]
+async fn a_code_with_dashes_keeps_the_publication_well_formed() {
+    let app = spawn_publishing().await;
+    full_project(&app, "FULL-1").await;
+    app.project(project_body("A---B--")).await;
+    let res = app.get("/api/v1/iati/activities", &app.admin).await;
+    let xml = xml_of(res).await;
+    assert!(xml.contains("A- - -B- -"), "{xml}");
+    validate(&xml, "the publication with a dashed code");
+}

@@ -416,7 +416,19 @@ fn document_link(out: &mut String, d: &Document) {
     out.push_str("</document-link>\n");
 }
 
-/// An XML comment's text: `--` may not appear in one.
+/// An XML comment's text: `--` may not appear in one, nor may it end with
+/// `-` (it would meet the closing `-->`). Replacing once is not enough
+/// (`---` becomes `- --`), so every run of hyphens is spaced out.
 pub fn comment_text(s: &str) -> String {
-    esc(s).replace("--", "- -")
+    let mut out = String::with_capacity(s.len());
+    for c in esc(s).chars() {
+        if c == '-' && out.ends_with('-') {
+            out.push(' ');
+        }
+        out.push(c);
+    }
+    if out.ends_with('-') {
+        out.push(' ');
+    }
+    out
 }

@@ -253,6 +253,10 @@ async fn iati_activities(
 ) -> Result<HttpResponse, ApiError> {
     accepts_xml(&req)?;
     let org = reporting_org(&state)?;
+    let slot = match req.app_data::<Data<crate::http::budget::Budgets>>() {
+        Some(budgets) => Some(budgets.export_slot(caller.id)?),
+        None => None,
+    };
     let now = chrono::Utc::now();
     let mut walk = Walk {
         db: state.db.clone(),
@@ -350,7 +354,7 @@ async fn iati_activities(
                 now.format("%Y%m%d")
             ),
         ))
-        .streaming(body))
+        .streaming(crate::export::guarded(body, slot)))
 }
 
 pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
