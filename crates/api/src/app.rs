@@ -29,6 +29,8 @@ pub struct Shared {
     pub request_timeout: Duration,
     /// APP_CORS_ORIGINS: the browser origins allowed to call the API.
     pub cors_origins: Vec<String>,
+    /// Every caller's request budget and export slots, shared by workers.
+    pub budgets: web::Data<http::budget::Budgets>,
 }
 
 /// Request headers a browser may send cross-origin, and response headers
@@ -42,6 +44,8 @@ const CORS_ALLOW_HEADERS: &[&str] = &[
     "x-api-key",
 ];
 const CORS_EXPOSE_HEADERS: &[&str] = &[
+    "ratelimit",
+    "ratelimit-policy",
     "etag",
     "location",
     "x-request-id",
@@ -85,6 +89,7 @@ pub fn build_app(
         .openapi(ApiDoc::openapi())
         .app_data(shared.state)
         .app_data(shared.routes)
+        .app_data(shared.budgets)
         .app_data(BodyLimit(shared.body_limit))
         .app_data(http::RequestTimeout(shared.request_timeout))
         .app_data(web::QueryConfig::default().error_handler(http::query_error))
@@ -99,6 +104,7 @@ pub fn build_app(
         .service(web::redirect("/swagger-ui", "/swagger-ui/"))
         .service(web::redirect("/", "/swagger-ui/"))
         .default_service(web::to(http::fallback))
+        .wrap(from_fn(http::budget::spend))
         .wrap(from_fn(crate::auth::authenticate))
         .wrap(cors(&shared.cors_origins))
         .wrap(tracing_actix_web::TracingLogger::<crate::telemetry::RootSpan>::new())
@@ -133,6 +139,12 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
         body_limit: config.body_limit_bytes,
         request_timeout: Duration::from_secs(config.request_timeout_secs),
         cors_origins: config.cors_origins(),
+        budgets: web::Data::new(http::budget::Budgets::new(http::budget::Limits {
+            per_minute: config.rate_limit_per_minute,
+            burst: config.rate_limit_burst,
+            exports: usize::try_from(config.exports_per_caller).unwrap_or(usize::MAX),
+            send_timeout: Duration::from_secs(config.export_send_timeout_secs),
+        })),
     };
     let listener = TcpListener::bind(config.bind)?;
     let addr = listener.local_addr()?;
@@ -145,6 +157,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
     }
     let server = server.run();
     tokio::spawn(housekeeping(state.clone()));
+    tokio::spawn(crate::monitoring::upkeep());
     let metrics_addr = match config.metrics_bind {
         Some(bind) => {
             let listener = TcpListener::bind(bind)?;

@@ -35,11 +35,15 @@ const EXPORT_PAGE: u64 = 100;
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 pub const CSV: &str = "text/csv";
 
-/// The response format a request asked for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The response format a request asked for. A CSV export holds one of its
+/// caller's export slots (`budget::Slot`) for as long as it streams.
+#[derive(Debug)]
 pub enum Wants {
     Json,
-    Csv { bom: bool },
+    Csv {
+        bom: bool,
+        slot: Option<crate::http::budget::Slot>,
+    },
 }
 
 #[derive(Deserialize)]
@@ -57,6 +61,15 @@ impl FromRequest for Wants {
     }
 }
 
+/// A CSV export's slot among its caller's (429 when it has too many open).
+fn slot(req: &HttpRequest) -> Result<Option<crate::http::budget::Slot>, ApiError> {
+    let budgets = req.app_data::<actix_web::web::Data<crate::http::budget::Budgets>>();
+    match (budgets, crate::auth::principal_of(req)) {
+        (Some(budgets), Some(caller)) => budgets.export_slot(caller).map(Some),
+        _ => Ok(None),
+    }
+}
+
 fn wants(req: &HttpRequest) -> Result<Wants, ApiError> {
     let params = actix_web::web::Query::<FormatParams>::from_query(req.query_string())
         .map_err(|e| ApiError::BadRequest {
@@ -66,7 +79,12 @@ fn wants(req: &HttpRequest) -> Result<Wants, ApiError> {
         .into_inner();
     let bom = params.bom.unwrap_or(false);
     match params.format.as_deref() {
-        Some("csv") => return Ok(Wants::Csv { bom }),
+        Some("csv") => {
+            return Ok(Wants::Csv {
+                bom,
+                slot: slot(req)?,
+            });
+        }
         Some("json") => return Ok(Wants::Json),
         Some(other) => {
             return Err(ApiError::bad_params(vec![rihla_domain::FieldError::new(
@@ -85,7 +103,10 @@ fn wants(req: &HttpRequest) -> Result<Wants, ApiError> {
         .join(",");
     match negotiate(&accept) {
         Some(Offer::Json) => Ok(Wants::Json),
-        Some(Offer::Csv) => Ok(Wants::Csv { bom }),
+        Some(Offer::Csv) => Ok(Wants::Csv {
+            bom,
+            slot: slot(req)?,
+        }),
         None => Err(ApiError::NotAcceptable(format!(
             "this resource is served as application/json or text/csv; Accept '{accept}' allows neither"
         ))),
@@ -277,16 +298,23 @@ fn cell_text(value: Option<&Value>) -> String {
     }
 }
 
-/// Appends `text` as one RFC 4180 cell, neutralised against formulas.
+/// Appends `text` as one RFC 4180 cell, neutralised against formulas
+/// (OWASP CSV injection). A spreadsheet runs a cell as a formula when it
+/// starts, after any white space, with `=`, `+`, `-` or `@`, or starts with a
+/// tab or a carriage return: such a cell gets a leading `'`. And it splits a
+/// line on `;` or a tab as well as on `,`, depending on its locale, so any
+/// cell holding one of them is quoted: no part of a cell can become a cell
+/// of its own.
 pub fn push_cell(out: &mut String, text: &str) {
-    let neutral = matches!(
-        text.chars().next(),
-        Some('=' | '+' | '-' | '@' | '\t' | '\r')
-    );
+    let neutral = text.starts_with(['\t', '\r'])
+        || matches!(
+            text.trim_start().chars().next(),
+            Some('=' | '+' | '-' | '@')
+        );
     let quoted = neutral
-        || text.contains(['"', ',', '\n', '\r'])
-        || text.starts_with(' ')
-        || text.ends_with(' ');
+        || text.contains(['"', ',', ';', '\t', '\n', '\r'])
+        || text.starts_with(char::is_whitespace)
+        || text.ends_with(char::is_whitespace);
     if quoted {
         out.push('"');
     }
@@ -374,7 +402,7 @@ where
     F: Fn(P) -> Fut + 'static,
     Fut: Future<Output = Result<Page<T>, ApiError>> + 'static,
 {
-    let Wants::Csv { bom } = wants else {
+    let Wants::Csv { bom, slot } = wants else {
         return Ok(HttpResponse::Ok().json(fetch(params).await?));
     };
     let columns = columns_of(&T::name());
@@ -442,7 +470,76 @@ where
     Ok(HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8; header=present")
         .insert_header((header::CONTENT_DISPOSITION, disposition(name)))
-        .streaming(body))
+        .streaming(guarded(body, slot)))
+}
+
+/// The most a streamed answer hands the server at once: what it buffers for
+/// a client that reads slowly is a chunk, not a page.
+const CHUNK: usize = 16 * 1024;
+
+/// How long a streamed answer waits for its client when it holds no slot.
+const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// `body` as a response streams it, guarded against a client that stops
+/// reading: a task reads it and hands it over in chunks of at most `CHUNK`
+/// bytes, one at a time, each only once the client took the one before;
+/// when a chunk waits longer than the send timeout, the task ends (the page
+/// it held and the caller's export slot are freed) and the client's
+/// connection is cut when it next reads, so no answer ends looking whole.
+pub fn guarded<S>(
+    body: S,
+    slot: Option<crate::http::budget::Slot>,
+) -> impl futures_util::Stream<Item = Result<Bytes, actix_web::Error>> + 'static
+where
+    S: futures_util::Stream<Item = Result<Bytes, actix_web::Error>> + 'static,
+{
+    use futures_util::StreamExt;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let timeout = slot.as_ref().map_or(SEND_TIMEOUT, |s| s.send_timeout);
+    let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, actix_web::Error>>(1);
+    let cut = Arc::new(AtomicBool::new(false));
+    let cut_by_task = cut.clone();
+    actix_web::rt::spawn(async move {
+        let _slot = slot;
+        let mut body = std::pin::pin!(body);
+        while let Some(item) = body.next().await {
+            let mut bytes = match item {
+                Ok(bytes) => bytes,
+                Err(e) => {
+                    let _ = tx.send(Err(e)).await;
+                    return;
+                }
+            };
+            while !bytes.is_empty() {
+                let chunk = bytes.split_to(bytes.len().min(CHUNK));
+                match tokio::time::timeout(timeout, tx.send(Ok(chunk))).await {
+                    Ok(Ok(())) => {}
+                    // The client went away.
+                    Ok(Err(_)) => return,
+                    Err(_) => {
+                        tracing::warn!(
+                            timeout_secs = timeout.as_secs(),
+                            "a streamed answer's client stopped reading; ending it"
+                        );
+                        cut_by_task.store(true, Ordering::Release);
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    futures_util::stream::unfold((rx, cut), |(mut rx, cut)| async move {
+        match rx.recv().await {
+            Some(item) => Some((item, (rx, cut))),
+            None if cut.load(Ordering::Acquire) => Some((
+                Err(actix_web::error::ErrorServiceUnavailable(
+                    "the client stopped reading",
+                )),
+                (rx, Arc::new(AtomicBool::new(false))),
+            )),
+            None => None,
+        }
+    })
 }
 
 #[cfg(test)]

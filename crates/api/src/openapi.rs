@@ -165,7 +165,7 @@ const PROBLEMS: &[(&str, &str, &str)] = &[
     (
         "429",
         "TooManyRequests",
-        "Too many failed logins for this account or address; retry after Retry-After seconds",
+        "Too many requests: failed logins for this account from this address, or from this address (login, password change), or the caller's request budget (`RateLimit-Policy`, `RateLimit`) or its streaming exports (at most `APP_EXPORTS_PER_CALLER` at once); retry after Retry-After seconds",
     ),
     (
         "412",
@@ -288,7 +288,9 @@ impl Modify for Contract {
                 } else if has(Fact::Credentials) {
                     statuses.push("401");
                 }
-                if has(Fact::Throttled) {
+                // Logins are throttled; every authenticated call spends the
+                // caller's request budget (http::budget).
+                if has(Fact::Throttled) || !public {
                     statuses.push("429");
                 }
                 if has_id {

@@ -46,16 +46,46 @@ fn replay(stored: StoredResponse, path: &str, hash: &str) -> Result<HttpResponse
     Ok(res.body(stored.body))
 }
 
+/// For `create`: a record kind every caller who may create it may read, so
+/// a replay needs no look-up.
+pub async fn anyone(_: uuid::Uuid) -> Result<(), ApiError> {
+    Ok(())
+}
+
+/// The id a stored 201 names, from its Location.
+fn created_id(stored: &StoredResponse) -> Option<uuid::Uuid> {
+    stored.location.as_deref()?.rsplit('/').next()?.parse().ok()
+}
+
+/// A stored 201 for this key, replayed only while `reaches` says the caller
+/// still reaches the record it created (a partner removed from the project
+/// since gets 404, as for any record of that project).
+async fn replay_if_reached(
+    stored: StoredResponse,
+    path: &str,
+    hash: &str,
+    reaches: impl AsyncFnOnce(uuid::Uuid) -> Result<(), ApiError>,
+) -> Result<HttpResponse, ApiError> {
+    if let Some(id) = created_id(&stored)
+        && stored.request_hash == hash
+    {
+        reaches(id).await?;
+    }
+    replay(stored, path, hash)
+}
+
 /// Runs `op` in a write transaction and answers 201. With an Idempotency-Key,
 /// the key is claimed in the same transaction before `op` runs: a retry of the
-/// same request replays the stored 201, another request under the key is 422,
-/// and a concurrent duplicate waits for the first and then replays it.
+/// same request replays the stored 201 (if `reaches` still lets the caller
+/// at the record), another request under the key is 422, and a concurrent
+/// duplicate waits for the first and then replays it.
 pub async fn create<R: Record>(
     state: &AppState,
     caller: &Caller,
     req: &HttpRequest,
     key: IdempotencyKey,
     request_hash: &str,
+    reaches: impl AsyncFnOnce(uuid::Uuid) -> Result<(), ApiError>,
     op: impl AsyncFnOnce(&Tx) -> Result<R, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
     let path = req.path().to_owned();
@@ -66,7 +96,7 @@ pub async fn create<R: Record>(
             // On SQLite the stored answer may be another writer's of the
             // same batch (db::group_commit): it is only given once it is committed.
             commit(tx).await?;
-            return replay(stored, &path, request_hash);
+            return replay_if_reached(stored, &path, request_hash, reaches).await;
         }
         let claim = StoredResponse {
             method: "POST".into(),
@@ -83,7 +113,7 @@ pub async fn create<R: Record>(
                 // A concurrent request with this key committed first.
                 drop(tx);
                 return match idempotency::find(&state.db, caller.id, key, not_before).await? {
-                    Some(stored) => replay(stored, &path, request_hash),
+                    Some(stored) => replay_if_reached(stored, &path, request_hash, reaches).await,
                     None => Err(ApiError::Conflict {
                         detail: "a request with this Idempotency-Key is in progress; retry".into(),
                         errors: vec![],

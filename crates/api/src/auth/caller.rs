@@ -100,6 +100,16 @@ enum Authentication {
     Unavailable(String),
 }
 
+/// The user or API key a request was authenticated as, if any: for what
+/// counts per caller before a handler runs (request budgets, export slots).
+pub fn principal_of(req: &actix_web::HttpRequest) -> Option<Uuid> {
+    use actix_web::HttpMessage;
+    match req.extensions().get::<Authentication>() {
+        Some(Authentication::Valid(caller)) => Some(caller.id),
+        _ => None,
+    }
+}
+
 /// The header an API key may come in instead of `Authorization: Bearer`.
 pub const API_KEY_HEADER: &str = "x-api-key";
 
@@ -112,10 +122,18 @@ pub async fn authenticate(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let credential = match req.headers().get(header::AUTHORIZATION) {
         Some(value) => Some(bearer(value.to_str().unwrap_or(""))),
-        None => req
-            .headers()
-            .get(API_KEY_HEADER)
-            .map(|v| Ok(v.to_str().unwrap_or("").trim().to_owned())),
+        // The API key header carries API keys only: an access token sent
+        // there is refused, not read as if it came as a bearer token.
+        None => req.headers().get(API_KEY_HEADER).map(|v| {
+            let key = v.to_str().unwrap_or("").trim();
+            if key.starts_with(API_KEY_PREFIX) {
+                Ok(key.to_owned())
+            } else {
+                Err(format!(
+                    "{API_KEY_HEADER} carries an API key ({API_KEY_PREFIX}...); send an access token as Authorization: Bearer"
+                ))
+            }
+        }),
     };
     if let Some(credential) = credential
         && let Some(state) = req.app_data::<web::Data<AppState>>().cloned()

@@ -8,4 +8,4 @@ pub mod caller;
 pub mod password;
 pub mod tokens;
 
-pub use caller::{Admin, Caller, Editor, Viewer, Writer, authenticate};
+pub use caller::{Admin, Caller, Editor, Viewer, Writer, authenticate, principal_of};

@@ -1,7 +1,9 @@
 //! HTTP mechanics shared by every route, by what each part owns: the
-//! extractors (`extract`), the request middleware (`middleware`), and the
-//! answer when no route matches (`fallback`).
+//! extractors (`extract`), the request middleware (`middleware`), each
+//! caller's request budget and export slots (`budget`), and the answer when
+//! no route matches (`fallback`).
 
+pub mod budget;
 mod extract;
 mod fallback;
 mod middleware;

@@ -85,7 +85,11 @@ macro_rules! crud_routes {
             body: $crate::http::Valid<$Input>,
         ) -> Result<actix_web::HttpResponse, $crate::error::ApiError> {
             let $crate::http::Valid(body) = body;
-            $crate::write::create(&state, &caller, &req, key, &body.canonical_hash, async |tx| {
+            let reaches = async |id| -> Result<(), $crate::error::ApiError> {
+                let db = state.reader().await?;
+                Ok(resource::authorize::<$R>(&db, caller.scope(), id, false).await?)
+            };
+            $crate::write::create(&state, &caller, &req, key, &body.canonical_hash, reaches, async |tx| {
                 Ok(resource::create::<$R>(tx, &caller.actor(), &body.value).await?)
             })
             .await

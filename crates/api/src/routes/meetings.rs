@@ -103,6 +103,7 @@ async fn create_meeting(
         &req,
         key,
         &body.canonical_hash,
+        write::anyone,
         async |tx| Ok(repo::create(tx, &caller.actor(), dialogue, &body.value).await?),
     )
     .await

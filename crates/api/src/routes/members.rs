@@ -100,6 +100,7 @@ async fn add_member(
         &req,
         key,
         &body.canonical_hash,
+        write::anyone,
         async |tx| Ok(repo::create(tx, &caller.actor(), project, &body.value).await?),
     )
     .await

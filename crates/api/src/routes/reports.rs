@@ -165,7 +165,7 @@ async fn participation_report(
             figures: r.figures,
         })
         .collect();
-    if let Wants::Csv { bom } = wants {
+    if let Wants::Csv { bom, .. } = wants {
         let dims = named(&dims, |d| d.as_str(), |d| d.label());
         let columns = columns(
             &dims,
@@ -210,7 +210,7 @@ async fn activities_report(
             },
         })
         .collect();
-    if let Wants::Csv { bom } = wants {
+    if let Wants::Csv { bom, .. } = wants {
         let dims = named(&dims, |d| d.as_str(), |d| d.label());
         return Ok(export::csv_response(
             "activity-report",
@@ -269,7 +269,7 @@ async fn delegations_report(
             figures: r.figures,
         })
         .collect();
-    if let Wants::Csv { bom } = wants {
+    if let Wants::Csv { bom, .. } = wants {
         let dims = named(&dims, |d| d.as_str(), |d| d.label());
         let columns = columns(&dims, &["delegations", "members", "female", "male"]);
         return Ok(export::csv_response(

@@ -64,6 +64,7 @@ async fn create_user(
         &req,
         key,
         &body.canonical_hash,
+        write::anyone,
         async |tx| {
             let new = repo::NewUser {
                 email: &body.value.email,
