@@ -40,6 +40,7 @@ migrations!(
     m20261207_000012_project_members,
     m20261207_000013_activity_report_index,
     m20261207_000014_donor_reporting,
+    m20261208_000015_audit_project,
 );
 
 /// Columns every domain record carries (DOMAIN.md: "All resources").

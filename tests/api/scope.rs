@@ -760,3 +760,171 @@ async fn memberships_are_checked_audited_and_unique() {
     assert_eq!(events["items"][0]["resource_type"], "project_member");
     assert_eq!(events["items"][0]["action"], "create");
 }
+
+/// Every page of the change feed as `token`: (resource_type, record_id,
+/// action) of each event.
+async fn feed(app: &TestApp, token: &str) -> Vec<(String, String, String)> {
+    let page = app.read_as(token, "/api/v1/changes?limit=1000").await;
+    page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let s = |k: &str| e[k].as_str().unwrap_or_default().to_owned();
+            (s("resource_type"), s("record_id"), s("action"))
+        })
+        .collect()
+}
+
+/// Issue 28, finding 6: a record moved between projects takes nothing of
+/// the other project with it. An activity of B with B's document about it
+/// cannot move while the document names B; moved without one, its history
+/// and feed show a partner of A only what happened under A, and not even
+/// the values it had in B. A document of B about an activity that is in A
+/// (as a move before this rule left some) stays B's on every operation.
+#[tokio::test]
+async fn a_record_moved_between_projects_brings_nothing_of_the_other_project() {
+    let app = spawn_app().await;
+    let w = world(&app).await;
+    let (partner, _) = partner_of_a(&app, &w, "editor").await;
+    let (a, b) = (id(&w.a), id(&w.b));
+
+    // B's activity with B's document about it: the move is refused, naming
+    // the document, and nothing changes.
+    let x = make(
+        &app,
+        "/api/v1/activities",
+        json!({"kind": "training", "title": "B-era training", "project_id": b}),
+    )
+    .await;
+    let doc = make(
+        &app,
+        "/api/v1/documents",
+        json!({"title": "B-era report", "kind": "guide", "project_id": b, "activity_id": id(&x)}),
+    )
+    .await;
+    let x_path = format!("/api/v1/activities/{}", id(&x));
+    let res = app.patch(&x_path, &json!({"project_id": a})).await;
+    let conflict = problem(res, StatusCode::CONFLICT).await;
+    assert!(
+        conflict["detail"]
+            .as_str()
+            .unwrap()
+            .contains("B-era report"),
+        "{conflict}"
+    );
+    assert_eq!(app.read(&x_path).await["project_id"], json!(b));
+
+    // A move made before the rule (straight in the database): the document
+    // still names B, so to a partner of A it is B's, on every operation.
+    {
+        use rihla_persistence::entities::activities::{Column, Entity};
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
+        let db = sea_orm::Database::connect(&app.db_url).await.unwrap();
+        let moved = Entity::update_many()
+            .col_expr(Column::ProjectId, Expr::value(a.parse::<Uuid>().unwrap()))
+            .filter(Column::Id.eq(id(&x).parse::<Uuid>().unwrap()))
+            .exec(&db)
+            .await
+            .unwrap();
+        assert_eq!(moved.rows_affected, 1);
+    }
+    let doc_path = format!("/api/v1/documents/{}", id(&doc));
+    let before = fingerprint(&app, "documents", &id(&doc)).await;
+    for (method, path, body) in [
+        (Method::GET, doc_path.clone(), None),
+        (Method::GET, format!("{doc_path}/history"), None),
+        (
+            Method::PATCH,
+            doc_path.clone(),
+            Some(json!({"project_id": null})),
+        ),
+        (
+            Method::PUT,
+            doc_path.clone(),
+            Some(json!({"title": "Taken", "kind": "guide", "activity_id": id(&x)})),
+        ),
+        (Method::DELETE, doc_path.clone(), None),
+    ] {
+        let res = call(&app, &partner, method.clone(), &path, body).await;
+        assert_eq!(res.status(), StatusCode::NOT_FOUND, "{method} {path}");
+    }
+    assert_eq!(fingerprint(&app, "documents", &id(&doc)).await, before);
+    for list in [
+        format!("/api/v1/documents?project_id={b}"),
+        format!("/api/v1/documents?activity_id={}", id(&x)),
+        "/api/v1/documents".to_owned(),
+    ] {
+        let res = app.get(&list, &partner).await;
+        let body = res.text().await.unwrap();
+        assert!(!body.contains(&id(&doc)), "{list}: {body}");
+    }
+
+    // A move through the API, of an activity with no document of B: A's
+    // partner sees the move and what followed, never B's values.
+    let y = make(
+        &app,
+        "/api/v1/activities",
+        json!({"kind": "training", "title": "Secret B title", "project_id": b}),
+    )
+    .await;
+    let y_path = format!("/api/v1/activities/{}", id(&y));
+    let res = app
+        .patch(&y_path, &json!({"title": "Still secret in B"}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app
+        .patch(&y_path, &json!({"project_id": a, "title": "Now in A"}))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app.patch(&y_path, &json!({"title": "Edited in A"})).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let history = app
+        .read_as(&partner, &format!("{y_path}/history?limit=100"))
+        .await;
+    let events = history["items"].as_array().unwrap();
+    assert_eq!(
+        events
+            .iter()
+            .map(|e| e["version"].as_i64().unwrap())
+            .collect::<Vec<_>>(),
+        vec![4, 3],
+        "only the move and what followed: {history}"
+    );
+    let text = history.to_string();
+    for secret in ["Secret B title", "Still secret in B", b.as_str()] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    let csv = app
+        .get(&format!("{y_path}/history?format=csv"), &partner)
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!csv.contains("Still secret in B"), "{csv}");
+    // The admin still sees it all.
+    let all = app.read(&format!("{y_path}/history?limit=100")).await;
+    assert_eq!(all["items"].as_array().unwrap().len(), 4);
+    assert!(all.to_string().contains("Still secret in B"));
+
+    // The feed: A's partner gets Y's move and later events only; B's partner
+    // gets what happened under B and the move out, nothing after.
+    let y_events = |feed: Vec<(String, String, String)>| {
+        feed.into_iter()
+            .filter(|(_, r, _)| *r == id(&y))
+            .map(|(_, _, action)| action)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(y_events(feed(&app, &partner).await), ["update", "update"]);
+    let (other, _) = app.user("partner").await;
+    add_member(&app, &w.b, json!({"user_id": other, "role": "viewer"})).await;
+    let email = app.read(&format!("/api/v1/users/{other}")).await["email"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let b_partner = app.login(&email, PASSWORD).await;
+    assert_eq!(
+        y_events(feed(&app, &b_partner).await),
+        ["create", "update", "update"]
+    );
+}

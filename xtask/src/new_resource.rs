@@ -477,7 +477,7 @@ use rihla_domain::{FieldError, Page, {{Record}}, {{Record}}Input, {{Record}}List
 use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::resource::{self, Access, Editable, Link, Resource, Unique};
+use super::resource::{self, Access, Editable, Held, Link, Resource, Unique};
 use super::{added, dangling, existing, text_search};
 use crate::entities::{projects, {{plural}}};
 use crate::scope::{Owner, Reach, Scope};
@@ -566,6 +566,10 @@ impl Resource for {{Repo}} {
 
     fn label(record: &{{Record}}) -> String {
         format!("{{words}} {:?}", record.title)
+    }
+
+    fn held(record: &{{Record}}) -> Held {
+        Held::Project(Some(record.project_id))
     }
 }
 

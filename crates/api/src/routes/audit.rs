@@ -35,9 +35,10 @@ pub async fn record_history(
         return Err(not_found());
     }
     let state = state.clone();
+    let scope = caller.scope();
     export::list(wants, "history", params, move |p: HistoryParams| {
-        let state = state.clone();
-        async move { Ok(audit::history(&state.reader().await?, resource, id, &p).await?) }
+        let (state, scope) = (state.clone(), scope.clone());
+        async move { Ok(audit::history(&state.reader().await?, scope, resource, id, &p).await?) }
     })
     .await
 }
@@ -110,7 +111,7 @@ async fn list_changes(
         .filter(|t| t.readable_by(caller.role))
         .collect();
     let scope = caller.scope();
-    if wants == Wants::Json {
+    if matches!(wants, Wants::Json) {
         let feed = audit::changes(&state.db, scope, &params, &readable).await?;
         return Ok(HttpResponse::Ok().json(feed));
     }

@@ -18,6 +18,8 @@ pub struct Model {
     pub version: i32,
     pub changes: String,
     pub correlation_id: Option<String>,
+    pub project_id: Option<Uuid>,
+    pub prior_project_id: Option<Uuid>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

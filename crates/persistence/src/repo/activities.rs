@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::resource;
 use crate::scope::{Owner, Reach, Scope};
 
-use super::resource::{Access, Editable, Link, Resource, Unique};
+use super::resource::{Access, Editable, Held, Link, Resource, Unique};
 use super::{dangling, existing, from_json, overlapping, parse_enum, referrers, to_json};
 use crate::entities::{
     activities, activity_dialogues, activity_locations, activity_organisations, activity_tags,
@@ -226,6 +226,41 @@ pub async fn list_for_project(
     list(db, scope, &p).await
 }
 
+/// 409 naming them while live documents of the activity's project are
+/// about it: moved to `project`, it would take them along to partners of
+/// that project (a document names its project and its activity, and both
+/// must agree).
+async fn documents_stay(
+    db: &impl Connection,
+    activity: &Activity,
+    project: Uuid,
+) -> Result<(), RepoError> {
+    use super::documents::Documents;
+    use crate::entities::documents::Column as Doc;
+    let held = Condition::all()
+        .add(Doc::ActivityId.eq(activity.id))
+        .add(Doc::ProjectId.is_not_null())
+        .add(Doc::ProjectId.ne(project));
+    let named = Documents::referencing(db, held, 5).await?;
+    if named.is_empty() {
+        return Ok(());
+    }
+    let labels: Vec<String> = named.iter().map(|r| format!("{:?}", r.label)).collect();
+    Err(RepoError::Conflict {
+        message: format!(
+            "the activity cannot move to another project while documents of its project are \
+             about it (document {}); give them another activity_id or no activity first",
+            labels.join(", document ")
+        ),
+        errors: vec![rihla_domain::FieldError::new(
+            "project_id",
+            "documents_in_project",
+            "documents of the activity's project are about it",
+        )],
+        references: named,
+    })
+}
+
 /// Every reference the input makes must exist, and its outcome must be one of
 /// its project's; of an update, only the references it adds or changes (see
 /// `repo::added`). All failures are reported together.
@@ -244,6 +279,11 @@ async fn check(
         errors.extend(dangling(&project, &found, "project"));
         found.contains(&input.project_id)
     };
+    if let Some(before) = before
+        && !same_project
+    {
+        documents_stay(db, before, input.project_id).await?;
+    }
     // An outcome activities use cannot be removed from its project, so one
     // the activity already named under the same project is still there.
     let same_outcome = same_project && before.is_some_and(|b| b.outcome_code == input.outcome_code);
@@ -572,6 +612,10 @@ impl Resource for Activities {
 
     fn label(record: &Activity) -> String {
         format!("activity {:?}", record.title)
+    }
+
+    fn held(record: &Activity) -> Held {
+        Held::Project(Some(record.project_id))
     }
 }
 

@@ -10,7 +10,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::resource::{self, Access, Link, Resource, Unique};
+use super::resource::{self, Access, Held, Link, Resource, Unique};
 use super::{audit, parse_enum};
 use crate::entities::api_keys::{self, Column, Entity};
 use crate::scope::{Reach, Scope};
@@ -174,5 +174,9 @@ impl Resource for ApiKeys {
 
     fn label(record: &ApiKey) -> String {
         format!("API key {:?}", record.name)
+    }
+
+    fn held(_record: &ApiKey) -> Held {
+        Held::Shared
     }
 }

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::resource;
 use crate::scope::{Owner, Reach, Scope};
 
-use super::resource::{Access, Editable, Link, Resource, Unique};
+use super::resource::{Access, Editable, Held, Link, Resource, Unique};
 use super::{dangling, existing, from_json, parse_enum, to_json};
 use crate::entities::{
     delegation_members, delegations, dialogue_meetings, organisations, projects,
@@ -360,6 +360,10 @@ impl Resource for Delegations {
 
     fn label(record: &Delegation) -> String {
         format!("delegation {:?}", record.country_code)
+    }
+
+    fn held(record: &Delegation) -> Held {
+        Held::Project(record.project_id)
     }
 
     /// Labelled "LY delegation to <meeting title>".

@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::resource::{self, Access, Editable, Link, Resource, Unique};
+use super::resource::{self, Access, Editable, Held, Link, Resource, Unique};
 use super::{dangling, existing, parse_enum};
 use crate::entities::{dialogue_regions, dialogues, organisations};
 use crate::scope::{Owner, Reach};
@@ -240,6 +240,10 @@ impl Resource for Dialogues {
 
     fn label(record: &Dialogue) -> String {
         format!("dialogue {:?}", record.name)
+    }
+
+    fn held(_record: &Dialogue) -> Held {
+        Held::Shared
     }
 }
 

@@ -20,7 +20,7 @@ use uuid::Uuid;
 use super::resource;
 use crate::scope::{Owner, Reach, Scope};
 
-use super::resource::{Access, Editable, Link, Resource, Unique};
+use super::resource::{Access, Editable, Held, Link, Resource, Unique};
 use super::{added, dangling, existing, parse_enum, text_search, write_rows};
 use crate::entities::organisations;
 use crate::entities::{
@@ -287,12 +287,17 @@ impl Resource for Documents {
     ];
     const LABEL: Column = Column::Title;
 
-    /// A document is under a project directly, or through its activity.
+    /// A document is under the project it names, or, naming none, under
+    /// its activity's. (Never under its activity's alone when it names a
+    /// project: that could be another project's document about an
+    /// activity since moved.)
     fn access(reach: &Reach) -> Access<Condition> {
         Access::Projects(
-            Condition::any()
-                .add(reach.projects(Column::ProjectId))
-                .add(reach.activities(Column::ActivityId)),
+            Condition::any().add(reach.projects(Column::ProjectId)).add(
+                Condition::all()
+                    .add(Column::ProjectId.is_null())
+                    .add(reach.activities(Column::ActivityId)),
+            ),
         )
     }
 
@@ -305,6 +310,13 @@ impl Resource for Documents {
 
     fn label(record: &Document) -> String {
         format!("document {:?}", record.title)
+    }
+
+    fn held(record: &Document) -> Held {
+        match (record.project_id, record.activity_id) {
+            (None, Some(activity)) => Held::Activity(activity),
+            (project, _) => Held::Project(project),
+        }
     }
 }
 

@@ -11,7 +11,7 @@ use rihla_domain::{
 use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-use super::resource::{self, Access, Link, Recheck, Resource, Unique};
+use super::resource::{self, Access, Held, Link, Recheck, Resource, Unique};
 use super::{audit, parse_enum, text_search};
 use crate::entities::dialogue_meetings;
 use crate::error::check_version;
@@ -334,6 +334,10 @@ impl Resource for Meetings {
 
     fn label(record: &Meeting) -> String {
         format!("meeting {:?}", record.title)
+    }
+
+    fn held(_record: &Meeting) -> Held {
+        Held::Shared
     }
 }
 

@@ -8,7 +8,7 @@ use rihla_domain::{FieldError, MemberCreate, MemberListParams, Page, ProjectMemb
 use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use super::resource::{self, Access, Link, Recheck, Resource, Unique};
+use super::resource::{self, Access, Held, Link, Recheck, Resource, Unique};
 use super::{audit, parse_enum};
 use crate::entities::project_members::{self, Column, Entity};
 use crate::entities::{api_keys, projects, users};
@@ -216,6 +216,10 @@ impl Resource for Members {
 
     fn label(record: &ProjectMember) -> String {
         format!("membership {} of project {}", record.id, record.project_id)
+    }
+
+    fn held(record: &ProjectMember) -> Held {
+        Held::Project(Some(record.project_id))
     }
 }
 

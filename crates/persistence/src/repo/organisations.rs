@@ -11,7 +11,7 @@ use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, EntityTrait, QueryFilter
 use uuid::Uuid;
 
 use super::parse_enum;
-use super::resource::{self, Access, Editable, Link, Resource, Unique};
+use super::resource::{self, Access, Editable, Held, Link, Resource, Unique};
 use crate::entities::organisations;
 use crate::scope::{Owner, Reach};
 use crate::{Actor, RepoError, WriteConn};
@@ -219,6 +219,10 @@ impl Resource for Organisations {
 
     fn label(record: &Organisation) -> String {
         format!("organisation {:?}", record.name)
+    }
+
+    fn held(_record: &Organisation) -> Held {
+        Held::Shared
     }
 }
 

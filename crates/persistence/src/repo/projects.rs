@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::resource;
 use crate::scope::{Owner, Reach, Scope};
 
-use super::resource::{Access, Editable, Link, Resource, Unique};
+use super::resource::{Access, Editable, Held, Link, Resource, Unique};
 use super::{audit, dangling, from_json, organisations, parse_enum, to_json};
 use crate::entities::{project_outcomes, project_participants, project_tags, projects};
 use crate::{Actor, RepoError, WriteConn, now};
@@ -386,7 +386,7 @@ async fn update_unlocked(
             .to_owned();
         update.and_where(Column::Id.in_subquery(locked));
     }
-    let event = audit::update_event(actor, current, &record)?;
+    let event = audit::update_event(db, actor, current, &record).await?;
     match audit::with_event(db, update, event, true).await {
         Ok(1) => Ok(Some(record)),
         // Written meanwhile (or deleted, or purged).
@@ -488,7 +488,7 @@ async fn write(
         });
     }
     let (update, record) = versioned_write(actor, current, input)?;
-    let event = audit::update_event(actor, current, &record)?;
+    let event = audit::update_event(db, actor, current, &record).await?;
     let written = audit::with_event(db, update, event, false).await?;
     super::written_once(written, current.version)?;
     write_children(db, id, input, Some(current)).await?;
@@ -560,6 +560,10 @@ impl Resource for Projects {
     fn label(record: &Project) -> String {
         format!("project {:?}", record.code)
     }
+
+    fn held(record: &Project) -> Held {
+        Held::Project(Some(record.id))
+    }
 }
 
 impl Editable for Projects {
@@ -600,7 +604,13 @@ impl Editable for Projects {
         };
         let record = as_written(row.clone())?;
         let insert = sea_orm::QueryTrait::into_query(Entity::insert(row));
-        audit::with_event(db, insert, audit::create_event(actor, &record)?, false).await?;
+        audit::with_event(
+            db,
+            insert,
+            audit::create_event(db, actor, &record).await?,
+            false,
+        )
+        .await?;
         write_children(db, id, input, None).await?;
         Ok(record)
     }
@@ -612,6 +622,20 @@ impl Editable for Projects {
         input: &ProjectInput,
     ) -> Result<Project, RepoError> {
         write(db, actor, current, input).await
+    }
+
+    /// A project's code and IATI identifier are unique across every
+    /// project: a partner changing them would learn from a 409 which values
+    /// projects it cannot see hold, so only organisation-wide editors do.
+    fn organisation_wide(current: &Project, input: &ProjectInput) -> Vec<&'static str> {
+        let mut fields = Vec::new();
+        if input.code != current.code {
+            fields.push("code");
+        }
+        if input.iati_identifier != current.iati_identifier {
+            fields.push("iati_identifier");
+        }
+        fields
     }
 
     fn only_own_row(current: &Project, input: &ProjectInput) -> bool {

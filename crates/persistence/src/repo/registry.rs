@@ -10,11 +10,9 @@
 
 use chrono::{DateTime, Utc};
 use rihla_domain::{Reference, ResourceType};
-use sea_orm::sea_query::Query;
 use sea_orm::{Condition, EntityName};
 use uuid::Uuid;
 
-use super::SoftDelete;
 use super::audit::Audited;
 use super::purge::{self, PurgeCount};
 use super::resource::{self, Registered, Resource};
@@ -176,6 +174,10 @@ macro_rules! registry {
             }
             impl Audited for $record {
                 const RESOURCE: ResourceType = ResourceType::$variant;
+
+                fn held(&self) -> resource::Held {
+                    <$repo as Resource>::held(self)
+                }
             }
         )+
 
@@ -229,29 +231,23 @@ macro_rules! registry {
             }
         }
 
-        /// The audit events (of the change feed) about records a partner
-        /// reaches: every event of shared reference data, and
-        /// of project-owned records those under its projects.
+        /// The audit events (of the change feed) a partner reaches: every
+        /// event of shared reference data, and of project-owned records those
+        /// written under its projects, or moving a record out of one (its
+        /// reader learns the record changed, and then that it is gone).
         pub(crate) fn events_within(reach: &Reach) -> Condition {
             use sea_orm::ColumnTrait;
             use crate::entities::audit_events::Column as Event;
-            let mut any = Condition::any();
+            let mut shared = Vec::new();
             $(
-                let of_type = Event::ResourceType.eq(ResourceType::$variant.as_str());
-                any = any.add(match <$repo as Resource>::access(reach) {
-                    Access::Shared | Access::Admins => Condition::all().add(of_type),
-                    Access::Projects(reach) => {
-                        type E = <$repo as Resource>::Entity;
-                        let ids = Query::select()
-                            .column(<E as SoftDelete>::ID)
-                            .from(E::default())
-                            .cond_where(reach)
-                            .to_owned();
-                        Condition::all().add(of_type).add(Event::RecordId.in_subquery(ids))
-                    }
-                });
+                if !matches!(<$repo as Resource>::access(reach), Access::Projects(_)) {
+                    shared.push(ResourceType::$variant.as_str());
+                }
             )+
-            any
+            Condition::any()
+                .add(Event::ResourceType.is_in(shared))
+                .add(reach.projects(Event::ProjectId))
+                .add(reach.projects(Event::PriorProjectId))
         }
 
         /// Purges each resource's records deleted before `cutoff`, in the

@@ -9,7 +9,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::resource::{self, Link, Recheck, Resource, Unique};
+use super::resource::{self, Held, Link, Recheck, Resource, Unique};
 use super::{audit, parse_enum};
 use crate::entities::users::{self, Column, Entity};
 use crate::error::check_version;
@@ -358,6 +358,10 @@ impl Resource for Users {
 
     fn label(record: &User) -> String {
         format!("user {:?}", record.email)
+    }
+
+    fn held(_record: &User) -> Held {
+        Held::Shared
     }
 }
 

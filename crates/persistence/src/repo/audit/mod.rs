@@ -40,6 +40,9 @@ use crate::RepoError;
 /// for each resource's record).
 pub trait Audited: Record {
     const RESOURCE: ResourceType;
+
+    /// Its resource's `Resource::held`.
+    fn held(&self) -> crate::repo::resource::Held;
 }
 
 /// Fields every write changes; listing them would hide what really changed.

@@ -2,11 +2,13 @@
 //! whether a record (live, deleted or purged) has one.
 
 use crate::Connection;
+use rihla_domain::audit::REDACTED;
 use rihla_domain::paging::parse_limit;
 use rihla_domain::{
     AuditEvent, AuditEventListParams, FieldError, HistoryParams, Page, ResourceType,
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde_json::Value;
 use uuid::Uuid;
 
 use crate::RepoError;
@@ -53,7 +55,7 @@ async fn newest_first(
     mut select: sea_orm::Select<Entity>,
     limit: Option<u64>,
     cursor: Option<&str>,
-) -> Result<Page<AuditEvent>, RepoError> {
+) -> Result<Page<(AuditEvent, Option<Uuid>)>, RepoError> {
     let limit = parse_limit(limit).map_err(|e| RepoError::BadParams(vec![e]))?;
     if let Some(before) = parse_seq_cursor(cursor)? {
         select = select.filter(Column::Seq.lt(before));
@@ -70,7 +72,13 @@ async fn newest_first(
         None
     };
     Ok(Page {
-        items: rows.into_iter().map(to_domain).collect::<Result<_, _>>()?,
+        items: rows
+            .into_iter()
+            .map(|m| {
+                let prior = m.prior_project_id;
+                to_domain(m).map(|e| (e, prior))
+            })
+            .collect::<Result<_, _>>()?,
         next_cursor,
         total: None,
     })
@@ -106,17 +114,38 @@ pub async fn exists(
 }
 
 /// One record's events, newest first. The caller has checked that the record
-/// is visible to whoever asks.
+/// is visible to whoever asks. A partner sees only the events written while
+/// the record was under one of its projects, and of the event that moved it
+/// in, not the values it had before (they belonged to another project).
 pub async fn history(
     db: &impl Connection,
+    scope: crate::Scope,
     resource: ResourceType,
     record_id: Uuid,
     p: &HistoryParams,
 ) -> Result<Page<AuditEvent>, RepoError> {
-    let select = Entity::find()
+    let mut select = Entity::find()
         .filter(Column::RecordId.eq(record_id))
         .filter(Column::ResourceType.eq(resource.as_str()));
-    newest_first(db, select, p.limit, p.cursor.as_deref()).await
+    let reach = scope.reach(false);
+    if let Some(reach) = &reach {
+        select = select.filter(
+            Condition::any()
+                .add(Column::ProjectId.is_null())
+                .add(reach.projects(Column::ProjectId)),
+        );
+    }
+    let mut page = newest_first(db, select, p.limit, p.cursor.as_deref()).await?;
+    if let Some(reach) = &reach {
+        for (event, prior) in &mut page.items {
+            if prior.is_some_and(|prior| !reach.ids().contains(&prior)) {
+                for change in event.changes.values_mut() {
+                    change.old = Value::String(REDACTED.into());
+                }
+            }
+        }
+    }
+    Ok(without_prior(page))
 }
 
 /// The admin's view of the whole trail, newest first.
@@ -152,5 +181,15 @@ pub async fn list(
     if let Some(to) = p.to {
         select = select.filter(Column::OccurredAt.lt(to));
     }
-    newest_first(db, select, p.limit, p.cursor.as_deref()).await
+    Ok(without_prior(
+        newest_first(db, select, p.limit, p.cursor.as_deref()).await?,
+    ))
+}
+
+fn without_prior(page: Page<(AuditEvent, Option<Uuid>)>) -> Page<AuditEvent> {
+    Page {
+        items: page.items.into_iter().map(|(e, _)| e).collect(),
+        next_cursor: page.next_cursor,
+        total: page.total,
+    }
 }

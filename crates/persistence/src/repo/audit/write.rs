@@ -7,12 +7,14 @@ use sea_orm::sea_query::{
     Alias, CommonTableExpression, Query, SimpleExpr, SubQueryStatement, WithClause,
 };
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, DbBackend, EntityTrait, Iterable, StatementBuilder,
+    ActiveModelTrait, ActiveValue::Set, DbBackend, EntityTrait, Iterable, QuerySelect,
+    StatementBuilder,
 };
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::entities::audit_events;
+use crate::entities::{activities, audit_events};
+use crate::repo::resource::Held;
 use crate::{Actor, ActorKind, RepoError, WriteConn, now};
 
 use super::{Audited, Stored, diff, json};
@@ -21,6 +23,45 @@ use audit_events::{Column, Entity};
 /// An audit event about to be written.
 pub(crate) struct Event(audit_events::ActiveModel);
 
+/// The projects an event is written under: the record's now, and for an
+/// update its before (they differ when it moved).
+#[derive(Default)]
+struct Under {
+    project: Option<Uuid>,
+    prior: Option<Uuid>,
+}
+
+/// The project a record `held` names, looked up for one held through its
+/// activity.
+async fn project_of(db: &impl Connection, held: Held) -> Result<Option<Uuid>, RepoError> {
+    Ok(match held {
+        Held::Shared => None,
+        Held::Project(project) => project,
+        Held::Activity(activity) => {
+            activities::Entity::find_by_id(activity)
+                .select_only()
+                .column(activities::Column::ProjectId)
+                .into_tuple()
+                .one(db)
+                .await?
+        }
+    })
+}
+
+async fn under<R: Audited>(
+    db: &impl Connection,
+    before: Option<&R>,
+    after: &R,
+) -> Result<Under, RepoError> {
+    let project = project_of(db, after.held()).await?;
+    let prior = match before {
+        Some(b) if b.held() != after.held() => project_of(db, b.held()).await?,
+        _ => project,
+    };
+    Ok(Under { project, prior })
+}
+
+#[allow(clippy::too_many_arguments)]
 fn event(
     actor: &Actor,
     resource: ResourceType,
@@ -28,6 +69,7 @@ fn event(
     action: AuditAction,
     version: i32,
     stored: Stored,
+    under: Under,
 ) -> Result<Event, RepoError> {
     let (actor_type, actor_id) = match actor.kind {
         ActorKind::User { id, .. } => (ActorType::User, id.to_string()),
@@ -48,10 +90,13 @@ fn event(
         occurred_at: Set(now()),
         version: Set(version),
         changes: Set(changes),
+        project_id: Set(under.project),
+        prior_project_id: Set(under.prior),
         ..Default::default()
     }))
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn insert(
     db: &impl Connection,
     actor: &Actor,
@@ -60,14 +105,20 @@ async fn insert(
     action: AuditAction,
     version: i32,
     stored: Stored,
+    under: Under,
 ) -> Result<(), RepoError> {
-    let Event(row) = event(actor, resource, record_id, action, version, stored)?;
+    let Event(row) = event(actor, resource, record_id, action, version, stored, under)?;
     Entity::insert(row).exec_without_returning(db).await?;
     Ok(())
 }
 
 /// The event of a create, for `with_event`.
-pub(crate) fn create_event<R: Audited>(actor: &Actor, record: &R) -> Result<Event, RepoError> {
+pub(crate) async fn create_event<R: Audited>(
+    db: &impl Connection,
+    actor: &Actor,
+    record: &R,
+) -> Result<Event, RepoError> {
+    let under = under(db, None, record).await?;
     let after = json(record)?;
     let stored = Stored {
         changes: diff(&Value::Null, &after),
@@ -80,15 +131,18 @@ pub(crate) fn create_event<R: Audited>(actor: &Actor, record: &R) -> Result<Even
         AuditAction::Create,
         record.version(),
         stored,
+        under,
     )
 }
 
 /// The event of an update, for `with_event`.
-pub(crate) fn update_event<R: Audited>(
+pub(crate) async fn update_event<R: Audited>(
+    db: &impl Connection,
     actor: &Actor,
     before: &R,
     after: &R,
 ) -> Result<Event, RepoError> {
+    let under = under(db, Some(before), after).await?;
     let stored = Stored {
         changes: diff(&json(before)?, &json(after)?),
         record: None,
@@ -100,6 +154,7 @@ pub(crate) fn update_event<R: Audited>(
         AuditAction::Update,
         after.version(),
         stored,
+        under,
     )
 }
 
@@ -178,7 +233,7 @@ pub(crate) async fn created<R: Audited>(
     actor: &Actor,
     record: &R,
 ) -> Result<(), RepoError> {
-    let Event(row) = create_event(actor, record)?;
+    let Event(row) = create_event(db, actor, record).await?;
     Entity::insert(row).exec_without_returning(db).await?;
     Ok(())
 }
@@ -190,7 +245,7 @@ pub(crate) async fn updated<R: Audited>(
     before: &R,
     after: &R,
 ) -> Result<(), RepoError> {
-    let Event(row) = update_event(actor, before, after)?;
+    let Event(row) = update_event(db, actor, before, after).await?;
     Entity::insert(row).exec_without_returning(db).await?;
     Ok(())
 }
@@ -217,6 +272,7 @@ pub(crate) async fn fields(
         AuditAction::Update,
         version,
         stored,
+        Under::default(),
     )
     .await
 }
@@ -239,6 +295,7 @@ pub(crate) async fn transition<R: Audited>(
     before: &R,
     after: &R,
 ) -> Result<(), RepoError> {
+    let under = under(db, Some(before), after).await?;
     let now = json(after)?;
     let stored = Stored {
         changes: diff(&json(before)?, &now),
@@ -252,6 +309,7 @@ pub(crate) async fn transition<R: Audited>(
         action,
         after.version(),
         stored,
+        under,
     )
     .await
 }
@@ -262,6 +320,7 @@ pub(crate) async fn purged<R: Audited>(
     actor: &Actor,
     record: &R,
 ) -> Result<(), RepoError> {
+    let under = under(db, None, record).await?;
     let before = json(record)?;
     let stored = Stored {
         changes: diff(&before, &Value::Null),
@@ -275,6 +334,7 @@ pub(crate) async fn purged<R: Audited>(
         AuditAction::Purge,
         record.version(),
         stored,
+        under,
     )
     .await
 }

@@ -17,7 +17,7 @@
 mod traits;
 
 pub use traits::Registered;
-pub(crate) use traits::{Access, Editable, Link, LinkKind, Recheck, Resource, Unique};
+pub(crate) use traits::{Access, Editable, Held, Link, LinkKind, Recheck, Resource, Unique};
 
 use rihla_domain::paging::{Paged, SortKey};
 use rihla_domain::{AuditAction, Page, Record, Reference};
@@ -213,7 +213,8 @@ pub async fn update<R: Editable>(
 ) -> Result<R::Record, RepoError> {
     let scope = Scope::of(db, actor).await?;
     check_owner(&scope, R::owner(db, input).await?, false)?;
-    authorize::<R>(db, scope, current.id(), true).await?;
+    authorize::<R>(db, scope.clone(), current.id(), true).await?;
+    check_organisation_wide::<R>(&scope, current, input)?;
     R::check(db, input, Some(current)).await?;
     let record = R::write(db, actor, current, input).await?;
     if !R::EVENT_IN_WRITE {
@@ -237,7 +238,8 @@ pub async fn patch_unlocked<R: Editable>(
     }
     let scope = Scope::of(db, actor).await?;
     check_owner(&scope, R::owner(db, input).await?, false)?;
-    authorize::<R>(db, scope, current.id(), true).await?;
+    authorize::<R>(db, scope.clone(), current.id(), true).await?;
+    check_organisation_wide::<R>(&scope, current, input)?;
     R::update_unlocked(db, actor, current, input).await
 }
 
@@ -270,6 +272,27 @@ where
     }
     update::<R>(db, actor, &current, input).await?;
     Ok(Upserted::Updated(id))
+}
+
+/// 403 for a partner whose write changes a field only organisation-wide
+/// callers may change (`Editable::organisation_wide`), before anything is
+/// written or looked up.
+fn check_organisation_wide<R: Editable>(
+    scope: &Scope,
+    current: &R::Record,
+    input: &R::Input,
+) -> Result<(), RepoError> {
+    if *scope == Scope::All {
+        return Ok(());
+    }
+    let fields = R::organisation_wide(current, input);
+    if fields.is_empty() {
+        return Ok(());
+    }
+    Err(RepoError::Forbidden(format!(
+        "{} can only be changed by an organisation-wide editor",
+        fields.join(" and ")
+    )))
 }
 
 /// PUT: every field from `input`; 412 unless `expected_version` (If-Match)

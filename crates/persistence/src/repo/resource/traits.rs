@@ -23,6 +23,18 @@ use crate::{Actor, Connection, RepoError, WriteConn};
 
 pub use crate::repo::registry::{Access, Link, LinkKind, Unique};
 
+/// The project a record is under when an event about it is written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Held {
+    /// Shared reference data or admin business: under no project.
+    Shared,
+    /// Under this project (none: a project-owned record that names none,
+    /// which only organisation-wide callers reach).
+    Project(Option<uuid::Uuid>),
+    /// Under the project of this activity.
+    Activity(uuid::Uuid),
+}
+
 /// Implemented by `registry!` for each listed resource, and only there: a
 /// `Resource` not in the registry does not compile.
 pub trait Registered {
@@ -61,6 +73,11 @@ pub trait Resource: Registered {
 
     /// How a 409 names the record ("project \"LIBMITAF\"").
     fn label(record: &Self::Record) -> String;
+
+    /// The project the record is under, written on each of its audit
+    /// events: a partner's history and change feed show a record's events
+    /// only from while it was under one of the partner's projects.
+    fn held(record: &Self::Record) -> Held;
 
     /// Up to `limit` live records matching `cond`, as a 409 lists those
     /// that block a delete: by default labelled by `LABEL`.
@@ -137,6 +154,14 @@ pub trait Editable: Resource {
         current: &Self::Record,
         input: &Self::Input,
     ) -> Result<Self::Record, RepoError>;
+
+    /// The fields `input` changes from `current` that only organisation-wide
+    /// callers may change: none by default. (A project's identifiers: a
+    /// partner writing them could learn from a 409 which values projects it
+    /// cannot see hold.)
+    fn organisation_wide(_current: &Self::Record, _input: &Self::Input) -> Vec<&'static str> {
+        Vec::new()
+    }
 
     /// Whether a PATCH to `input` can go the unlocked way; decided before a
     /// write is opened, so one that cannot takes no writer's turn for it.
