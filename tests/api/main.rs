@@ -34,5 +34,6 @@ mod scope;
 mod security;
 mod sessions;
 mod snapshots;
+mod strict;
 mod tidy;
 mod users;

@@ -24,6 +24,8 @@ use crate::{bootstrap, routes};
 pub struct Shared {
     pub state: web::Data<AppState>,
     pub routes: web::Data<RouteTable>,
+    /// Each operation's declared query parameters (`http::query`).
+    pub queries: web::Data<http::query::QueryRules>,
     pub spec: utoipa::openapi::OpenApi,
     pub body_limit: usize,
     pub request_timeout: Duration,
@@ -89,6 +91,7 @@ pub fn build_app(
         .openapi(ApiDoc::openapi())
         .app_data(shared.state)
         .app_data(shared.routes)
+        .app_data(shared.queries)
         .app_data(shared.budgets)
         .app_data(BodyLimit(shared.body_limit))
         .app_data(http::RequestTimeout(shared.request_timeout))
@@ -104,6 +107,7 @@ pub fn build_app(
         .service(web::redirect("/swagger-ui", "/swagger-ui/"))
         .service(web::redirect("/", "/swagger-ui/"))
         .default_service(web::to(http::fallback))
+        .wrap(from_fn(http::query::check))
         .wrap(from_fn(http::budget::spend))
         .wrap(from_fn(crate::auth::authenticate))
         .wrap(cors(&shared.cors_origins))
@@ -135,6 +139,7 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
     let shared = Shared {
         state: state.clone(),
         routes: web::Data::new(RouteTable::from_spec(&spec)),
+        queries: web::Data::new(http::query::QueryRules::from_spec(&spec)),
         spec,
         body_limit: config.body_limit_bytes,
         request_timeout: Duration::from_secs(config.request_timeout_secs),

@@ -51,7 +51,12 @@ every method, in every list, count, history and the change feed.",
         (name = "history", description = "The audit trail (admin) and the change feed for integrating systems; each record's own history is under its path"),
         (name = "health", description = "Liveness and readiness")
     ),
-    components(schemas(Problem, rihla_domain::FieldError, rihla_domain::Reference))
+    components(schemas(
+        Problem,
+        rihla_domain::FieldError,
+        rihla_domain::Reference,
+        rihla_domain::resource_type::ResourceTypeFilter
+    ))
 )]
 pub struct ApiDoc;
 

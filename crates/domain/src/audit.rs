@@ -168,6 +168,7 @@ pub struct AuditEventListParams {
     /// A user id, an API key id, or a system actor's name (`seed-demo`,
     /// `purge`, ...).
     pub actor: Option<String>,
+    #[param(value_type = Option<crate::resource_type::ResourceTypeFilter>)]
     pub resource_type: Option<ResourceType>,
     pub record_id: Option<Uuid>,
     pub action: Option<AuditAction>,
@@ -194,6 +195,7 @@ pub struct ChangeListParams {
     #[param(minimum = 1, maximum = 1000, default = 100)]
     pub limit: Option<u64>,
     /// Only changes to this kind of record.
+    #[param(value_type = Option<crate::resource_type::ResourceTypeFilter>)]
     pub resource_type: Option<ResourceType>,
 }
 

@@ -49,6 +49,29 @@ resource_types!(
     ProjectMember => "project_member" / "project_members",
 );
 
+/// A `resource_type` filter as a query takes it: a kind's name or its
+/// plural (what a client reading the URLs reaches for). Only a schema: the
+/// value deserializes as a `ResourceType`.
+pub struct ResourceTypeFilter;
+
+impl utoipa::PartialSchema for ResourceTypeFilter {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{ObjectBuilder, Type};
+        let names = ResourceType::ALL
+            .iter()
+            .flat_map(|t| [t.as_str(), t.plural()]);
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .enum_values(Some(names))
+            .description(Some(
+                "A kind of record: its name (`project`) or the plural of its path (`projects`)",
+            ))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for ResourceTypeFilter {}
+
 impl std::str::FromStr for ResourceType {
     type Err = crate::enums::UnknownValue;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
