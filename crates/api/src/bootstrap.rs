@@ -307,6 +307,7 @@ pub async fn prepare(config: &Config) -> anyhow::Result<AppState> {
                 i64::try_from(config.login_window_secs).unwrap_or(i64::MAX / 1000),
             ),
             trust_forwarded_for: config.trust_forwarded_for,
+            shut: Default::default(),
         },
         idempotency_ttl: chrono::Duration::hours(config.idempotency_ttl_hours),
         audit_retention: config

@@ -47,6 +47,50 @@ pub struct LoginThrottle {
     pub window: chrono::Duration,
     /// Read the client address from X-Forwarded-For (behind a proxy).
     pub trust_forwarded_for: bool,
+    /// Scopes this instance found shut, for a few seconds.
+    pub shut: std::sync::Arc<ShutScopes>,
+}
+
+/// Throttle scopes this instance found past their limit, remembered for at
+/// most `ShutScopes::HOLD`: a flood of refused logins is answered from
+/// memory instead of reading the database each time, while an unlock
+/// (`rihla user unlock`, or any instance's successful login) is seen within
+/// seconds. Bounded: past `MAX` entries it forgets the lapsed ones, and
+/// then all.
+#[derive(Debug, Default)]
+pub struct ShutScopes(
+    std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, std::time::Instant)>>,
+);
+
+impl ShutScopes {
+    const HOLD: std::time::Duration = std::time::Duration::from_secs(5);
+    const MAX: usize = 10_000;
+
+    /// How long `scope` stays shut, if this instance knows it is.
+    pub fn shut_for(&self, scope: &str) -> Option<std::time::Duration> {
+        let mut map = self.0.lock().ok()?;
+        let (recheck, until) = *map.get(scope)?;
+        let now = std::time::Instant::now();
+        if now >= recheck {
+            map.remove(scope);
+            return None;
+        }
+        until.checked_duration_since(now)
+    }
+
+    /// Remembers `scope` as shut for `left`; the database is asked again
+    /// after `HOLD`.
+    pub fn remember(&self, scope: &str, left: std::time::Duration) {
+        let Ok(mut map) = self.0.lock() else { return };
+        let now = std::time::Instant::now();
+        if map.len() >= Self::MAX {
+            map.retain(|_, (recheck, _)| *recheck > now);
+            if map.len() >= Self::MAX {
+                map.clear();
+            }
+        }
+        map.insert(scope.to_owned(), (now + left.min(Self::HOLD), now + left));
+    }
 }
 
 impl AppState {

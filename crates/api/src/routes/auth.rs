@@ -85,6 +85,11 @@ fn slowdown(failures: i32, limit: i32) -> std::time::Duration {
     std::time::Duration::from_millis(250u64 << over.min(4).saturating_sub(1) as u32)
 }
 
+/// A 429 for a scope this instance remembers as shut (`ShutScopes`).
+fn throttled_for(left: std::time::Duration) -> ApiError {
+    throttled(chrono::Duration::from_std(left).unwrap_or_default())
+}
+
 fn throttled(left: chrono::Duration) -> ApiError {
     metrics::counter!("rihla_logins_throttled_total").increment(1);
     ApiError::TooManyRequests {
@@ -104,13 +109,22 @@ async fn count_attempt(
 ) -> Result<std::time::Duration, ApiError> {
     let limits = &state.login;
     let window = limits.window;
-    let db = state.reader().await?;
-    for (scope, max) in [
+    let shut_scopes = [
         (&scopes.pair, limits.max_per_pair),
         (&scopes.address, limits.max_per_address),
-    ] {
+    ];
+    for (scope, _) in shut_scopes {
+        if let Some(left) = limits.shut.shut_for(scope) {
+            return Err(throttled_for(left));
+        }
+    }
+    let db = state.reader().await?;
+    for (scope, max) in shut_scopes {
         let (failures, left) = login_failures::failures(&db, scope, window).await?;
         if failures >= max {
+            limits
+                .shut
+                .remember(scope, left.to_std().unwrap_or_default());
             return Err(throttled(left));
         }
     }
