@@ -127,8 +127,22 @@ pub struct Running {
 /// Opens the database, migrates it, ensures an admin exists, and starts serving
 /// on `config.bind` (port 0 picks a free port; `addr` tells which).
 pub async fn start(config: &Config) -> anyhow::Result<Running> {
+    use anyhow::Context;
+    config.check()?;
+    // Both addresses first: a busy port stops the start before migrations
+    // run or an admin (and its one-time password) is made.
+    let listener = TcpListener::bind(config.bind)
+        .with_context(|| format!("APP_BIND {}: cannot listen there", config.bind))?;
+    let metrics_listener = match config.metrics_bind {
+        Some(bind) => Some(
+            TcpListener::bind(bind)
+                .with_context(|| format!("APP_METRICS_BIND {bind}: cannot listen there"))?,
+        ),
+        None => None,
+    };
     crate::monitoring::handle();
     let state = web::Data::new(bootstrap::prepare(config).await?);
+    log_configuration(config, &listener, metrics_listener.as_ref());
     if config.demo
         && let Some(report) = crate::demo::seed_if_empty(&state.db).await?
     {
@@ -151,7 +165,6 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
             send_timeout: Duration::from_secs(config.export_send_timeout_secs),
         })),
     };
-    let listener = TcpListener::bind(config.bind)?;
     let addr = listener.local_addr()?;
     let mut server = HttpServer::new(move || build_app(shared.clone()))
         .listen(listener)?
@@ -163,9 +176,8 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
     let server = server.run();
     tokio::spawn(housekeeping(state.clone()));
     tokio::spawn(crate::monitoring::upkeep());
-    let metrics_addr = match config.metrics_bind {
-        Some(bind) => {
-            let listener = TcpListener::bind(bind)?;
+    let metrics_addr = match metrics_listener {
+        Some(listener) => {
             let addr = listener.local_addr()?;
             tokio::spawn(crate::monitoring::serve(listener, state.clone())?);
             Some(addr)
@@ -178,6 +190,37 @@ pub async fn start(config: &Config) -> anyhow::Result<Running> {
         server,
         state,
     })
+}
+
+/// One line with the configuration in effect, secrets left out: which
+/// database (without credentials), the addresses, the CORS origins, the
+/// IATI publisher, demo data.
+fn log_configuration(config: &Config, api: &TcpListener, metrics: Option<&TcpListener>) {
+    use secrecy::ExposeSecret;
+    let database = match config
+        .database_url
+        .as_ref()
+        .map(|u| u.expose_secret().trim())
+    {
+        Some(url) if !url.is_empty() => {
+            let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+            let place = rest.rsplit_once('@').map_or(rest, |(_, place)| place);
+            let place = place.split_once('?').map_or(place, |(p, _)| p);
+            format!("{scheme}://{place}")
+        }
+        _ => format!("sqlite:{}", config.data_dir.join("rihla.db").display()),
+    };
+    let addr = |l: &TcpListener| l.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    tracing::info!(
+        database,
+        bind = addr(api),
+        metrics = metrics.map(addr).unwrap_or_else(|| "off".into()),
+        cors_origins = config.cors_origins().join(","),
+        iati_publisher = config.iati_reporting_org_ref.as_deref().unwrap_or("none"),
+        demo = config.demo,
+        rate_limit_per_minute = config.rate_limit_per_minute,
+        "configuration"
+    );
 }
 
 /// Hourly: forgets idempotency keys past their retention, refresh tokens

@@ -26,27 +26,32 @@ pub enum SqliteSync {
 #[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Address to listen on.
-    #[arg(long, env = "APP_BIND", default_value = "127.0.0.1:8080")]
+    #[arg(
+        long,
+        global = true,
+        env = "APP_BIND",
+        default_value = "127.0.0.1:8080"
+    )]
     pub bind: SocketAddr,
 
     /// Address of the Prometheus scrape endpoint (`GET /metrics`), apart
     /// from the API; unset, metrics are not served.
-    #[arg(long, env = "APP_METRICS_BIND")]
+    #[arg(long, global = true, env = "APP_METRICS_BIND")]
     pub metrics_bind: Option<SocketAddr>,
 
     /// Folder for the embedded SQLite database and the generated JWT secret.
-    #[arg(long, env = "APP_DATA_DIR", default_value = "./data")]
+    #[arg(long, global = true, env = "APP_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
 
     /// `postgres://user@host/db` for PostgreSQL; unset means SQLite in APP_DATA_DIR.
-    #[arg(long, env = "APP_DATABASE_URL", hide_env_values = true)]
+    #[arg(long, global = true, env = "APP_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<SecretString>,
 
     /// Pool size. Requests wait at most APP_DB_ACQUIRE_TIMEOUT_MS for a connection, then get 503.
-    #[arg(long, env = "APP_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    #[arg(long, global = true, env = "APP_DB_MAX_CONNECTIONS", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..))]
     pub db_max_connections: u32,
 
-    #[arg(long, env = "APP_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 5000)]
+    #[arg(long, global = true, env = "APP_DB_ACQUIRE_TIMEOUT_MS", default_value_t = 5000, value_parser = clap::value_parser!(u64).range(1..))]
     pub db_acquire_timeout_ms: u64,
 
     /// SQLite only: `normal` syncs the write-ahead log at checkpoints, so a
@@ -54,6 +59,7 @@ pub struct Config {
     /// power; `full` syncs it on every commit, at about half the write rate.
     #[arg(
         long,
+        global = true,
         env = "APP_SQLITE_SYNCHRONOUS",
         value_enum,
         default_value = "normal"
@@ -62,166 +68,281 @@ pub struct Config {
 
     /// HMAC key for access tokens, at least 32 bytes. Required with PostgreSQL
     /// (instances must share it); with SQLite it is generated once into the data folder.
-    #[arg(long, env = "APP_JWT_SECRET", hide_env_values = true)]
+    #[arg(long, global = true, env = "APP_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<SecretString>,
 
-    #[arg(long, env = "APP_JWT_ISSUER", default_value = "rihla")]
+    #[arg(long, global = true, env = "APP_JWT_ISSUER", default_value = "rihla")]
     pub jwt_issuer: String,
 
-    #[arg(long, env = "APP_JWT_AUDIENCE", default_value = "rihla-api")]
+    #[arg(
+        long,
+        global = true,
+        env = "APP_JWT_AUDIENCE",
+        default_value = "rihla-api"
+    )]
     pub jwt_audience: String,
 
     /// Lifetime of an access token, in seconds.
-    #[arg(long, env = "APP_ACCESS_TOKEN_TTL_SECS", default_value_t = 900)]
+    #[arg(long, global = true, env = "APP_ACCESS_TOKEN_TTL_SECS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..))]
     pub access_token_ttl_secs: u64,
 
     /// Lifetime of a refresh token, in days.
-    #[arg(long, env = "APP_REFRESH_TOKEN_TTL_DAYS", default_value_t = 30)]
+    #[arg(long, global = true, env = "APP_REFRESH_TOKEN_TTL_DAYS", default_value_t = 30, value_parser = clap::value_parser!(i64).range(1..))]
     pub refresh_token_ttl_days: i64,
 
     /// Absolute lifetime of a login session (a refresh-token family), in
     /// seconds: rotation never extends it; then the user logs in again.
-    #[arg(long, env = "APP_SESSION_MAX_AGE_SECS", default_value_t = 30 * 24 * 3600, value_parser = clap::value_parser!(u64).range(60..))]
+    #[arg(long, global = true, env = "APP_SESSION_MAX_AGE_SECS", default_value_t = 30 * 24 * 3600, value_parser = clap::value_parser!(u64).range(60..))]
     pub session_max_age_secs: u64,
 
     /// Browser origins allowed to call the API (CORS), comma-separated and
     /// exact (`https://app.example.org,http://localhost:5173`); none by default.
-    #[arg(long, env = "APP_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
+    #[arg(long, global = true, env = "APP_CORS_ORIGINS", value_delimiter = ',', value_parser = parse_origin)]
     pub cors_origins: Vec<String>,
 
     /// Failed logins of one account from one address within
     /// APP_LOGIN_WINDOW_SECS before further attempts from there get 429;
     /// past it the account's attempts from anywhere are slowed, never shut
     /// (counted in the database, shared by all instances).
-    #[arg(long, env = "APP_LOGIN_MAX_FAILURES", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, global = true, env = "APP_LOGIN_MAX_FAILURES", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
     pub login_max_failures: u32,
 
     /// Failed logins per client address within the window before 429.
-    #[arg(long, env = "APP_LOGIN_MAX_FAILURES_PER_ADDRESS", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, global = true, env = "APP_LOGIN_MAX_FAILURES_PER_ADDRESS", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..))]
     pub login_max_failures_per_address: u32,
 
     /// The failed-login window, in seconds.
-    #[arg(long, env = "APP_LOGIN_WINDOW_SECS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, global = true, env = "APP_LOGIN_WINDOW_SECS", default_value_t = 900, value_parser = clap::value_parser!(u64).range(1..))]
     pub login_window_secs: u64,
 
     /// Take the client address for login throttling from the last entry of
     /// X-Forwarded-For (set it only behind a proxy that appends it).
-    #[arg(long, env = "APP_TRUST_FORWARDED_FOR")]
+    #[arg(long, global = true, env = "APP_TRUST_FORWARDED_FOR", num_args = 0..=1, default_missing_value = "true", default_value = "false", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
     pub trust_forwarded_for: bool,
 
     /// Password hashes computed at once; 0 means one per core.
-    #[arg(long, env = "APP_PASSWORD_HASH_CONCURRENCY", default_value_t = 0)]
+    #[arg(
+        long,
+        global = true,
+        env = "APP_PASSWORD_HASH_CONCURRENCY",
+        default_value_t = 0
+    )]
     pub password_hash_concurrency: usize,
 
     /// How long a login waits for a hashing slot before 503 + Retry-After, in ms.
-    #[arg(long, env = "APP_PASSWORD_HASH_WAIT_MS", default_value_t = 2000)]
+    #[arg(long, global = true, env = "APP_PASSWORD_HASH_WAIT_MS", default_value_t = 2000, value_parser = clap::value_parser!(u64).range(1..))]
     pub password_hash_wait_ms: u64,
 
     /// The admin created on an empty database.
-    #[arg(long, env = "APP_ADMIN_EMAIL", default_value = "admin@rihla.local")]
+    #[arg(
+        long,
+        global = true,
+        env = "APP_ADMIN_EMAIL",
+        default_value = "admin@rihla.local"
+    )]
     pub admin_email: String,
 
     /// Password of that admin; if unset, one is generated and printed once.
-    #[arg(long, env = "APP_ADMIN_PASSWORD", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "APP_ADMIN_PASSWORD",
+        hide_env_values = true
+    )]
     pub admin_password: Option<SecretString>,
 
     /// Requests per minute one caller (a user or an API key) may make on
     /// average, per instance; past it, 429 with Retry-After. 0 turns the
     /// limit off.
-    #[arg(long, env = "APP_RATE_LIMIT_PER_MINUTE", default_value_t = 30_000)]
+    #[arg(
+        long,
+        global = true,
+        env = "APP_RATE_LIMIT_PER_MINUTE",
+        default_value_t = 30_000
+    )]
     pub rate_limit_per_minute: u32,
 
     /// Requests one caller may make at once beyond that average.
-    #[arg(long, env = "APP_RATE_LIMIT_BURST", default_value_t = 5_000, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, global = true, env = "APP_RATE_LIMIT_BURST", default_value_t = 5_000, value_parser = clap::value_parser!(u32).range(1..))]
     pub rate_limit_burst: u32,
 
     /// Streamed exports (CSV, IATI XML) one caller may have open at once.
-    #[arg(long, env = "APP_EXPORTS_PER_CALLER", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, global = true, env = "APP_EXPORTS_PER_CALLER", default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..))]
     pub exports_per_caller: u64,
 
     /// Seconds a streamed export waits for its client to read on before it
     /// ends the answer.
-    #[arg(long, env = "APP_EXPORT_SEND_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, global = true, env = "APP_EXPORT_SEND_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub export_send_timeout_secs: u64,
 
     /// Largest request body accepted, in bytes (413 above it).
-    #[arg(long, env = "APP_BODY_LIMIT_BYTES", default_value_t = 1_048_576)]
+    #[arg(
+        long,
+        global = true,
+        env = "APP_BODY_LIMIT_BYTES",
+        default_value_t = 1_048_576
+    )]
     pub body_limit_bytes: usize,
 
     /// How long an Idempotency-Key's stored response is replayed, in hours (at least 24).
-    #[arg(long, env = "APP_IDEMPOTENCY_TTL_HOURS", default_value_t = 24, value_parser = clap::value_parser!(i64).range(24..))]
+    #[arg(long, global = true, env = "APP_IDEMPOTENCY_TTL_HOURS", default_value_t = 24, value_parser = clap::value_parser!(i64).range(24..))]
     pub idempotency_ttl_hours: i64,
 
     /// Seconds a request may take before it is cut off with a 503 (its
     /// transaction, if any, is rolled back).
-    #[arg(long, env = "APP_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, global = true, env = "APP_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
     pub request_timeout_secs: u64,
 
     /// Seconds in-flight requests get to finish after SIGTERM/SIGINT.
-    #[arg(long, env = "APP_SHUTDOWN_GRACE_SECS", default_value_t = 30)]
+    #[arg(
+        long,
+        global = true,
+        env = "APP_SHUTDOWN_GRACE_SECS",
+        default_value_t = 30
+    )]
     pub shutdown_grace_secs: u64,
 
     /// HTTP worker threads; 0 means one per core.
-    #[arg(long, env = "APP_WORKERS", default_value_t = 0)]
+    #[arg(long, global = true, env = "APP_WORKERS", default_value_t = 0)]
     pub workers: usize,
 
     /// `json` or `pretty`; unset, pretty when stderr is a terminal and JSON
     /// otherwise (a log shipper reads a pipe or a file).
-    #[arg(long, env = "APP_LOG_FORMAT", value_enum)]
+    #[arg(long, global = true, env = "APP_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,
 
     /// Audit events older than this many days are removed hourly by `serve`
     /// and at once by `rihla audit prune`; unset (the default) keeps all.
-    #[arg(long, env = "APP_AUDIT_RETENTION_DAYS", global = true, value_parser = parse_retention)]
+    #[arg(long, global = true, env = "APP_AUDIT_RETENTION_DAYS", value_parser = parse_retention)]
     pub audit_retention_days: Option<Retention>,
 
     /// `serve`: load the demo data set (facts from the seed documents) into a
     /// database that holds no organisations, projects or dialogues yet.
-    #[arg(long, env = "APP_DEMO", global = true)]
+    #[arg(long, global = true, env = "APP_DEMO", num_args = 0..=1, default_missing_value = "true", default_value = "false", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
     pub demo: bool,
 
     /// The IATI reporting organisation's identifier (e.g. XM-DAC-47066),
     /// written as reporting-org/@ref of the IATI exports. The three
     /// APP_IATI_REPORTING_ORG_* are set together or not at all.
-    #[arg(long, env = "APP_IATI_REPORTING_ORG_REF")]
+    #[arg(long, global = true, env = "APP_IATI_REPORTING_ORG_REF")]
     pub iati_reporting_org_ref: Option<String>,
 
     /// Its IATI OrganisationType code (e.g. 40 multilateral).
-    #[arg(long, env = "APP_IATI_REPORTING_ORG_TYPE")]
+    #[arg(long, global = true, env = "APP_IATI_REPORTING_ORG_TYPE")]
     pub iati_reporting_org_type: Option<String>,
 
     /// Its name, as the exports write it.
-    #[arg(long, env = "APP_IATI_REPORTING_ORG_NAME")]
+    #[arg(long, global = true, env = "APP_IATI_REPORTING_ORG_NAME")]
     pub iati_reporting_org_name: Option<String>,
 }
 
 /// An exact origin: scheme, host and optional port, nothing else. A wildcard
 /// or a path would silently allow more (or less) than meant.
+/// An origin as browsers send it: `scheme://host[:port]`, the scheme and
+/// host in lower case, no default port, no path. Refused otherwise: an
+/// origin written any other way would never match.
 fn parse_origin(raw: &str) -> Result<String, String> {
     let origin = raw.trim().trim_end_matches('/');
     // `APP_CORS_ORIGINS=` in an env file means none (`Config::cors_origins`).
     if origin.is_empty() {
         return Ok(String::new());
     }
-    let rest = origin
-        .strip_prefix("https://")
-        .or_else(|| origin.strip_prefix("http://"))
+    let lower = origin.to_ascii_lowercase();
+    let (scheme, rest) = lower
+        .split_once("://")
+        .filter(|(scheme, _)| *scheme == "https" || *scheme == "http")
         .ok_or_else(|| format!("{raw:?}: an origin starts with http:// or https://"))?;
-    let ok = !rest.is_empty()
-        && rest
+    let shape =
+        || format!("{raw:?}: an origin is scheme://host[:port], with no path, wildcard or space");
+    let (host, port) = match rest.rsplit_once(':') {
+        Some((host, port)) if !host.ends_with(']') || rest.starts_with('[') => {
+            if host.contains(':') && !host.starts_with('[') {
+                (rest, None)
+            } else {
+                (host, Some(port))
+            }
+        }
+        _ => (rest, None),
+    };
+    let host_ok = !host.is_empty()
+        && host
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
-    if ok {
-        Ok(origin.to_owned())
-    } else {
-        Err(format!(
-            "{raw:?}: an origin is scheme://host[:port], with no path, wildcard or space"
-        ))
+            .all(|b| b.is_ascii_alphanumeric() || b"-.[]:".contains(&b));
+    if !host_ok {
+        return Err(shape());
     }
+    let port = match port {
+        None => None,
+        Some(p) => match p.parse::<u16>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => return Err(format!("{raw:?}: the port must be 1 to 65535")),
+        },
+    };
+    Ok(match port {
+        Some(443) if scheme == "https" => format!("{scheme}://{host}"),
+        Some(80) if scheme == "http" => format!("{scheme}://{host}"),
+        Some(n) => format!("{scheme}://{host}:{n}"),
+        None => format!("{scheme}://{host}"),
+    })
 }
 
-/// Days of audit trail to keep. An empty value (`APP_AUDIT_RETENTION_DAYS=`,
-/// common in env files) means unset: keep everything.
+/// Every `APP_*` variable the configuration declares.
+pub fn known_variables() -> Vec<String> {
+    use clap::Command;
+    Config::augment_args(Command::new("rihla"))
+        .get_arguments()
+        .filter_map(|a| a.get_env())
+        .map(|e| e.to_string_lossy().into_owned())
+        .collect()
+}
+
+/// Stops the start on an `APP_*` variable no setting declares (a typo would
+/// otherwise leave its setting at the default, silently), naming it and the
+/// nearest one declared.
+pub fn check_environment() -> anyhow::Result<()> {
+    check_variables(std::env::vars_os().filter_map(|(k, _)| k.into_string().ok()))
+}
+
+fn check_variables(names: impl Iterator<Item = String>) -> anyhow::Result<()> {
+    let known = known_variables();
+    let mut unknown: Vec<String> = names
+        .filter(|k| k.starts_with("APP_") && !known.contains(k))
+        .collect();
+    unknown.sort();
+    let Some(first) = unknown.first() else {
+        return Ok(());
+    };
+    let nearest = known
+        .iter()
+        .map(|k| (strsim_distance(first, k), k))
+        .min()
+        .filter(|(d, _)| *d <= 4)
+        .map(|(_, k)| format!(" (did you mean {k}?)"))
+        .unwrap_or_default();
+    anyhow::bail!(
+        "{} {} not a setting of Rihla{nearest}; unset {}, or see the configuration table in README.md",
+        unknown.join(", "),
+        if unknown.len() == 1 { "is" } else { "are" },
+        if unknown.len() == 1 { "it" } else { "them" },
+    )
+}
+
+/// Levenshtein distance, for "did you mean".
+fn strsim_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != *cb)).min(row[j] + 1).min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Retention(pub Option<u32>);
 
@@ -290,6 +411,55 @@ impl Config {
         }
     }
 
+    /// The checks no single value's parser can make, each naming the
+    /// variable: run before anything is opened, bound or written.
+    pub fn check(&self) -> anyhow::Result<()> {
+        use secrecy::ExposeSecret;
+        let email = self.admin_email.trim();
+        let (local, domain) = email.split_once('@').unwrap_or(("", ""));
+        if email.len() > 254
+            || local.is_empty()
+            || !domain.contains('.')
+            || domain.starts_with('.')
+            || domain.ends_with('.')
+            || domain.contains('@')
+            || email.chars().any(char::is_whitespace)
+        {
+            anyhow::bail!(
+                "APP_ADMIN_EMAIL {:?} is not an email address (name@example.org)",
+                self.admin_email
+            );
+        }
+        if let Some(password) = &self.admin_password
+            && !password.expose_secret().is_empty()
+            && password.expose_secret().trim().chars().count() < 12
+        {
+            anyhow::bail!(
+                "APP_ADMIN_PASSWORD must hold at least 12 characters besides white space"
+            );
+        }
+        if let Some(url) = &self.database_url {
+            let url = url.expose_secret().trim();
+            let known = ["postgres://", "postgresql://", "sqlite:"];
+            if !url.is_empty() && !known.iter().any(|p| url.starts_with(p)) {
+                let scheme = url.split_once(':').map_or(url, |(s, _)| s);
+                anyhow::bail!(
+                    "APP_DATABASE_URL must start with postgres:// or postgresql:// (PostgreSQL) or sqlite: (or be unset for the embedded SQLite database), not {scheme:?}"
+                );
+            }
+        }
+        if self.body_limit_bytes < 1024 {
+            anyhow::bail!(
+                "APP_BODY_LIMIT_BYTES {} is too small for any request; at least 1024",
+                self.body_limit_bytes
+            );
+        }
+        if Some(self.bind) == self.metrics_bind && self.bind.port() != 0 {
+            anyhow::bail!("APP_METRICS_BIND must differ from APP_BIND ({})", self.bind);
+        }
+        Ok(())
+    }
+
     /// The CORS allowlist without the empty entries an empty variable leaves.
     pub fn cors_origins(&self) -> Vec<String> {
         self.cors_origins
@@ -312,5 +482,92 @@ impl Config {
 
     pub fn db_acquire_timeout(&self) -> Duration {
         Duration::from_millis(self.db_acquire_timeout_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(v: &[&str]) -> impl Iterator<Item = String> {
+        v.iter()
+            .map(|s| (*s).to_owned())
+            .collect::<Vec<_>>()
+            .into_iter()
+    }
+
+    #[test]
+    fn an_unknown_app_variable_is_named_with_the_nearest_known_one() {
+        let err = check_variables(names(&["APP_DATABASE_ULR", "HOME"]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("APP_DATABASE_ULR is not a setting"), "{err}");
+        assert!(err.contains("did you mean APP_DATABASE_URL?"), "{err}");
+        assert!(check_variables(names(&["APP_BIND", "APP_DEMO", "PATH"])).is_ok());
+        assert!(known_variables().contains(&"APP_RATE_LIMIT_PER_MINUTE".to_owned()));
+    }
+
+    #[test]
+    fn origins_are_normalised_or_refused() {
+        assert_eq!(
+            parse_origin("HTTPS://App.Example.org/").unwrap(),
+            "https://app.example.org"
+        );
+        assert_eq!(parse_origin("https://a.org:443").unwrap(), "https://a.org");
+        assert_eq!(
+            parse_origin("http://localhost:5173").unwrap(),
+            "http://localhost:5173"
+        );
+        for bad in [
+            "https://a.org:70000",
+            "https://a.org:0",
+            "ftp://a.org",
+            "https://*.org",
+            "https://a.org/app",
+        ] {
+            assert!(parse_origin(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn values_no_parser_can_check_are_refused_naming_their_variable() {
+        let base = Config::defaults();
+        type Tweak = Box<dyn Fn(&mut Config)>;
+        let cases: Vec<(Tweak, &str)> = vec![
+            (
+                Box::new(|c| c.admin_email = "not-an-email".into()),
+                "APP_ADMIN_EMAIL",
+            ),
+            (
+                Box::new(|c| c.admin_email = String::new()),
+                "APP_ADMIN_EMAIL",
+            ),
+            (
+                Box::new(|c| c.admin_password = Some(" ".repeat(12).into())),
+                "APP_ADMIN_PASSWORD",
+            ),
+            (
+                Box::new(|c| c.database_url = Some("mysql://x".to_owned().into())),
+                "APP_DATABASE_URL",
+            ),
+            (
+                Box::new(|c| c.database_url = Some("postgress://x".to_owned().into())),
+                "APP_DATABASE_URL",
+            ),
+            (
+                Box::new(|c| c.database_url = Some("not-a-url".to_owned().into())),
+                "APP_DATABASE_URL",
+            ),
+            (Box::new(|c| c.body_limit_bytes = 0), "APP_BODY_LIMIT_BYTES"),
+        ];
+        for (tweak, variable) in cases {
+            let mut c = base.clone();
+            tweak(&mut c);
+            let err = c.check().unwrap_err().to_string();
+            assert!(err.contains(variable), "{err}");
+        }
+        let mut c = base.clone();
+        c.database_url = Some("postgresql://u:p@db/rihla".to_owned().into());
+        assert!(c.check().is_ok());
     }
 }

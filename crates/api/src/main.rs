@@ -39,6 +39,9 @@ enum Command {
     Serve,
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Exit 0 when the server at APP_BIND answers GET /ready with 200, 1
+    /// otherwise (a container's health check; needs no curl).
+    Healthcheck,
     /// Print the OpenAPI document.
     Openapi,
     /// Load the demo data set built from the seed documents; creates only
@@ -104,6 +107,77 @@ enum UserCommand {
     },
 }
 
+/// Clap's error, naming the environment variable when that is where the
+/// bad value came from (clap names the flag, which the operator never set).
+fn parse_error(e: clap::Error) -> ! {
+    use clap::CommandFactory;
+    use clap::error::{ContextKind, ContextValue};
+    let arg = match e.get(ContextKind::InvalidArg) {
+        Some(ContextValue::String(a)) => Some(a.clone()),
+        _ => None,
+    };
+    let flag = arg
+        .as_deref()
+        .and_then(|a| a.split_whitespace().next())
+        .map(str::to_owned);
+    if let Some(flag) = flag
+        && !std::env::args().any(|a| a == flag || a.starts_with(&format!("{flag}=")))
+    {
+        let long = flag.trim_start_matches('-');
+        let env = Cli::command()
+            .get_arguments()
+            .find(|a| a.get_long() == Some(long))
+            .and_then(|a| a.get_env().map(|e| e.to_string_lossy().into_owned()));
+        if let Some(env) = env
+            && let Ok(value) = std::env::var(&env)
+        {
+            let why = e
+                .to_string()
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .trim_start_matches("error: ")
+                .replace(
+                    &format!("for '{}' ", arg.as_deref().unwrap_or_default()),
+                    "",
+                );
+            eprintln!("rihla: {env}={value:?}: {why}");
+            std::process::exit(2);
+        }
+    }
+    e.exit()
+}
+
+/// `rihla healthcheck`: GET /ready on APP_BIND (the loopback address when it
+/// binds every interface), within 5 s.
+fn healthcheck(config: &Config) -> anyhow::Result<()> {
+    use std::io::{Read, Write};
+    let mut addr = config.bind;
+    if addr.ip().is_unspecified() {
+        addr.set_ip(if addr.is_ipv4() {
+            std::net::Ipv4Addr::LOCALHOST.into()
+        } else {
+            std::net::Ipv6Addr::LOCALHOST.into()
+        });
+    }
+    let timeout = std::time::Duration::from_secs(5);
+    let mut stream = std::net::TcpStream::connect_timeout(&addr, timeout)
+        .map_err(|e| anyhow::anyhow!("nothing answers on {addr} (APP_BIND): {e}"))?;
+    stream.set_read_timeout(Some(timeout))?;
+    stream.set_write_timeout(Some(timeout))?;
+    stream.write_all(format!("GET /ready HTTP/1.0\r\nHost: {addr}\r\n\r\n").as_bytes())?;
+    let mut head = [0u8; 64];
+    let n = stream.read(&mut head)?;
+    let line = String::from_utf8_lossy(&head[..n]);
+    let status = line.split_whitespace().nth(1).unwrap_or("none");
+    anyhow::ensure!(
+        status == "200",
+        "GET http://{addr}/ready answered {status}, not 200"
+    );
+    println!("ready: {addr}");
+    Ok(())
+}
+
 fn parse_role(s: &str) -> Result<Role, String> {
     s.parse()
         .map_err(|_| "role must be partner, viewer, editor or admin".to_owned())
@@ -124,10 +198,18 @@ fn read_password() -> anyhow::Result<String> {
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => parse_error(e),
+    };
+    if let Err(e) = rihla_api::config::check_environment().and_then(|()| cli.config.check()) {
+        eprintln!("rihla: {e}");
+        return ExitCode::from(2);
+    }
     telemetry::init(cli.config.log_format());
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli.config).await,
+        Command::Healthcheck => healthcheck(&cli.config),
         Command::Migrate => bootstrap::open_db(&cli.config).await.map(|_| {
             println!("migrations applied");
         }),
@@ -183,6 +265,25 @@ async fn backup(config: &Config, path: &std::path::Path) -> anyhow::Result<()> {
     let target = path
         .to_str()
         .ok_or_else(|| anyhow::anyhow!("the backup path must be UTF-8"))?;
+    // Checked before the database is opened: a backup to nowhere must not
+    // migrate anything on its way to failing.
+    let folder = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => std::path::Path::new("."),
+    };
+    anyhow::ensure!(
+        folder.is_dir(),
+        "cannot back up to {}: the folder {} does not exist",
+        path.display(),
+        folder.display()
+    );
+    anyhow::ensure!(
+        !config
+            .database_url
+            .as_ref()
+            .is_some_and(|u| secrecy::ExposeSecret::expose_secret(u).starts_with("postgres")),
+        "APP_DATABASE_URL is PostgreSQL: back it up with pg_dump (see the README)"
+    );
     let db = bootstrap::open_db(config).await?;
     // Created empty and private first (VACUUM INTO fills an empty file), so
     // the copy of the password hashes is never readable by others.
@@ -193,7 +294,11 @@ async fn backup(config: &Config, path: &std::path::Path) -> anyhow::Result<()> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    drop(options.open(path)?);
+    drop(
+        options
+            .open(path)
+            .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", path.display()))?,
+    );
     let started = std::time::Instant::now();
     let done = rihla_persistence::backup(&db, target).await;
     if !matches!(done, Ok(true)) {
