@@ -540,7 +540,8 @@ fn link_creates(spec: &mut Spec) {
                 continue;
             };
             for create in &creates {
-                let Some(parameters) = link_parameters(create, target) else {
+                let pointer = id_pointer(spec, create);
+                let Some(parameters) = link_parameters(create, target, &pointer) else {
                     continue;
                 };
                 let mut link = utoipa::openapi::link::LinkBuilder::new()
@@ -575,11 +576,63 @@ fn link_creates(spec: &mut Spec) {
     }
 }
 
+/// Where the new record's id is in the 201 of the create at `create`: `/id`,
+/// or `/{field}/id` when the record is one field of the answer (an API key
+/// beside its one-time secret).
+fn id_pointer(spec: &Spec, create: &str) -> String {
+    let schema_of =
+        |r: &RefOr<utoipa::openapi::schema::Schema>| -> Option<utoipa::openapi::schema::Object> {
+            let resolved = match r {
+                RefOr::T(s) => s.clone(),
+                RefOr::Ref(r) => {
+                    let name = r.ref_location.rsplit('/').next()?;
+                    match spec.components.as_ref()?.schemas.get(name)? {
+                        RefOr::T(s) => s.clone(),
+                        RefOr::Ref(_) => return None,
+                    }
+                }
+            };
+            match resolved {
+                utoipa::openapi::schema::Schema::Object(o) => Some(o),
+                _ => None,
+            }
+        };
+    let body = spec
+        .paths
+        .paths
+        .get(create)
+        .and_then(|item| item.post.as_ref())
+        .and_then(|op| op.responses.responses.get("201"))
+        .and_then(|r| match r {
+            RefOr::T(r) => r.content.get("application/json"),
+            RefOr::Ref(_) => None,
+        })
+        .and_then(|c| match c {
+            RefOr::T(c) => c.schema.as_ref(),
+            RefOr::Ref(_) => None,
+        })
+        .and_then(schema_of);
+    if let Some(body) = body
+        && !body.properties.contains_key("id")
+    {
+        for (field, property) in &body.properties {
+            if schema_of(property).is_some_and(|o| o.properties.contains_key("id")) {
+                return format!("/{field}/id");
+            }
+        }
+    }
+    "/id".to_owned()
+}
+
 /// How a link from the create at `create` fills the path parameters of
 /// `target`, or None when `target` is not about the created record: the
 /// parameter right after the create's collection segment is the new id, and
 /// every other one must be a parameter of the create's own path.
-fn link_parameters(create: &str, target: &str) -> Option<Vec<(String, serde_json::Value)>> {
+fn link_parameters(
+    create: &str,
+    target: &str,
+    pointer: &str,
+) -> Option<Vec<(String, serde_json::Value)>> {
     let collection = create.rsplit('/').next()?;
     let param = |segment: &str| {
         segment
@@ -596,7 +649,7 @@ fn link_parameters(create: &str, target: &str) -> Option<Vec<(String, serde_json
     for (i, segment) in segments.iter().enumerate() {
         let Some(name) = param(segment) else { continue };
         let value = if i == at + 1 {
-            "$response.body#/id".to_owned()
+            format!("$response.body#{pointer}")
         } else if own.contains(&name) {
             format!("$request.path.{name}")
         } else {
