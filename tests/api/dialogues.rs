@@ -447,3 +447,48 @@ async fn dialogues_and_meetings_page_in_order_under_every_sort() {
         }
     }
 }
+
+/// Issue 29: a meeting found in the calendar or the feed is read by its id
+/// alone, as under its dialogue; a deleted one only by admins asking for it.
+#[tokio::test]
+async fn a_meeting_is_read_by_its_id_alone() {
+    let app = spawn_app().await;
+    let dialogue = app.dialogue("Rabat Process").await;
+    let meeting = app
+        .meeting(
+            &dialogue,
+            json!({"title": "Thematic meeting", "start_date": "2023-03-14", "end_date": "2023-03-15"}),
+        )
+        .await;
+    let nested = format!(
+        "/api/v1/dialogues/{}/meetings/{}",
+        id(&dialogue),
+        id(&meeting)
+    );
+    let alone = format!("/api/v1/meetings/{}", id(&meeting));
+    let (_, viewer) = app.user("viewer").await;
+    assert_eq!(
+        app.read_as(&viewer, &alone).await,
+        app.read_as(&viewer, &nested).await
+    );
+    let res = app
+        .get(
+            &format!("/api/v1/meetings/{}", uuid::Uuid::now_v7()),
+            &viewer,
+        )
+        .await;
+    problem(res, StatusCode::NOT_FOUND).await;
+    assert_eq!(
+        app.delete(&nested, &app.admin).await.status(),
+        StatusCode::NO_CONTENT
+    );
+    problem(app.get(&alone, &viewer).await, StatusCode::NOT_FOUND).await;
+    let deleted = app.read(&format!("{alone}?include_deleted=true")).await;
+    assert!(deleted["deleted_at"].is_string(), "{deleted}");
+    let res = app
+        .request(Method::GET, &alone, &viewer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}

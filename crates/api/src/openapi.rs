@@ -504,7 +504,40 @@ pub fn spec() -> Spec {
     Contract.modify(&mut spec);
     link_creates(&mut spec);
     forbid_nul(&mut spec);
+    page_items_by_ref(&mut spec);
     spec
+}
+
+/// Each `Page_X` schema's items as a `$ref` to `X` rather than a copy of it,
+/// so a client generator makes one type for a record, not one per list.
+/// (Run last: `forbid_nul` must have reached the record's own schema.)
+fn page_items_by_ref(spec: &mut Spec) {
+    use utoipa::openapi::schema::{ArrayBuilder, Schema};
+    let Some(components) = spec.components.as_mut() else {
+        return;
+    };
+    let pages: Vec<(String, String)> = components
+        .schemas
+        .keys()
+        .filter_map(|name| {
+            let item = name.strip_prefix("Page_")?;
+            components
+                .schemas
+                .contains_key(item)
+                .then(|| (name.clone(), item.to_owned()))
+        })
+        .collect();
+    for (page, item) in pages {
+        if let Some(RefOr::T(Schema::Object(o))) = components.schemas.get_mut(&page)
+            && let Some(items) = o.properties.get_mut("items")
+        {
+            *items = RefOr::T(Schema::Array(
+                ArrayBuilder::new()
+                    .items(RefOr::Ref(Ref::from_schema_name(item)))
+                    .build(),
+            ));
+        }
+    }
 }
 
 /// OpenAPI links from each create's 201 to the operations on the record it

@@ -295,6 +295,27 @@ async fn meeting_history(
     .await
 }
 
+/// Get a meeting by its id alone
+///
+/// The same as `GET /dialogues/{id}/meetings/{meeting_id}`, for clients that
+/// found the meeting in the calendar or the change feed.
+#[utoipa::path(
+    tag = "meetings",
+    params(("meeting_id" = Uuid, Path, description = "Meeting id"), ReadParams),
+    responses((status = 200, description = "The record", body = Meeting))
+)]
+#[get("/meetings/{meeting_id}")]
+async fn get_meeting_by_id(
+    caller: Viewer,
+    state: Data<AppState>,
+    id: Path<Uuid>,
+    read: Query<ReadParams>,
+) -> Result<HttpResponse, ApiError> {
+    let include_deleted = caller.include_deleted(read.include_deleted)?;
+    let record = repo::get_by_id(&state.reader().await?, *id, include_deleted).await?;
+    Ok(write::ok(&record))
+}
+
 /// Restore a deleted meeting by its id alone
 ///
 /// The same as `POST /dialogues/{id}/meetings/{meeting_id}/restore`, for
@@ -356,6 +377,7 @@ pub fn configure(cfg: &mut utoipa_actix_web::service_config::ServiceConfig) {
         .service(delete_meeting)
         .service(restore_meeting)
         .service(meeting_history)
+        .service(get_meeting_by_id)
         .service(restore_meeting_by_id)
         .service(meeting_history_by_id);
 }

@@ -67,6 +67,16 @@ pub async fn get(db: &impl Connection, dialogue_id: Uuid, id: Uuid) -> Result<Me
     to_domain(find(db, dialogue_id, id, false, false).await?)
 }
 
+/// A meeting by its id alone, for clients that found it in the calendar or
+/// the change feed; with `include_deleted` also a deleted one.
+pub async fn get_by_id(
+    db: &impl Connection,
+    id: Uuid,
+    include_deleted: bool,
+) -> Result<Meeting, RepoError> {
+    resource::load::<Meetings>(db, id, false, include_deleted).await
+}
+
 /// A meeting even if it is deleted (admins' `include_deleted`).
 pub async fn get_any(
     db: &impl Connection,
