@@ -59,6 +59,13 @@ refused("a negative refresh lifetime", ["serve"], {"APP_REFRESH_TOKEN_TTL_DAYS":
 refused("a boolean that is none", ["migrate"], {"APP_DEMO": "maybe"}, "APP_DEMO")
 refused("a CORS origin out of range", ["serve"], {"APP_CORS_ORIGINS": "https://a.org:70000"},
         "APP_CORS_ORIGINS")
+secret_file = os.path.join(tempfile.mkdtemp(prefix="rihla-cli-"), "jwt")
+with open(secret_file, "w") as f:
+    f.write("a-jwt-secret-from-a-file-of-at-least-32-bytes\n")
+refused("a secret given twice", ["serve"], {"APP_JWT_SECRET": "x" * 40, "APP_JWT_SECRET_FILE": secret_file},
+        "APP_JWT_SECRET", "APP_JWT_SECRET_FILE")
+refused("a secret file that is missing", ["serve"], {"APP_ADMIN_PASSWORD_FILE": "/nonexistent/pw"},
+        "APP_ADMIN_PASSWORD_FILE", "/nonexistent/pw")
 refused("a backup to a missing folder", ["backup", "/nonexistent-folder/x.db"], {},
         "/nonexistent-folder")
 
@@ -83,12 +90,14 @@ for name, args, env in [
     else:
         print(f"ok  {name}")
 
-# healthcheck: 0 against a ready server, 1 once it is gone.
+# A server with its JWT secret from a file and no admin password: the
+# generated password goes to a private file, never to the output. healthcheck
+# is 0 against it and 1 once it is gone.
 port = free_port()
 data = tempfile.mkdtemp(prefix="rihla-cli-")
 env = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
 env.update({"APP_DATA_DIR": data, "APP_BIND": f"127.0.0.1:{port}", "APP_LOG_FORMAT": "json",
-            "APP_ADMIN_PASSWORD": "a-password-for-the-cli-test", "RUST_LOG": "info"})
+            "APP_JWT_SECRET_FILE": secret_file, "RUST_LOG": "info"})
 server = subprocess.Popen([BINARY, "serve"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 try:
     status = None
@@ -101,13 +110,28 @@ try:
         failures.append("healthcheck never answered 0 against a running server")
     else:
         print("ok  healthcheck against a running server")
+    password_file = os.path.join(data, "admin-password")
+    mode = os.stat(password_file).st_mode & 0o777
+    with open(password_file) as f:
+        generated = f.read().strip()
+    import json
+    import urllib.request
+    req = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/auth/token", method="POST",
+                                 data=json.dumps({"email": "admin@rihla.local", "password": generated}).encode(),
+                                 headers={"content-type": "application/json"})
+    with urllib.request.urlopen(req, timeout=30) as res:
+        login_status = res.status
+    if mode != 0o600 or login_status != 200:
+        failures.append(f"generated admin password: file mode {oct(mode)}, login {login_status}")
+    else:
+        print("ok  the generated admin password is in a 0600 file and logs in")
 finally:
     server.terminate()
     out, _ = server.communicate(timeout=60)
 if '"configuration"' not in out and "configuration" not in out:
     failures.append(f"no start-up configuration line:\n{out}")
-elif "a-password-for-the-cli-test" in out:
-    failures.append("the admin password is in the log")
+elif generated in out or "admin-password" not in out:
+    failures.append(f"the output holds the admin password, or not the file's path:\n{out}")
 else:
     print("ok  one start-up line gives the configuration")
 status = subprocess.run([BINARY, "healthcheck"], env=env, capture_output=True, timeout=10).returncode

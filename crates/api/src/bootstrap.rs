@@ -184,8 +184,33 @@ fn write_private(path: &Path, content: &[u8]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The file a generated admin password is written to, in the data folder.
+pub const ADMIN_PASSWORD_FILE: &str = "admin-password";
+
+/// Writes a generated admin password to `ADMIN_PASSWORD_FILE` (mode 0600),
+/// before the admin exists: a password that cannot be kept makes no admin.
+fn keep_admin_password(config: &Config, password: &str) -> anyhow::Result<std::path::PathBuf> {
+    use std::io::Write;
+    private_dir(&config.data_dir)?;
+    let path = config.data_dir.join(ADMIN_PASSWORD_FILE);
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    writeln!(file, "{password}")?;
+    Ok(path)
+}
+
 /// On an empty database, creates the admin of APP_ADMIN_EMAIL. Without
-/// APP_ADMIN_PASSWORD the password is generated and printed this once.
+/// APP_ADMIN_PASSWORD the password is generated and written to a private
+/// file in the data folder, whose path (never the password) is printed and
+/// logged: stdout is a container's log.
 async fn ensure_admin(db: &Db, config: &Config) -> anyhow::Result<()> {
     if users::count(db).await? > 0 {
         return Ok(());
@@ -193,6 +218,11 @@ async fn ensure_admin(db: &Db, config: &Config) -> anyhow::Result<()> {
     let (password, generated) = match &config.admin_password {
         Some(p) if !p.expose_secret().is_empty() => (p.expose_secret().to_owned(), false),
         _ => (password::generate(), true),
+    };
+    let kept = if generated {
+        Some(keep_admin_password(config, &password)?)
+    } else {
+        None
     };
     let hash = password::hash_now(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
     let created = users::create(
@@ -210,17 +240,23 @@ async fn ensure_admin(db: &Db, config: &Config) -> anyhow::Result<()> {
     match created {
         Ok(user) => {
             tracing::info!(email = %user.email, "created the first admin");
-            if generated {
-                // Printed, not logged: it must not end up in a log store.
+            if let Some(path) = &kept {
+                tracing::info!(path = %path.display(), "the admin's generated password is in this file (mode 0600); read it, then delete it");
                 println!(
-                    "\n  Rihla created the admin {}\n  password: {password}\n  (shown once; set APP_ADMIN_PASSWORD to choose it)\n",
-                    user.email
+                    "\n  Rihla created the admin {}\n  its password is in {} (mode 0600); read it, then delete the file\n  (set APP_ADMIN_PASSWORD to choose it instead)\n",
+                    user.email,
+                    path.display()
                 );
             }
             Ok(())
         }
         // Another instance sharing the database created it first.
-        Err(RepoError::Conflict { .. }) => Ok(()),
+        Err(RepoError::Conflict { .. }) => {
+            if let Some(path) = &kept {
+                let _ = fs::remove_file(path);
+            }
+            Ok(())
+        }
         Err(e) => Err(e.into()),
     }
 }

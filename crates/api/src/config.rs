@@ -221,6 +221,19 @@ pub struct Config {
     #[arg(long, global = true, env = "APP_DEMO", num_args = 0..=1, default_missing_value = "true", default_value = "false", action = clap::ArgAction::Set, value_parser = clap::builder::BoolishValueParser::new())]
     pub demo: bool,
 
+    /// A file holding APP_JWT_SECRET (Docker and Kubernetes secrets); not
+    /// both.
+    #[arg(long, global = true, env = "APP_JWT_SECRET_FILE")]
+    pub jwt_secret_file: Option<PathBuf>,
+
+    /// A file holding APP_ADMIN_PASSWORD; not both.
+    #[arg(long, global = true, env = "APP_ADMIN_PASSWORD_FILE")]
+    pub admin_password_file: Option<PathBuf>,
+
+    /// A file holding APP_DATABASE_URL (it may carry a password); not both.
+    #[arg(long, global = true, env = "APP_DATABASE_URL_FILE")]
+    pub database_url_file: Option<PathBuf>,
+
     /// The IATI reporting organisation's identifier (e.g. XM-DAC-47066),
     /// written as reporting-org/@ref of the IATI exports. The three
     /// APP_IATI_REPORTING_ORG_* are set together or not at all.
@@ -409,6 +422,43 @@ impl Config {
                 "set all of APP_IATI_REPORTING_ORG_REF, APP_IATI_REPORTING_ORG_TYPE and APP_IATI_REPORTING_ORG_NAME, or none"
             ),
         }
+    }
+
+    /// Reads each secret given as a file (`APP_*_FILE`) into its setting:
+    /// its content without the final line break. Both forms of one setting
+    /// is an error naming them.
+    pub fn resolve_secret_files(&mut self) -> anyhow::Result<()> {
+        use secrecy::ExposeSecret;
+        let read = |path: &PathBuf, var: &str| -> anyhow::Result<SecretString> {
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| anyhow::anyhow!("{var}_FILE {}: {e}", path.display()))?;
+            Ok(text.trim_end_matches(['\r', '\n']).to_owned().into())
+        };
+        let set =
+            |v: &Option<SecretString>| v.as_ref().is_some_and(|s| !s.expose_secret().is_empty());
+        for (file, value, var) in [
+            (
+                &self.jwt_secret_file,
+                &mut self.jwt_secret,
+                "APP_JWT_SECRET",
+            ),
+            (
+                &self.admin_password_file,
+                &mut self.admin_password,
+                "APP_ADMIN_PASSWORD",
+            ),
+            (
+                &self.database_url_file,
+                &mut self.database_url,
+                "APP_DATABASE_URL",
+            ),
+        ] {
+            if let Some(path) = file {
+                anyhow::ensure!(!set(value), "set {var} or {var}_FILE, not both");
+                *value = Some(read(path, var)?);
+            }
+        }
+        Ok(())
     }
 
     /// The checks no single value's parser can make, each naming the

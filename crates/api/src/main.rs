@@ -198,11 +198,14 @@ fn read_password() -> anyhow::Result<String> {
 
 #[actix_web::main]
 async fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let mut cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => parse_error(e),
     };
-    if let Err(e) = rihla_api::config::check_environment().and_then(|()| cli.config.check()) {
+    let checked = rihla_api::config::check_environment()
+        .and_then(|()| cli.config.resolve_secret_files())
+        .and_then(|()| cli.config.check());
+    if let Err(e) = checked {
         eprintln!("rihla: {e}");
         return ExitCode::from(2);
     }
