@@ -440,6 +440,48 @@ const MERGE_PATCH: &str = "application/merge-patch+json";
 /// path with nothing required (`{Input}Patch`), instead of a bare object. A
 /// member present changes, `null` clears an optional field, and the result is
 /// then checked as a PUT would be, so fields the PUT requires cannot be null.
+/// Makes a property's schema accept null as well (unchanged if it does).
+fn allow_null(property: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    let null = json!({"type": "null"});
+    match property.get_mut("type") {
+        Some(Value::String(t)) if t != "null" => {
+            let t = t.clone();
+            property["type"] = json!([t, "null"]);
+            return;
+        }
+        Some(Value::Array(types)) => {
+            if !types.iter().any(|t| t == "null") {
+                types.push(json!("null"));
+            }
+            return;
+        }
+        _ => {}
+    }
+    if let Some(Value::Array(members)) = property.get_mut("oneOf") {
+        if !members.iter().any(|m| m == &null) {
+            members.push(null);
+        }
+        return;
+    }
+    // A reference: the reference alone in oneOf, its annotations (default,
+    // description) beside it, where the schema model keeps them.
+    for key in ["$ref", "allOf"] {
+        if let Some(Value::Object(outer)) = Some(&mut *property)
+            && let Some(target) = outer.remove(key)
+        {
+            let mut rest = std::mem::take(outer);
+            let only = serde_json::Map::from_iter([(key.to_owned(), target)]);
+            rest.insert(
+                "oneOf".into(),
+                Value::Array(vec![Value::Object(only), null]),
+            );
+            *property = Value::Object(rest);
+            return;
+        }
+    }
+}
+
 fn merge_patch_schema(
     item: &mut utoipa::openapi::PathItem,
     components: &mut utoipa::openapi::Components,
@@ -476,11 +518,24 @@ fn merge_patch_schema(
         return;
     };
     if let Some(object) = value.as_object_mut() {
-        object.remove("required");
+        let required: Vec<String> = object
+            .remove("required")
+            .and_then(|r| serde_json::from_value(r).ok())
+            .unwrap_or_default();
+        // A member the input may leave out takes its default then, and a
+        // merge patch's null removes the member: so null is its default
+        // again, and the schema must say null is allowed.
+        if let Some(properties) = object.get_mut("properties").and_then(|p| p.as_object_mut()) {
+            for (name, property) in properties.iter_mut() {
+                if !required.contains(name) {
+                    allow_null(property);
+                }
+            }
+        }
         object.insert(
             "description".into(),
             serde_json::Value::String(format!(
-                "A JSON merge patch (RFC 7386) of `{input}`: every member is optional; `null` clears an optional field."
+                "A JSON merge patch (RFC 7386) of `{input}`: every member is optional; `null` clears an optional field or gives it its default again."
             )),
         );
     }
@@ -775,6 +830,32 @@ const NOT_BLANK: &str = "^[^\\u0000]*[^\\s\\u0000][^\\u0000]*$";
 
 #[cfg(test)]
 mod tests {
+    /// Every PATCH takes its own merge-patch schema (a schema that failed to
+    /// build would silently leave the full input there), where a member the
+    /// input may leave out also takes null, and a required one does not.
+    #[test]
+    fn every_patch_has_a_merge_patch_schema_where_null_restores_a_default() {
+        let spec = serde_json::to_value(super::spec()).unwrap_or_default();
+        let mut patches = 0;
+        for (path, item) in spec["paths"].as_object().into_iter().flatten() {
+            let Some(patch) = item.get("patch") else {
+                continue;
+            };
+            let schema = &patch["requestBody"]["content"][super::MERGE_PATCH]["schema"]["$ref"];
+            assert!(
+                schema.as_str().is_some_and(|r| r.ends_with("Patch")),
+                "PATCH {path}: {schema}"
+            );
+            patches += 1;
+        }
+        assert!(patches >= 9, "{patches}");
+        let meeting = &spec["components"]["schemas"]["MeetingPatch"]["properties"];
+        assert_eq!(meeting["status"]["oneOf"][1]["type"], "null", "{meeting}");
+        let dialogue = &spec["components"]["schemas"]["DialoguePatch"]["properties"];
+        assert_eq!(dialogue["regions"]["type"][1], "null", "{dialogue}");
+        assert_eq!(dialogue["name"]["type"], "string", "{dialogue}");
+    }
+
     #[test]
     fn free_text_in_bodies_and_queries_forbids_nul_and_creates_link_to_their_records() {
         let spec = serde_json::to_value(super::spec()).unwrap_or_default();
