@@ -167,8 +167,11 @@ async function firstFiveMinutes(browser, binary) {
     await page.goto(`${api}/swagger-ui/`, { timeout: 15_000 });
     await page.waitForSelector(".opblock", { timeout: 15_000 });
     await page.click("button.authorize");
-    await page.fill(".modal-ux input[type=text]", token);
-    await page.click(".modal-ux button.authorize");
+    // The bearer scheme's own field: an access token is not an API key, and
+    // X-Api-Key refuses one (issue 28).
+    const bearer = page.locator(".modal-ux .auth-container", { hasText: /http, ?Bearer/i });
+    await bearer.locator("input").first().fill(token);
+    await bearer.locator("button.authorize").click();
     await page.click(".modal-ux button.btn-done");
     let tried = 0;
     for (const { path, id } of lists) {
